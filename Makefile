@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make demo` and `make test` (only python3 needed).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PROVINCE ?= lang_son
+
+.PHONY: install demo test test-fast system-deps lab app bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Solve the bundled sample province and write out/<province>_plan.xlsx
+demo: install
+	$(BIN)/planner solve data/$(PROVINCE).xlsx --out out/$(PROVINCE)_plan.xlsx --csv-dir out/$(PROVINCE)
+
+## Install everything (including Chromium and LibreOffice for the browser and spreadsheet tests) and run the whole suite
+test: install system-deps
+	$(BIN)/python -m pytest -q
+
+## The suite without notebooks, browser and LibreOffice
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+## Debian packages for the real-browser and spreadsheet tests (skipped with a reason where apt is unavailable)
+system-deps:
+	@bash .ci/system-deps.sh
+
+lab: install
+	$(BIN)/jupyter lab notebooks/
+
+app: install
+	$(BIN)/voila notebooks/02_staffing.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866
+
+bench: install
+	$(BIN)/python bench/staffing_bench.py
+	$(BIN)/python bench/assets_bench.py
+	$(BIN)/python bench/orlib.py assign bench/orlib/assign/*.txt
+	$(BIN)/python bench/orlib.py gap bench/orlib/gap/*.txt
+	$(BIN)/python bench/orlib.py cap bench/orlib/cap/*.txt
+
+docs: install
+	$(BIN)/planner dictionary docs/data_dictionary.md
+
+clean:
+	rm -rf out .pytest_cache

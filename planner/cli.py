@@ -1,0 +1,166 @@
+"""Command line: planner validate | template | sample | solve | dictionary | version.
+
+Exit codes: 0 done, 2 invalid input (nothing written), 3 infeasible scenario (explanation printed and written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE = 0, 2, 3
+
+
+def _cmd_validate(args) -> int:
+    from .dataset import load_dataset
+    from .validate import InputError
+
+    try:
+        ds = load_dataset(args.file)
+    except InputError as err:
+        print(err.report(), file=sys.stderr)
+        return EXIT_INVALID
+    counts = ", ".join(f"{name} {len(df)}" for name, df in ds.tables.items() if len(df))
+    print(f"{args.file}: valid ({counts})")
+    return EXIT_OK
+
+
+def _cmd_template(args) -> int:
+    from .template import write_input_workbook
+
+    path = write_input_workbook(Path(args.out), None)
+    print(f"blank input workbook written: {path}")
+    return EXIT_OK
+
+
+def _cmd_dictionary(args) -> int:
+    from .docs import write_data_dictionary
+
+    path = write_data_dictionary(Path(args.out))
+    print(f"data dictionary written: {path}")
+    return EXIT_OK
+
+
+def _cmd_sample(args) -> int:
+    from .sample import build_sample, province_names
+
+    if args.list:
+        print("\n".join(province_names()))
+        return EXIT_OK
+    if not args.province or not args.out:
+        print("sample: --province and --out are required (or --list)", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        ds = build_sample(args.province, seed=args.seed)
+    except KeyError as err:
+        print(f"sample: {err.args[0]}", file=sys.stderr)
+        return EXIT_INVALID
+    out = Path(args.out)
+    if out.suffix.lower() == ".xlsx":
+        ds.save_xlsx(out)
+    else:
+        ds.save_csv(out)
+    print(f"{ds.province}: {len(ds['communes'])} communes, {len(ds['old_units'])} old units, "
+          f"{len(ds['officials'])} officials, {len(ds['buildings'])} buildings -> {out}")
+    return EXIT_OK
+
+
+def _cmd_solve(args) -> int:
+    from .dataset import load_dataset
+    from .plan import PlanInconsistent, PlanInfeasible, run_plan
+    from .report import write_infeasibility, write_plan_workbook, print_summary
+    from .scenario import Scenario, ScenarioError
+    from .validate import InputError
+
+    source = Path(args.file)
+    out = Path(args.out) if args.out else Path("out") / f"{source.stem}_plan.xlsx"
+    if out.resolve() == source.resolve():
+        print(f"solve: refusing to overwrite the input workbook {source}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario()
+        if args.previous_plan:
+            scenario.staffing.previous_plan = args.previous_plan
+        ds = load_dataset(source)
+    except ScenarioError as err:
+        print(f"invalid scenario {err.source}:\n  " + "\n  ".join(err.problems), file=sys.stderr)
+        return EXIT_INVALID
+    except InputError as err:
+        print(err.report(), file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        plan = run_plan(ds, scenario)
+    except PlanInfeasible as err:
+        path = write_infeasibility(err, out, scenario=scenario, dataset=ds)
+        print("The scenario cannot be met:\n  " + "\n  ".join(err.lines), file=sys.stderr)
+        print(f"explanation written: {path}", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    except PlanInconsistent as err:
+        print(f"solver answer failed the re-check in {err.stage}; nothing exported:\n  " + "\n  ".join(err.violations[:20]),
+              file=sys.stderr)
+        return 1
+    plan.status = args.status
+    path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize)
+    if args.csv_dir:
+        plan.write_csv(args.csv_dir)
+    print_summary(plan, path, csv_dir=args.csv_dir)
+    return EXIT_OK
+
+
+def _cmd_version(_args) -> int:
+    import pulp
+
+    from . import __version__
+    from .solve import solver_version
+
+    print(f"planner {__version__}; PuLP {pulp.__version__}; {solver_version('highs')}; {solver_version('cbc')}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planner", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check an input workbook or CSV folder and list every problem")
+    p.add_argument("file", help="input .xlsx workbook or folder of CSVs")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("template", help="write a blank input workbook with descriptions and drop-downs")
+    p.add_argument("out", help="path of the .xlsx to write")
+    p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("dictionary", help="write the data dictionary (Markdown) from the schema")
+    p.add_argument("out", nargs="?", default="docs/data_dictionary.md")
+    p.set_defaults(func=_cmd_dictionary)
+
+    p = sub.add_parser("sample", help="generate a sample province on real geography (synthetic staff and assets)")
+    p.add_argument("--province", help='province name, e.g. "Lào Cai" (see --list)')
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same data)")
+    p.add_argument("--out", help=".xlsx workbook or folder for CSVs")
+    p.add_argument("--list", action="store_true", help="list the 34 province names")
+    p.set_defaults(func=_cmd_sample)
+
+    p = sub.add_parser("solve", help="run every model and write the leadership workbook")
+    p.add_argument("file", help="input .xlsx workbook or folder of CSVs")
+    p.add_argument("--scenario", help="scenario YAML (overrides on top of the defaults)")
+    p.add_argument("--out", help="result workbook (default out/<input name>_plan.xlsx)")
+    p.add_argument("--csv-dir", help="also write every result table as <dir>/<table>.csv")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi", help="labels in Vietnamese (default) or English")
+    p.add_argument("--anonymize", action="store_true", help="replace names of officials with their ids")
+    p.add_argument("--status", choices=["draft", "reviewed", "approved"], default="draft", help="plan status shown on the Summary")
+    p.add_argument("--previous-plan", help="earlier result workbook: moving people away from it costs disruption_weight")
+    p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("version", help="print versions of the planner and the solvers")
+    p.set_defaults(func=_cmd_version)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Resolve staffing norms (class rules, per-commune overrides, scenario overrides) per commune."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .scenario import NormOverride
+
+
+def _apply_overrides(norms: pd.DataFrame, overrides: list[NormOverride]) -> pd.DataFrame:
+    norms = norms.copy()
+    for ov in overrides:
+        hit = (norms["field"] == ov.field) & (norms["position"] == ov.position)
+        if ov.commune_type != "any":
+            hit &= norms["commune_type"].isin([ov.commune_type, "any"])
+        if not hit.any():  # a new rule for a slot the norms did not list
+            norms = pd.concat(
+                [norms, pd.DataFrame([{"rule_id": f"scenario:{ov.field}:{ov.position}", "commune_code": pd.NA,
+                                       "commune_type": ov.commune_type, "min_population": 0, "max_population": pd.NA,
+                                       "field": ov.field, "position": ov.position, "min_count": 0,
+                                       "max_count": pd.NA, "per_10k_residents": 0.0}])],
+                ignore_index=True,
+            )
+            hit = norms.index == norms.index[-1]
+        for col in ("min_count", "max_count", "per_10k_residents"):
+            value = getattr(ov, col)
+            if value is not None:
+                norms.loc[hit, col] = value
+    return norms
+
+
+def resolve_staffing_norms(communes: pd.DataFrame, norms: pd.DataFrame,
+                           overrides: list[NormOverride] | None = None) -> pd.DataFrame:
+    """One row per commune x field x position with required_min and required_max (NaN = no limit).
+
+    A per-commune rule (commune_code set) wins over class rules for the same field and position;
+    among class rules a specific commune_type wins over 'any', then the later row in the table.
+    required_min = min_count + ceil(per_10k_residents * population / 10,000).
+    The field 'total' carries the commune's headcount ceiling in required_max.
+    """
+    norms = _apply_overrides(norms.reset_index(drop=True), overrides or [])
+    norms = norms.assign(_order=np.arange(len(norms)))
+    c = communes[["code", "type", "population"]].rename(columns={"code": "commune_code"})
+    cross = c.merge(norms, how="cross", suffixes=("", "_rule"))
+    rule_commune = pd.to_numeric(cross["commune_code_rule"], errors="coerce").astype(float)
+    own = (rule_commune == cross["commune_code"].astype(float)).to_numpy(dtype=bool, na_value=False)
+    max_pop = pd.to_numeric(cross["max_population"], errors="coerce").astype(float).fillna(np.inf)
+    cls = rule_commune.isna() & ((cross["commune_type"] == "any") | (cross["commune_type"] == cross["type"]))
+    pop = cross["population"].astype(float)
+    cls &= (pop >= cross["min_population"].astype(float)) & (pop < max_pop)
+    match = cross[own | cls.to_numpy(dtype=bool, na_value=False)].copy()
+    match["_rank"] = np.where(rule_commune[match.index].notna(), 2, np.where(match["commune_type"] == "any", 0, 1))
+    match = match.sort_values(["_rank", "_order"]).groupby(["commune_code", "field", "position"], as_index=False).last()
+    extra = np.ceil(match["per_10k_residents"].astype(float) * match["population"].astype(float) / 10_000 - 1e-9)
+    match["required_min"] = (match["min_count"].astype(float) + extra.clip(lower=0)).astype(int)
+    match["required_max"] = pd.to_numeric(match["max_count"], errors="coerce").astype(float)
+    match["commune_code"] = match["commune_code"].astype(int)
+    match["required_max"] = np.where(match["required_max"].notna(),
+                                     np.maximum(match["required_max"], match["required_min"]), np.nan)
+    out = match[["commune_code", "field", "position", "required_min", "required_max", "rule_id"]]
+    return out.sort_values(["commune_code", "field", "position"]).reset_index(drop=True)
+
+
+def headcount_ceilings(requirements: pd.DataFrame) -> pd.Series:
+    """Staff quota per commune (from the 'total' rows; NaN where none is set), indexed by commune_code."""
+    total = requirements[requirements["field"] == "total"].set_index("commune_code")["required_max"]
+    return total
+
+
+def planned_headcount_from_norms(requirements: pd.DataFrame) -> pd.DataFrame:
+    """Headcount per commune and position when no staffing plan exists: the norms' minimums."""
+    slots = requirements[requirements["field"] != "total"]
+    pos = slots["position"].replace({"any": "specialist"})
+    return (slots.assign(position=pos).groupby(["commune_code", "position"], as_index=False)["required_min"].sum()
+            .rename(columns={"required_min": "headcount"}))

@@ -1,0 +1,153 @@
+"""Scenario: every knob of a planning run, as documented defaults plus a small YAML of overrides.
+
+Unknown keys and wrong types are errors that name the key (pydantic, extra="forbid").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SolverOptions(_Strict):
+    name: Literal["highs", "cbc"] = Field("highs", description="MIP/LP solver; CBC is also the fallback when HiGHS fails")
+    time_limit_s: float = Field(120.0, gt=0, description="Time limit per solve, seconds")
+    threads: int = Field(2, ge=1, description="Solver threads")
+    seed: int = Field(0, ge=0, description="Random seed passed to the solver")
+    mip_gap: float = Field(1e-6, ge=0, description="Relative MIP gap at which a solve stops")
+    msg: bool = Field(False, description="Print the solver log")
+
+
+class ITSupportOptions(_Strict):
+    enabled: bool = Field(True, description="Plan which IT officer supports which commune")
+    hours_capacity: float = Field(160.0, gt=0, description="Monthly hours an IT officer can give to support")
+    base_hours: float = Field(16.0, ge=0, description="Monthly IT workload of a commune, hours")
+    hours_per_10k_residents: float = Field(2.0, ge=0, description="Extra monthly hours per 10,000 residents")
+    visits_per_month: float = Field(4.0, ge=0, description="On-site visits per month (travel time counts as workload)")
+    travel_speed_kmh: float = Field(35.0, gt=0, description="Road speed for IT support travel")
+    radius_km: float = Field(60.0, gt=0, description="An officer only supports communes within this distance")
+
+
+class StaffingOptions(_Strict):
+    enabled: bool = True
+    candidate_radius_km: float = Field(60.0, gt=0, description="An official is only considered for communes within this distance of home or of the old unit (own commune and pins always)")
+    distance_threshold_km: float = Field(30.0, ge=0, description="Commute beyond this costs far_cost_per_km instead of cost_per_km, unless willing_to_relocate")
+    cost_per_km: float = Field(1.0, ge=0, description="Cost points per km of commute")
+    far_cost_per_km: float = Field(4.0, ge=0, description="Cost points per km of commute beyond the threshold")
+    secondary_field_cost: float = Field(20.0, ge=0, description="Retraining cost when placed in the secondary field")
+    allow_mismatch: bool = Field(False, description="Allow placement in a field that is neither primary nor secondary")
+    mismatch_cost: float = Field(80.0, ge=0, description="Retraining cost of a mismatched field (when allowed)")
+    continuity_bonus: float = Field(15.0, ge=0, description="Bonus for staying in the new commune that contains one's old unit")
+    surplus_cost: float = Field(0.0, ge=0, description="Cost of listing an official as surplus (0 = neutral)")
+    shortage_penalty: dict[str, float] = Field(
+        default_factory=lambda: {
+            "leadership": 2000.0,
+            "it_digital": 1000.0,
+            "accounting_finance": 1000.0,
+            "public_service_centre": 600.0,
+            "default": 300.0,
+        },
+        description="Penalty per missing official below the minimum, by field ('default' for the others)",
+    )
+    fairness: bool = Field(True, description="First minimize the largest shortage ratio across communes, then cost")
+    fairness_tolerance: float = Field(0.02, ge=0, description="Relative slack on the best largest shortage ratio kept in the second stage")
+    disruption_weight: float = Field(0.0, ge=0, description="Cost of moving an official away from the previous plan")
+    previous_plan: str | None = Field(None, description="Earlier result workbook whose assignments are the reference for disruption")
+    it_support: ITSupportOptions = Field(default_factory=ITSupportOptions)
+
+    def penalty(self, field: str) -> float:
+        return self.shortage_penalty.get(field, self.shortage_penalty.get("default", 300.0))
+
+
+class AssetOptions(_Strict):
+    enabled: bool = True
+    m2_per_official: dict[str, float] = Field(
+        default_factory=lambda: {"chair": 15.0, "vice_chair": 12.0, "specialist": 10.0},
+        description="Office floor area per official by position (state office-space norms for commune level)",
+    )
+    shared_area_factor: float = Field(1.6, ge=1, description="Total floor area / office area (meeting rooms, one-stop hall, archives)")
+    hq_candidate_radius_km: float = Field(25.0, gt=0, description="Buildings within this distance of a commune may host its HQ")
+    citizen_cost_per_km: float = Field(0.05, ge=0, description="Cost points per resident-km of travel to the HQ (per 1000 residents)")
+    staff_commute_cost_per_km: float = Field(1.0, ge=0, description="Cost points per official-km of commute to the HQ")
+    service_distance_km: float = Field(15.0, gt=0, description="Every old unit's residents should be within this distance of a service point or the HQ")
+    service_capacity: float = Field(40000.0, gt=0, description="Residents one service point can serve")
+    single_source: bool = Field(True, description="Each old unit is served by one service point (False: demand may be split)")
+    service_point_fixed_cost: float | None = Field(None, ge=0, description="Fixed cost of a service point; None = from the costs table")
+    renovation_budget_vnd: float | None = Field(None, ge=0, description="Renovation budget; None = from the costs table")
+    equipment_budget_vnd: float | None = Field(None, ge=0, description="Equipment purchase budget; None = from the costs table")
+    housing_distance_km: float = Field(30.0, ge=0, description="Officials living farther than this from their commune need public housing")
+    housing_m2_per_official: float = Field(20.0, gt=0, description="Floor area of public housing per official")
+    idle_years: float = Field(5.0, ge=0, description="Horizon over which an idle building's yearly cost is counted")
+
+
+class NormOverride(_Strict):
+    field: str = Field(description="Field the override applies to (or 'total')")
+    position: Literal["chair", "vice_chair", "specialist", "any"] = "specialist"
+    commune_type: Literal["any", "xa", "phuong", "dac_khu"] = "any"
+    min_count: int | None = Field(None, ge=0)
+    max_count: int | None = Field(None, ge=0)
+    per_10k_residents: float | None = Field(None, ge=0)
+
+
+class Scenario(_Strict):
+    name: str = Field("baseline", description="Name shown in the workbook and in comparisons")
+    description: str = ""
+    solver: SolverOptions = Field(default_factory=SolverOptions)
+    staffing: StaffingOptions = Field(default_factory=StaffingOptions)
+    assets: AssetOptions = Field(default_factory=AssetOptions)
+    norm_overrides: list[NormOverride] = Field(default_factory=list, description="Changes to the staffing norms for this scenario")
+
+    @classmethod
+    def from_dict(cls, data: dict | None, source: str = "<scenario>") -> "Scenario":
+        try:
+            return cls.model_validate(data or {})
+        except ValidationError as exc:
+            raise ScenarioError(source, exc) from None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "Scenario":
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ScenarioError(str(path), None, f"not valid YAML: {exc}") from None
+        if data is not None and not isinstance(data, dict):
+            raise ScenarioError(str(path), None, "the file must hold a mapping of keys to values")
+        return cls.from_dict(data, source=str(path))
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+
+    def digest(self) -> str:
+        """Short hash of all settings, recorded with every result."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class ScenarioError(ValueError):
+    """A scenario file with unknown keys, wrong types or values out of range."""
+
+    def __init__(self, source: str, exc: ValidationError | None, message: str | None = None):
+        self.source = source
+        if exc is not None:
+            self.problems = [
+                f"{'.'.join(str(p) for p in err['loc'])}: {_explain(err)}" for err in exc.errors()
+            ]
+        else:
+            self.problems = [message or "invalid scenario"]
+        super().__init__(f"{source}: " + "; ".join(self.problems))
+
+
+def _explain(err: dict) -> str:
+    if err["type"] == "extra_forbidden":
+        return "unknown key"
+    return f"{err['msg']} (got {err.get('input')!r})"

@@ -69,8 +69,11 @@ def headcount_ceilings(requirements: pd.DataFrame) -> pd.Series:
 
 
 def planned_headcount_from_norms(requirements: pd.DataFrame) -> pd.DataFrame:
-    """Headcount per commune and position when no staffing plan exists: the norms' minimums."""
+    """Headcount per commune, position and field when no staffing plan exists: the norms' minimums.
+
+    Same columns as planner.plan.headcount_from_assignments, so later stages take either.
+    """
     slots = requirements[requirements["field"] != "total"]
     pos = slots["position"].replace({"any": "specialist"})
-    return (slots.assign(position=pos).groupby(["commune_code", "position"], as_index=False)["required_min"].sum()
+    return (slots.assign(position=pos).groupby(["commune_code", "position", "field"], as_index=False)["required_min"].sum()
             .rename(columns={"required_min": "headcount"}))

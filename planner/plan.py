@@ -88,8 +88,9 @@ class Plan:
 
 
 def headcount_from_assignments(assignments: pd.DataFrame) -> pd.DataFrame:
-    """Planned headcount per commune and position, from the staffing plan."""
-    return assignments.groupby(["commune_code", "position"], as_index=False).size().rename(columns={"size": "headcount"})
+    """Planned headcount per commune, position and field, from the staffing plan."""
+    return (assignments.groupby(["commune_code", "position", "field"], as_index=False).size()
+            .rename(columns={"size": "headcount"}))
 
 
 def run_plan(ds: Dataset, scenario: Scenario, stages: tuple[str, ...] = STAGES) -> Plan:

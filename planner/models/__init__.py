@@ -1,0 +1,1 @@
+"""Optimization models; each reads: candidate pairs -> build (PuLP) -> extract -> verify."""

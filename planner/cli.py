@@ -69,7 +69,7 @@ def _cmd_sample(args) -> int:
 def _cmd_solve(args) -> int:
     from .dataset import load_dataset
     from .plan import PlanInconsistent, PlanInfeasible, run_plan
-    from .report import write_infeasibility, write_plan_workbook, print_summary
+    from .report import OutputError, print_summary, read_plan_assignments, write_infeasibility, write_plan_workbook
     from .scenario import Scenario, ScenarioError
     from .validate import InputError
 
@@ -77,6 +77,9 @@ def _cmd_solve(args) -> int:
     out = Path(args.out) if args.out else Path("out") / f"{source.stem}_plan.xlsx"
     if out.resolve() == source.resolve():
         print(f"solve: refusing to overwrite the input workbook {source}", file=sys.stderr)
+        return EXIT_INVALID
+    if out.suffix.lower() != ".xlsx":
+        print(f"solve: --out must name an .xlsx workbook, not {out.name}", file=sys.stderr)
         return EXIT_INVALID
     try:
         scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario()
@@ -89,10 +92,16 @@ def _cmd_solve(args) -> int:
     except InputError as err:
         print(err.report(), file=sys.stderr)
         return EXIT_INVALID
+    if args.previous_plan:
+        try:
+            read_plan_assignments(Path(args.previous_plan))
+        except (OSError, ValueError) as err:
+            print(f"solve: cannot read the previous plan: {err}", file=sys.stderr)
+            return EXIT_INVALID
     try:
         plan = run_plan(ds, scenario)
     except PlanInfeasible as err:
-        path = write_infeasibility(err, out, scenario=scenario, dataset=ds)
+        path = write_infeasibility(err, out, scenario=scenario, dataset=ds, lang=args.lang)
         print("The scenario cannot be met:\n  " + "\n  ".join(err.lines), file=sys.stderr)
         print(f"explanation written: {path}", file=sys.stderr)
         return EXIT_INFEASIBLE
@@ -101,7 +110,11 @@ def _cmd_solve(args) -> int:
               file=sys.stderr)
         return 1
     plan.status = args.status
-    path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize)
+    try:
+        path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize)
+    except OutputError as err:
+        print(f"solve: {err}", file=sys.stderr)
+        return EXIT_INVALID
     if args.csv_dir:
         plan.write_csv(args.csv_dir)
     print_summary(plan, path, csv_dir=args.csv_dir)

@@ -7,6 +7,7 @@ once (InputError) before any model sees the data.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +26,16 @@ def empty_table(spec: TableSpec) -> pd.DataFrame:
 def conform(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
     """Declared columns in declared order, defaults filled, declared dtypes (assumes valid values).
 
+    Text is trimmed and NFC-normalized; empty text counts as missing (so it round-trips through Excel and CSV).
+
     Integer columns are nullable Int64, text is pandas 'string', booleans are nullable 'boolean',
     so optional cells stay <NA> instead of turning into floats or 'nan' strings.
     """
     out = {}
     for col in spec.columns:
         values = df[col.name] if col.name in df.columns else pd.Series([pd.NA] * len(df), index=df.index)
+        if col.dtype in ("str", "category"):
+            values = values.map(_clean_text, na_action="ignore")
         if col.default_value is not None:
             values = values.where(values.notna(), col.default_value)
         if col.dtype == "int":
@@ -40,9 +45,15 @@ def conform(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         elif col.dtype == "bool":
             values = values.map(_to_bool, na_action="ignore").astype("boolean")
         else:
-            values = values.map(lambda v: str(v).strip(), na_action="ignore").astype("string")
+            values = values.astype("string")
         out[col.name] = values
     return pd.DataFrame(out).reset_index(drop=True)
+
+
+def _clean_text(value):
+    """Text trimmed and in composed Unicode (NFC), so 'Xã' typed on any system compares equal; blank is missing."""
+    text = unicodedata.normalize("NFC", str(value)).strip()
+    return text if text else pd.NA
 
 
 def _to_bool(value):

@@ -35,6 +35,7 @@ class ITSupportOptions(_Strict):
     visits_per_month: float = Field(4.0, ge=0, description="On-site visits per month (travel time counts as workload)")
     travel_speed_kmh: float = Field(35.0, gt=0, description="Road speed for IT support travel")
     radius_km: float = Field(60.0, gt=0, description="An officer only supports communes within this distance")
+    uncovered_penalty: float = Field(10000.0, ge=0, description="Cost of leaving a commune without a supporting IT officer (reported)")
 
 
 class StaffingOptions(_Strict):
@@ -62,6 +63,10 @@ class StaffingOptions(_Strict):
     fairness_tolerance: float = Field(0.02, ge=0, description="Relative slack on the best largest shortage ratio kept in the second stage")
     disruption_weight: float = Field(0.0, ge=0, description="Cost of moving an official away from the previous plan")
     previous_plan: str | None = Field(None, description="Earlier result workbook whose assignments are the reference for disruption")
+    max_candidate_communes: int | None = Field(
+        15, ge=1, description="Per official, keep only this many nearest communes (within the radius) that have a post in their fields; own, pinned, previous and pair_costs communes always stay; None = all within the radius")
+    candidates: Literal["distance", "pair_costs"] = Field(
+        "distance", description="Which official-commune pairs get a variable: 'distance' (within candidate_radius_km, own, pinned, previous and pair_costs communes) or 'pair_costs' (only the pair_costs rows and pins)")
     it_support: ITSupportOptions = Field(default_factory=ITSupportOptions)
 
     def penalty(self, field: str) -> float:
@@ -87,6 +92,10 @@ class AssetOptions(_Strict):
     housing_distance_km: float = Field(30.0, ge=0, description="Officials living farther than this from their commune need public housing")
     housing_m2_per_official: float = Field(20.0, gt=0, description="Floor area of public housing per official")
     idle_years: float = Field(5.0, ge=0, description="Horizon over which an idle building's yearly cost is counted")
+    vnd_per_cost_point: float = Field(1e6, gt=0, description="Money value of one travel or commute cost point (puts travel and renovation on one VND scale when choosing headquarters)")
+    allow_sale: bool = Field(True, description="Surplus buildings may be sold or leased; False keeps a building idle unless a need uses it")
+    housing_value_per_m2_vnd: float = Field(5e6, ge=0, description="Value of one m² of needed public housing for officials (ranks housing against sale and other uses)")
+    equipment_candidate_communes: int = Field(12, ge=1, description="Equipment at an old unit may go to this many nearest commune headquarters (plus its own commune)")
 
 
 class NormOverride(_Strict):

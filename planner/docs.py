@@ -1,0 +1,244 @@
+"""Generated reference documents: the data dictionary (from planner/schema) and the scenario keys (from Scenario).
+
+`planner dictionary` writes docs/data_dictionary.md and docs/scenario.md; a test regenerates both and
+compares, so the committed copies never drift from the code.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from .scenario import Scenario
+from .schema import ColumnSpec, TableSpec, load_schema
+
+EXAMPLE_SCENARIO = """\
+# Only the keys you change; everything else keeps its default.
+name: tight budget
+description: Half the equipment budget, two IT officers per commune
+solver:
+  time_limit_s: 60
+staffing:
+  distance_threshold_km: 25
+  shortage_penalty:
+    it_digital: 1500
+    default: 300
+assets:
+  equipment_budget_vnd: 150000000
+norm_overrides:
+  - field: it_digital
+    position: specialist
+    min_count: 2
+"""
+
+
+def allowed_text(col: ColumnSpec) -> str:
+    """Allowed values as written in the template and the dictionary."""
+    if col.dtype == "bool":
+        return "true / false"
+    return " / ".join(col.allowed)
+
+
+def bounds_text(col: ColumnSpec) -> str:
+    def fmt(x: float) -> str:
+        return str(int(x)) if float(x).is_integer() else str(x)
+
+    if col.min is not None and col.max is not None:
+        return f"{fmt(col.min)} to {fmt(col.max)}"
+    if col.min is not None:
+        return f">= {fmt(col.min)}"
+    if col.max is not None:
+        return f"<= {fmt(col.max)}"
+    return ""
+
+
+def requirement_text(col: ColumnSpec) -> str:
+    if col.required and col.default is None:
+        return "required"
+    if col.required:
+        return f"required (empty = {col.default})"
+    return "optional"
+
+
+def column_note(col: ColumnSpec) -> str:
+    """The header-cell comment of the input template: what to type in this column, in Vietnamese and English."""
+    lines = [col.description_vi, col.description_en, ""]
+    lines.append(f"Kiểu / type: {col.dtype}" + (f"; đơn vị / unit: {col.unit}" if col.unit else ""))
+    lines.append(f"Bắt buộc / {requirement_text(col)}" if col.required else "Không bắt buộc / optional")
+    if col.allowed or col.dtype == "bool":
+        lines.append(f"Giá trị / allowed: {allowed_text(col)}")
+    if bounds_text(col):
+        lines.append(f"Giới hạn / bounds: {bounds_text(col)}")
+    if col.references:
+        lines.append(f"Tham chiếu / must exist in: {col.references}")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def table_markdown(spec: TableSpec) -> str:
+    key = " + ".join(spec.key) if spec.key else "-"
+    lines = [
+        f"## `{spec.name}`",
+        "",
+        f"{spec.description_en}  ",
+        f"*{spec.description_vi}*",
+        "",
+        f"- {'Required' if spec.required else 'Optional'} table ({'bắt buộc' if spec.required else 'không bắt buộc'}); "
+        f"unique key: `{key}`",
+        "",
+        "| column | dtype | unit | required | default | allowed values | bounds | reference | synthetic in bundled samples "
+        "| description | mô tả |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for col in spec.columns:
+        lines.append("| " + " | ".join(_cell(x) for x in (
+            f"`{col.name}`", col.dtype, col.unit, "yes" if col.required else "no", col.default or "",
+            allowed_text(col) if (col.allowed or col.dtype == "bool") else "", bounds_text(col),
+            f"`{col.references}`" if col.references else "", "synthetic" if col.synthetic else "",
+            col.description_en, col.description_vi,
+        )) + " |")
+    return "\n".join(lines)
+
+
+def data_dictionary_markdown() -> str:
+    schema = load_schema()
+    overview = ["| table | required | key | rows are |", "|---|---|---|---|"]
+    for spec in schema.values():
+        overview.append(f"| [`{spec.name}`](#{spec.name}) | {'yes' if spec.required else 'no'} | "
+                        f"`{' + '.join(spec.key) or '-'}` | {_cell(spec.description_en)} |")
+    parts = [
+        "# Data dictionary / Từ điển dữ liệu",
+        "",
+        "Generated from `planner/schema/*.csv` by `planner dictionary`; do not edit by hand.",
+        "",
+        "One dataset is one province. Input is one Excel workbook with one sheet per table (sheet name = table "
+        "name, row 1 = column names, data from row 2; the sheet `README` and sheets whose name starts with `_` "
+        "are ignored) or a folder of `<table>.csv` files (UTF-8). `planner template OUT.xlsx` writes a blank "
+        "workbook with these descriptions as header comments and drop-downs for the allowed values; "
+        "`planner validate FILE` lists every problem with its sheet, row and column.",
+        "",
+        "Rules that span columns or tables (checked by `planner validate`): every `reference` names a row that "
+        "exists; keys are unique; an official has home_lon and home_lat, or home_old_unit_id; fixed_position needs "
+        "fixed_commune, and a pinned chair or vice-chair must be eligible_for_leadership; officials pinned to a "
+        "commune fit its headcount ceiling (staffing_norms field `total`) and its leadership slots; max_count is "
+        "at least min_count; the population_share of the old units of each populated commune sums to 1 "
+        "(± 0.01); every item type in equipment_norms has a new_unit_price in costs. Formulas are not accepted: "
+        "type values.",
+        "",
+        "Columns marked *synthetic* are generated (seeded, deterministic) in the bundled sample provinces: staff, "
+        "equipment and buildings are not public data.",
+        "",
+        *overview,
+        "",
+    ]
+    parts += [table_markdown(spec) + "\n" for spec in schema.values()]
+    return "\n".join(parts)
+
+
+def write_data_dictionary(path: Path) -> Path:
+    """Write the data dictionary (Markdown) generated from the schema."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(data_dictionary_markdown(), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------
+# scenario reference
+
+
+def _type_text(annotation) -> str:
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(str(a) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(_type_text(a) for a in args)
+    if origin is list:
+        return f"list of {_type_text(args[0])}"
+    if origin is dict:
+        return f"mapping {_type_text(args[0])} -> {_type_text(args[1])}"
+    if annotation is type(None):
+        return "null"
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "section"
+    return getattr(annotation, "__name__", str(annotation))
+
+
+def _bounds(info: FieldInfo) -> str:
+    words = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+    out = []
+    for meta in info.metadata:
+        for attr, sign in words.items():
+            value = getattr(meta, attr, None)
+            if value is not None:
+                out.append(f"{sign} {value}")
+    return ", ".join(out)
+
+
+def _default_text(info: FieldInfo) -> str:
+    if info.is_required():
+        return "(required)"
+    value = info.get_default(call_default_factory=True)
+    if isinstance(value, BaseModel):
+        return ""
+    if value is None:
+        return "null"
+    if isinstance(value, (dict, list)):
+        return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=10_000).strip()
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+def scenario_rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[tuple[str, str, str, str, str]]:
+    """(key path, type, default, bounds, description) for every key, nested sections and list items included."""
+    rows = []
+    for name, info in model.model_fields.items():
+        key = f"{prefix}{name}"
+        annotation = info.annotation
+        rows.append((key, _type_text(annotation), _default_text(info), _bounds(info), info.description or ""))
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += scenario_rows(annotation, f"{key}.")
+        elif typing.get_origin(annotation) is list:
+            item = typing.get_args(annotation)[0]
+            if isinstance(item, type) and issubclass(item, BaseModel):
+                rows += scenario_rows(item, f"{key}[].")
+    return rows
+
+
+def scenario_markdown() -> str:
+    lines = [
+        "# Scenario reference / Tham số kịch bản",
+        "",
+        "Generated from `planner/scenario.py` by `planner dictionary`; do not edit by hand.",
+        "",
+        "A scenario is a small YAML file holding only the keys you change; every other key keeps the default "
+        "below (`planner solve FILE --scenario S.yaml`). Unknown keys and wrong types are errors that name the "
+        "key. Keys under `norm_overrides[]` belong to each item of the list.",
+        "",
+        "| key | type | default | bounds | description |",
+        "|---|---|---|---|---|",
+    ]
+    for row in scenario_rows():
+        key, kind, default, bounds, description = (_cell(x) for x in row)
+        lines.append(f"| `{key}` | {kind} | {f'`{default}`' if default else ''} | {bounds} | {description} |")
+    lines += ["", "## Example", "", "```yaml", EXAMPLE_SCENARIO.rstrip(), "```", "",
+              "## All defaults", "", "```yaml", Scenario().to_yaml().rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def write_scenario_reference(path: Path) -> Path:
+    """Write docs/scenario.md: every Scenario key (nested), its type, default and description, and an example."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(scenario_markdown(), encoding="utf-8")
+    return path

@@ -1,0 +1,413 @@
+"""Headquarters of each new commune, then service points so every old unit's residents are near one.
+
+Two models, solved one after the other (the HQ is the leaders' decision; service points fill the gaps):
+
+1. HQ choice (MIP). Candidate pairs: every building within hq_candidate_radius_km of the commune's
+   centre, plus the buildings of the commune's own old units. A pair costs (all in VND)
+     renovation (poor/unusable buildings only) + extension of missing floor area at extension_cost_per_m2
+     + citizen travel: sum over the commune's old units of residents x km x citizen_cost_per_km / 1000
+     + staff commute: planned staff x mean km from the homes of the commune's current officials
+       (or from its old units when it has none) x staff_commute_cost_per_km,
+   travel and commute cost points turned into VND with vnd_per_cost_point.
+   Rows: one HQ per commune, at most one HQ per building, renovation + extension <= renovation budget.
+2. Service points: capacitated facility location (planner.models.facility_location) over the
+   buildings left, owned by the commune's old units. Customers are old units (residents), sites are
+   the HQ (always open, no fixed cost) and candidate buildings (service_point_fixed_cost plus
+   renovation when poor/unusable, within what is left of the renovation budget), arcs only within
+   service_distance_km. Old units with no building within reach, or that capacity/budget cannot
+   serve, are explained shortfalls served by the HQ, never a crash.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from ..dataset import Dataset
+from ..geo import distance_matrix_km, haversine_km
+from ..norms import planned_headcount_from_norms, resolve_staffing_norms
+from ..plan import PlanInconsistent, PlanInfeasible, StageResult
+from ..scenario import Scenario
+from ..solve import solve
+from .facility_location import add_rows, explain_infeasible, gc_paused, linear_rows, solve_facility_location, values
+
+NEEDS_RENOVATION = ("poor", "unusable")
+
+
+# ---------------------------------------------------------------- shared input helpers
+def cost_parameter(ds: Dataset, parameter: str, default: float | None = None) -> float | None:
+    """A building/budget cost from the costs table (the rows with no item type)."""
+    costs = ds["costs"]
+    hit = costs.loc[(costs["parameter"] == parameter) & costs["item_type"].isna(), "value"]
+    if not len(hit):
+        hit = costs.loc[costs["parameter"] == parameter, "value"]
+    return float(hit.iloc[0]) if len(hit) else default
+
+
+def old_unit_residents(ds: Dataset) -> pd.DataFrame:
+    """Old units with their residents (population_share x the new commune's population)."""
+    pop = ds["communes"].set_index("code")["population"].astype(float)
+    ou = ds["old_units"]
+    return pd.DataFrame({
+        "old_unit_id": ou["id"].astype(str).to_numpy(), "old_unit_name": ou["name"].astype(str).to_numpy(),
+        "commune_code": ou["commune_code"].astype(int).to_numpy(),
+        "lon": ou["lon"].to_numpy(float), "lat": ou["lat"].to_numpy(float),
+        "residents": ou["population_share"].to_numpy(float) * pop.reindex(ou["commune_code"].astype(int)).fillna(0).to_numpy(),
+    })
+
+
+def buildings_with_commune(ds: Dataset) -> pd.DataFrame:
+    """Buildings with the commune of the old unit that owns them (commune_code)."""
+    b = ds["buildings"]
+    owner = ds["old_units"].set_index("id")["commune_code"]
+    out = pd.DataFrame({
+        "building_id": b["id"].astype(str).to_numpy(), "building_name": b["name"].astype(str).to_numpy(),
+        "old_unit_id": b["old_unit_id"].astype(str).to_numpy(), "kind": b["kind"].astype(str).to_numpy(),
+        "lon": b["lon"].to_numpy(float), "lat": b["lat"].to_numpy(float),
+        "floor_area_m2": b["floor_area_m2"].to_numpy(float), "condition": b["condition"].astype(str).to_numpy(),
+        "renovation_cost_vnd": b["renovation_cost_vnd"].to_numpy(float),
+        "book_value_vnd": b["book_value_vnd"].to_numpy(float),
+    })
+    out["commune_code"] = owner.reindex(b["old_unit_id"]).astype("Int64").to_numpy()
+    out["mandatory_renovation_vnd"] = np.where(out["condition"].isin(NEEDS_RENOVATION), out["renovation_cost_vnd"], 0.0)
+    return out
+
+
+def planned_headcount(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | None) -> pd.DataFrame:
+    """The staffing plan's headcount, or the norms' minimums when no staffing plan exists."""
+    if headcount is not None:
+        return headcount
+    req = resolve_staffing_norms(ds["communes"], ds["staffing_norms"], scenario.norm_overrides)
+    return planned_headcount_from_norms(req)
+
+
+def renovation_budget(ds: Dataset, scenario: Scenario) -> float | None:
+    """Scenario's renovation budget, else the costs table's; None = no limit."""
+    if scenario.assets.renovation_budget_vnd is not None:
+        return scenario.assets.renovation_budget_vnd
+    return cost_parameter(ds, "renovation_budget")
+
+
+def official_homes(ds: Dataset) -> pd.DataFrame:
+    """Home location of every official (coordinates, else the home old unit, else the work old unit)."""
+    off = ds["officials"]
+    ou = ds["old_units"].set_index("id")
+    home_unit = off["home_old_unit_id"].fillna(off["old_unit_id"]).astype(str)
+    lon = off["home_lon"].astype(float).fillna(pd.Series(ou["lon"].reindex(home_unit).to_numpy(float), index=off.index))
+    lat = off["home_lat"].astype(float).fillna(pd.Series(ou["lat"].reindex(home_unit).to_numpy(float), index=off.index))
+    commune = ou["commune_code"].reindex(off["old_unit_id"].astype(str)).astype(float).to_numpy()
+    return pd.DataFrame({"official_id": off["id"].astype(str).to_numpy(), "commune_code": commune,
+                         "lon": lon.to_numpy(float), "lat": lat.to_numpy(float)})
+
+
+# ---------------------------------------------------------------- 1. headquarters
+def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> pd.DataFrame:
+    """Candidate (commune, building) pairs with their renovation, extension, travel and commute costs."""
+    opts = scenario.assets
+    communes = ds["communes"]
+    codes = communes["code"].astype(int).to_numpy()
+    bld = buildings_with_commune(ds)
+    units = old_unit_residents(ds)
+    centre_km = distance_matrix_km(communes["lon"], communes["lat"], bld["lon"], bld["lat"])
+    own = codes[:, None] == bld["commune_code"].to_numpy(dtype=float, na_value=np.nan)[None, :]
+    c_idx, b_idx = np.nonzero((centre_km <= opts.hq_candidate_radius_km) | own)
+
+    # required floor area and planned staff per commune
+    m2 = headcount["position"].astype(str).map(lambda p: opts.m2_per_official.get(p, opts.m2_per_official.get("specialist", 10.0)))
+    area = (headcount.assign(_m2=headcount["headcount"].astype(float) * m2.astype(float))
+            .groupby("commune_code")[["_m2", "headcount"]].sum())
+    required = area["_m2"].reindex(codes).fillna(0).to_numpy() * opts.shared_area_factor
+    staff = area["headcount"].reindex(codes).fillna(0).to_numpy(float)
+
+    # residents-km per commune x building (old units aggregated by commune)
+    unit_km = distance_matrix_km(units["lon"], units["lat"], bld["lon"], bld["lat"])
+    pos = pd.Series(np.arange(len(codes)), index=codes)
+    unit_commune = pos.reindex(units["commune_code"]).to_numpy()
+    weights = np.zeros((len(codes), len(units)))
+    valid = ~np.isnan(unit_commune)
+    weights[unit_commune[valid].astype(int), np.flatnonzero(valid)] = units["residents"].to_numpy()[valid]
+    residents_km = weights @ unit_km
+    residents = weights.sum(axis=1)
+    citizen_mean = np.divide(residents_km, residents[:, None], out=np.zeros_like(residents_km), where=residents[:, None] > 0)
+
+    # staff commute: mean km from current officials' homes (else the commune's old units)
+    homes = official_homes(ds)
+    home_commune = pos.reindex(homes["commune_code"]).to_numpy()
+    counts = np.zeros((len(codes), len(homes)))
+    ok = ~np.isnan(home_commune)
+    counts[home_commune[ok].astype(int), np.flatnonzero(ok)] = 1.0
+    n_home = counts.sum(axis=1)
+    home_km = counts @ distance_matrix_km(homes["lon"], homes["lat"], bld["lon"], bld["lat"]) if len(homes) else np.zeros((len(codes), len(bld)))
+    unit_count = np.zeros((len(codes), len(units)))
+    unit_count[unit_commune[valid].astype(int), np.flatnonzero(valid)] = 1.0
+    n_units = unit_count.sum(axis=1)[:, None]
+    unit_mean = np.divide(unit_count @ unit_km, n_units, out=np.zeros((len(codes), len(bld))), where=n_units > 0)
+    staff_mean = np.where(n_home[:, None] > 0, home_km / np.maximum(n_home, 1)[:, None], unit_mean)
+
+    floor = bld["floor_area_m2"].to_numpy()[b_idx]
+    extension_m2 = np.maximum(required[c_idx] - floor, 0.0)
+    point_vnd = opts.vnd_per_cost_point
+    pairs = pd.DataFrame({
+        "commune_code": codes[c_idx], "building_id": bld["building_id"].to_numpy()[b_idx],
+        "renovation_cost_vnd": bld["mandatory_renovation_vnd"].to_numpy()[b_idx],
+        "extension_m2": extension_m2,
+        "extension_cost_vnd": extension_m2 * (cost_parameter(ds, "extension_cost_per_m2", 0.0) or 0.0),
+        "required_area_m2": required[c_idx], "planned_staff": staff[c_idx],
+        "citizen_mean_km": citizen_mean[c_idx, b_idx], "citizen_max_km": 0.0,
+        "staff_mean_km": staff_mean[c_idx, b_idx], "distance_to_centre_km": centre_km[c_idx, b_idx],
+        "_c": c_idx, "_b": b_idx,
+    })
+    pairs["citizen_cost_vnd"] = residents_km[c_idx, b_idx] / 1000.0 * opts.citizen_cost_per_km * point_vnd
+    pairs["commute_cost_vnd"] = staff[c_idx] * pairs["staff_mean_km"] * opts.staff_commute_cost_per_km * point_vnd
+    pairs["budget_vnd"] = pairs["renovation_cost_vnd"] + pairs["extension_cost_vnd"]
+    pairs["cost_vnd"] = pairs["budget_vnd"] + pairs["citizen_cost_vnd"] + pairs["commute_cost_vnd"]
+    populated = valid & (units["residents"].to_numpy() > 0)
+    max_km = (pd.DataFrame(unit_km[populated]).groupby(unit_commune[populated].astype(int)).max()
+              .reindex(range(len(codes))).fillna(0.0).to_numpy())
+    pairs["citizen_max_km"] = max_km[c_idx, b_idx]
+    return pairs
+
+
+def _hq_model(pairs: pd.DataFrame, n_communes: int, n_buildings: int, budget: float | None, overspend_price: float | None):
+    """The HQ MIP; with overspend_price the budget row gets a priced slack (to find the minimum budget)."""
+    with gc_paused():
+        problem = pulp.LpProblem("headquarters", pulp.LpMinimize)
+        pick = [pulp.LpVariable(f"hq_{k}", 0, 1, pulp.LpBinary) for k in range(len(pairs))]
+        objective = dict(zip(pick, pairs["cost_vnd"].to_numpy(float)))
+        add_rows(problem, "one_hq", linear_rows(pairs["_c"].to_numpy(), n_communes, pick), pulp.LpConstraintEQ, 1.0)
+        add_rows(problem, "one_commune_per_building", linear_rows(pairs["_b"].to_numpy(), n_buildings, pick),
+                 pulp.LpConstraintLE, 1.0)
+        overspend = None
+        if budget is not None:
+            row = pulp.LpAffineExpression(dict(zip(pick, pairs["budget_vnd"].to_numpy(float))))
+            if overspend_price is not None:
+                overspend = pulp.LpVariable("overspend", 0)
+                row[overspend] = -1.0
+                objective[overspend] = overspend_price
+            add_rows(problem, "renovation_budget", [row], pulp.LpConstraintLE, budget)
+        problem += pulp.LpAffineExpression(objective)
+    return problem, pick, overspend
+
+
+def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame, budget: float | None,
+                           n_buildings: int) -> PlanInfeasible:
+    """Plain words: which commune has no candidate building, or the minimum renovation budget needed."""
+    communes = ds["communes"]
+    names = communes.set_index("code")["name"].astype(str)
+    missing = sorted(set(communes["code"].astype(int)) - set(pairs["commune_code"]))
+    if missing:
+        bld = buildings_with_commune(ds)
+        rows = []
+        for code in missing:
+            c = communes[communes["code"] == code].iloc[0]
+            km = haversine_km(c["lon"], c["lat"], bld["lon"], bld["lat"]) if len(bld) else np.array([np.inf])
+            rows.append({"commune_code": code, "commune_name": names[code], "nearest_building_km": float(np.min(km))})
+        lines = [f"{r['commune_name']} has no building that can host its headquarters: none of its old units owns a building "
+                 f"and the nearest building is {r['nearest_building_km']:.1f} km away (limit {scenario.assets.hq_candidate_radius_km:g} km). "
+                 f"Add a building or widen hq_candidate_radius_km to at least {np.ceil(r['nearest_building_km']):.0f} km."
+                 for r in rows]
+        return PlanInfeasible("assets", lines, pd.DataFrame(rows))
+    n_communes = len(communes)
+    price = float(pairs["cost_vnd"].sum()) + 1.0
+    problem, pick, overspend = _hq_model(pairs, n_communes, n_buildings, budget if budget is not None else 0.0, price)
+    info = solve(problem, scenario.solver, "headquarters_min_budget", 0.0)
+    if info.status not in ("optimal", "time_limit"):
+        crowded = pairs.groupby("commune_code")["building_id"].nunique().sort_values().head(5)
+        lines = ["Not every commune can get its own headquarters building: some communes share too few candidate buildings "
+                 "(a building can host one commune only). Communes with the fewest candidates: "
+                 + ", ".join(f"{names[c]} ({n})" for c, n in crowded.items()) + "."]
+        return PlanInfeasible("assets", lines, crowded.rename("candidate_buildings").reset_index())
+    chosen = pairs[values(pick) > 0.5]
+    needed = float(chosen["budget_vnd"].sum())
+    paid = chosen[chosen["budget_vnd"] > 0].assign(commune_name=lambda d: d["commune_code"].map(names))
+    conflicts = paid[["commune_code", "commune_name", "building_id", "renovation_cost_vnd", "extension_m2",
+                      "extension_cost_vnd", "budget_vnd"]].sort_values("budget_vnd", ascending=False).reset_index(drop=True)
+    lines = [f"The renovation budget of {budget:,.0f} VND is too small for the headquarters: at least {needed:,.0f} VND "
+             f"is needed ({needed - budget:,.0f} VND more), because these communes have no candidate building that needs "
+             f"no renovation or extension: " + ", ".join(
+                 f"{r.commune_name} ({r.building_id}: {r.budget_vnd:,.0f} VND)" for r in conflicts.itertuples()) + "."]
+    return PlanInfeasible("assets", lines, conflicts)
+
+
+def choose_headquarters(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> tuple[pd.DataFrame, list]:
+    """Solve the HQ MIP; return hq_plan (one row per commune) and the solver runs."""
+    start = time.perf_counter()
+    communes = ds["communes"].reset_index(drop=True)
+    bld = buildings_with_commune(ds)
+    pairs = hq_candidates(ds, scenario, headcount)
+    budget = renovation_budget(ds, scenario)
+    if set(communes["code"].astype(int)) - set(pairs["commune_code"]):
+        raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
+    problem, pick, _ = _hq_model(pairs, len(communes), len(bld), budget, None)
+    info = solve(problem, scenario.solver, "headquarters", time.perf_counter() - start)
+    if info.status not in ("optimal", "time_limit"):
+        raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
+    chosen = pairs[values(pick) > 0.5].drop(columns=["_c", "_b"])
+    hq = (communes[["code", "name"]].rename(columns={"code": "commune_code", "name": "commune_name"})
+          .assign(commune_code=lambda d: d["commune_code"].astype(int))
+          .merge(chosen, on="commune_code", how="left")
+          .merge(bld[["building_id", "building_name", "lon", "lat", "floor_area_m2", "condition", "old_unit_id"]],
+                 on="building_id", how="left"))
+    cols = ["commune_code", "commune_name", "building_id", "building_name", "old_unit_id", "lon", "lat", "floor_area_m2",
+            "condition", "required_area_m2", "extension_m2", "renovation_cost_vnd", "extension_cost_vnd", "planned_staff",
+            "citizen_mean_km", "citizen_max_km", "staff_mean_km", "distance_to_centre_km", "citizen_cost_vnd",
+            "commute_cost_vnd"]
+    hq = hq[cols]
+    hq["commune_name"] = hq["commune_name"].astype(str)
+
+    violations = []
+    counts = chosen["commune_code"].value_counts()
+    violations += [f"commune {c} has {counts.get(c, 0)} headquarters, not 1" for c in communes["code"].astype(int) if counts.get(c, 0) != 1]
+    dup = hq["building_id"][hq["building_id"].duplicated()]
+    violations += [f"building {b} hosts more than one headquarters" for b in dup]
+    spent = float((hq["renovation_cost_vnd"] + hq["extension_cost_vnd"]).sum())
+    if budget is not None and spent > budget * (1 + 1e-9) + 1e-6:
+        violations.append(f"headquarters spend {spent:,.0f} VND above the renovation budget {budget:,.0f}")
+    short = hq[hq["floor_area_m2"] + hq["extension_m2"] < hq["required_area_m2"] - 1e-6]
+    violations += [f"{r.commune_name}: {r.floor_area_m2 + r.extension_m2:g} m2 below the required {r.required_area_m2:g}" for r in short.itertuples()]
+    if violations:
+        raise PlanInconsistent("assets", violations)
+    return hq, [info]
+
+
+# ---------------------------------------------------------------- 2. service points
+def choose_service_points(ds: Dataset, scenario: Scenario, hq: pd.DataFrame, budget_left: float | None):
+    """Facility location for service points; returns (service_points, service_coverage, solves, notes)."""
+    opts = scenario.assets
+    units = old_unit_residents(ds)
+    units = units[units["residents"] > 0].reset_index(drop=True)
+    bld = buildings_with_commune(ds)
+    fixed = opts.service_point_fixed_cost if opts.service_point_fixed_cost is not None else (cost_parameter(ds, "service_point_fixed_cost", 0.0) or 0.0)
+    rate = opts.citizen_cost_per_km / 1000.0 * opts.vnd_per_cost_point
+
+    hq_sites = pd.DataFrame({"site_id": hq["building_id"].to_numpy(), "commune_code": hq["commune_code"].to_numpy(int),
+                             "lon": hq["lon"].to_numpy(float), "lat": hq["lat"].to_numpy(float),
+                             "capacity": opts.service_capacity, "fixed_cost": 0.0, "budget_cost": 0.0, "must_open": True,
+                             "site_kind": "hq"})
+    free = bld[~bld["building_id"].isin(hq["building_id"]) & bld["commune_code"].notna()]
+    sp_sites = pd.DataFrame({"site_id": free["building_id"].to_numpy(), "commune_code": free["commune_code"].to_numpy(int),
+                             "lon": free["lon"].to_numpy(float), "lat": free["lat"].to_numpy(float),
+                             "capacity": opts.service_capacity,
+                             "fixed_cost": fixed + free["mandatory_renovation_vnd"].to_numpy(float),
+                             "budget_cost": free["mandatory_renovation_vnd"].to_numpy(float), "must_open": False,
+                             "site_kind": "service_point"})
+    sites = pd.concat([hq_sites, sp_sites], ignore_index=True)
+    km = distance_matrix_km(units["lon"], units["lat"], sites["lon"], sites["lat"])
+    same = units["commune_code"].to_numpy()[:, None] == sites["commune_code"].to_numpy()[None, :]
+    u_idx, s_idx = np.nonzero(same & (km <= opts.service_distance_km))
+    arcs = pd.DataFrame({"customer_id": units["old_unit_id"].to_numpy()[u_idx], "site_id": sites["site_id"].to_numpy()[s_idx],
+                         "km": km[u_idx, s_idx]})
+    arcs["cost"] = units["residents"].to_numpy()[u_idx] * arcs["km"].to_numpy() * rate
+    reachable = units["old_unit_id"].isin(arcs["customer_id"]).to_numpy()
+    customers = pd.DataFrame({"customer_id": units["old_unit_id"][reachable].to_numpy(),
+                              "demand": units["residents"][reachable].to_numpy()})
+    solves, notes = [], []
+    fl = solve_facility_location(sites, customers, arcs, single_source=opts.single_source, options=scenario.solver,
+                                 budget=budget_left, name="service_points")
+    if fl.solve is not None:
+        solves.append(fl.solve)
+    unserved_reason = {}
+    if fl.status not in ("optimal", "time_limit"):
+        # some residents cannot be served within capacity or budget: leave them to the HQ, priced far above any plan
+        penalty = (sites["fixed_cost"].sum() + arcs["cost"].sum() + 1.0) / max(customers["demand"].min(), 1.0)
+        fl = solve_facility_location(sites, customers, arcs, single_source=opts.single_source, options=scenario.solver,
+                                     budget=budget_left, unserved_penalty=penalty, name="service_points_shortfall")
+        solves.append(fl.solve)
+        notes += ["Service points: " + line for line in explain_infeasible(sites, customers, arcs, opts.single_source, budget_left)]
+        unserved_reason = {cid: f"capacity ({opts.service_capacity:,.0f} residents per point) or renovation budget"
+                           for cid in fl.unserved["customer_id"]}
+
+    # coverage: allocations, then residents left to the HQ (out of reach or unserved)
+    site_info = sites.set_index("site_id")
+    alloc = fl.allocation.merge(arcs[["customer_id", "site_id", "km"]], on=["customer_id", "site_id"], how="left")
+    cov = pd.DataFrame({"old_unit_id": alloc["customer_id"].to_numpy(), "served_by_building_id": alloc["site_id"].to_numpy(),
+                        "distance_km": alloc["km"].to_numpy(float), "share": alloc["share"].to_numpy(float),
+                        "within_distance": True, "shortfall": ""})
+    hq_of = hq.set_index("commune_code")
+    left = units[~reachable | units["old_unit_id"].isin(list(unserved_reason))]
+    if len(left):
+        hq_b = hq_of.loc[left["commune_code"].to_numpy()]
+        dist = haversine_km(left["lon"].to_numpy(), left["lat"].to_numpy(), hq_b["lon"].to_numpy(float), hq_b["lat"].to_numpy(float))
+        unserved_share = fl.unserved.set_index("customer_id")["unserved_share"] if len(fl.unserved) else pd.Series(dtype=float)
+        share = np.where(left["old_unit_id"].isin(unserved_share.index), unserved_share.reindex(left["old_unit_id"]).fillna(1.0), 1.0)
+        nearest = np.min(km[units.index[units["old_unit_id"].isin(left["old_unit_id"])]], axis=1) if len(sites) else dist
+        reasons = [unserved_reason.get(u, f"no usable building within {opts.service_distance_km:g} km (nearest {n:.1f} km)")
+                   for u, n in zip(left["old_unit_id"], nearest)]
+        cov = pd.concat([cov, pd.DataFrame({"old_unit_id": left["old_unit_id"].to_numpy(), "served_by_building_id": hq_b["building_id"].to_numpy(),
+                                            "distance_km": dist, "share": share, "within_distance": dist <= opts.service_distance_km,
+                                            "shortfall": reasons})], ignore_index=True)
+        for u, n, r in zip(left["old_unit_name"], left["commune_code"], reasons):
+            notes.append(f"Service points: {u} (commune {hq_of.loc[n, 'commune_name']}) is left to the headquarters: {r}.")
+    cov = cov.merge(units[["old_unit_id", "old_unit_name", "commune_code", "residents"]], on="old_unit_id", how="left")
+    cov["site_kind"] = site_info["site_kind"].reindex(cov["served_by_building_id"]).to_numpy()
+    cov["residents"] = cov["residents"] * cov["share"]
+    coverage = cov[["old_unit_id", "old_unit_name", "commune_code", "served_by_building_id", "site_kind", "distance_km",
+                    "residents", "share", "within_distance", "shortfall"]].sort_values(["commune_code", "old_unit_id"]).reset_index(drop=True)
+
+    opened = fl.open_sites.merge(sites[["site_id", "commune_code", "site_kind", "budget_cost"]], on="site_id")
+    opened = opened[opened["site_kind"] == "service_point"]
+    served = coverage.groupby("served_by_building_id")["residents"].sum()
+    points = (opened.rename(columns={"site_id": "building_id", "budget_cost": "renovation_cost_vnd"})
+              .merge(bld[["building_id", "building_name", "lon", "lat", "condition"]], on="building_id"))
+    points["residents_served"] = served.reindex(points["building_id"]).fillna(0).to_numpy()
+    points["old_units_served"] = coverage.groupby("served_by_building_id")["old_unit_id"].nunique().reindex(points["building_id"]).fillna(0).astype(int).to_numpy()
+    points["fixed_cost_vnd"] = fixed
+    points = points[["building_id", "building_name", "commune_code", "lon", "lat", "residents_served", "capacity",
+                     "fixed_cost_vnd", "renovation_cost_vnd", "condition", "old_units_served"]].reset_index(drop=True)
+    return points, coverage, solves, notes
+
+
+def _verify_sites(hq: pd.DataFrame, points: pd.DataFrame, coverage: pd.DataFrame, scenario: Scenario,
+                  budget: float | None, spent: float) -> None:
+    opts = scenario.assets
+    violations = []
+    both = set(hq["building_id"]) & set(points["building_id"])
+    violations += [f"building {b} is both a headquarters and a service point" for b in sorted(both)]
+    total = coverage.groupby("old_unit_id")["share"].sum()
+    violations += [f"old unit {u} is served {s:.4f} times, not once" for u, s in total.items() if abs(s - 1) > 1e-5]
+    inside = coverage[coverage["shortfall"] == ""]
+    far = inside[inside["distance_km"] > opts.service_distance_km + 1e-6]
+    violations += [f"old unit {r.old_unit_id} served {r.distance_km:.1f} km away, beyond {opts.service_distance_km:g} km" for r in far.itertuples()]
+    load = inside.groupby("served_by_building_id")["residents"].sum()
+    violations += [f"site {b} serves {v:,.0f} residents, above capacity {opts.service_capacity:,.0f}"
+                   for b, v in load.items() if v > opts.service_capacity * (1 + 1e-6)]
+    if budget is not None and spent > budget * (1 + 1e-9) + 1e-6:
+        violations.append(f"renovation and extension spend {spent:,.0f} VND above the budget {budget:,.0f}")
+    if violations:
+        raise PlanInconsistent("assets", violations)
+
+
+def plan_sites(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | None) -> StageResult:
+    """HQ per commune and service points; tables hq_plan, service_points, service_coverage (see module docstring).
+
+    Raises PlanInfeasible (plain words, minimum budget or missing building) when no HQ plan exists.
+    """
+    opts = scenario.assets
+    headcount = planned_headcount(ds, scenario, headcount)
+    hq, solves = choose_headquarters(ds, scenario, headcount)
+    budget = renovation_budget(ds, scenario)
+    hq_spend = float((hq["renovation_cost_vnd"] + hq["extension_cost_vnd"]).sum())
+    budget_left = None if budget is None else max(budget - hq_spend, 0.0)
+    points, coverage, sp_solves, notes = choose_service_points(ds, scenario, hq, budget_left)
+    solves += sp_solves
+    spent = hq_spend + float(points["renovation_cost_vnd"].sum())
+    _verify_sites(hq, points, coverage, scenario, budget, spent)
+
+    residents = coverage["residents"].sum()
+    within = coverage.loc[coverage["within_distance"].astype(bool), "residents"].sum()
+    mean_km = float((coverage["distance_km"] * coverage["residents"]).sum() / residents) if residents > 0 else 0.0
+    kpis = [
+        {"stage": "assets", "kpi": f"population within {opts.service_distance_km:g} km of HQ or service point", "value": round(100 * within / residents, 2) if residents else 100.0, "unit": "%"},
+        {"stage": "assets", "kpi": "max travel to HQ or service point", "value": round(float(coverage["distance_km"].max()), 2) if len(coverage) else 0.0, "unit": "km"},
+        {"stage": "assets", "kpi": "mean travel to HQ or service point (population-weighted)", "value": round(mean_km, 2), "unit": "km"},
+        {"stage": "assets", "kpi": "mean citizen travel to HQ (population-weighted)", "value": round(float(np.average(hq["citizen_mean_km"])), 2) if len(hq) else 0.0, "unit": "km"},
+        {"stage": "assets", "kpi": "renovation budget used (HQ and service points)", "value": round(spent), "unit": "VND"},
+        {"stage": "assets", "kpi": "renovation budget", "value": budget, "unit": "VND"},
+        {"stage": "assets", "kpi": "headquarters needing extension", "value": int((hq["extension_m2"] > 0).sum()), "unit": "communes"},
+        {"stage": "assets", "kpi": "service points opened", "value": len(points), "unit": "buildings"},
+    ]
+    return StageResult(tables={"hq_plan": hq, "service_points": points, "service_coverage": coverage},
+                       kpis=kpis, solves=solves, notes=notes)

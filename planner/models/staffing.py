@@ -1,0 +1,749 @@
+"""Staffing plan: every official gets one outcome, a post (commune x field x position) or surplus.
+
+Three visible steps, as in every model module:
+  1. candidate arcs (vectorized pandas/numpy): official -> slot pairs that are allowed at all
+     (distance or pair_costs candidates, field match, leadership eligibility, pins, bans), with
+     every cost component in its own column;
+  2. build (PuLP): one outcome per official, headcount ceiling per commune, slot maxima, priced
+     shortages below the slot minima; optional fairness stage (minimise the largest shortage ratio);
+  3. extract (DataFrames) and verify in Python (planner.plan.PlanInconsistent on any violation).
+
+The cost stage is a network problem (officials -> slots -> communes, laminar capacities), so its
+LP relaxation has an integral optimum: it is solved as an LP, which also gives the duals used as
+the marginal value of one more official. A fractional answer (never expected) falls back to the
+MIP and a fixed-integer re-solve for the duals.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from ..dataset import Dataset
+from ..geo import distance_matrix_km, haversine_km
+from ..norms import headcount_ceilings, resolve_staffing_norms
+from ..plan import PlanInconsistent, PlanInfeasible, StageResult
+from ..scenario import Scenario, StaffingOptions
+from ..schema import LEADERSHIP_POSITIONS
+from ..solve import SolveInfo, solve_fast
+
+STAGE = "staffing"
+MATCH_COST_NAMES = ("primary", "secondary", "mismatch")
+ELASTIC_COST = 1.0
+
+
+@contextmanager
+def paused_gc():
+    """Pause the garbage collector while building many PuLP objects (about twice as fast)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# ----------------------------------------------------------------------------------------------
+# Inputs
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class StaffingInputs:
+    """Prepared frames: officials with locations, communes with HQ, slots, ceilings, pair costs."""
+
+    officials: pd.DataFrame  # one row per official, positional index 0..n-1 ("off")
+    communes: pd.DataFrame  # commune_code, commune_name, hq_lon, hq_lat, population
+    slots: pd.DataFrame  # slot (0..), commune_code, field, position, required_min, required_max, leadership, penalty
+    ceilings: pd.Series  # commune_code -> headcount ceiling (NaN = none)
+    pair_costs: pd.DataFrame  # off, commune_code, cost, forbidden, reason
+
+
+def _official_frame(ds: Dataset, previous: pd.DataFrame | None) -> pd.DataFrame:
+    off = ds["officials"]
+    units = ds["old_units"].drop_duplicates("id").set_index("id")
+    unit_lon = off["old_unit_id"].map(units["lon"]).astype(float)
+    unit_lat = off["old_unit_id"].map(units["lat"]).astype(float)
+    has_home = off["home_lon"].notna() & off["home_lat"].notna()
+    home_unit_lon = off["home_old_unit_id"].map(units["lon"]).astype(float)
+    home_unit_lat = off["home_old_unit_id"].map(units["lat"]).astype(float)
+    frame = pd.DataFrame({
+        "official_id": off["id"].astype(str).to_numpy(),
+        "name": off["name"].astype(str).to_numpy(),
+        "old_unit_id": off["old_unit_id"].astype(str).to_numpy(),
+        "field": off["field"].astype(str).to_numpy(),
+        "secondary_field": off["secondary_field"].to_numpy(dtype=object, na_value=""),
+        "position": off["position"].astype(str).to_numpy(),
+        "qualification": off["qualification"].astype(object).to_numpy(),
+        "birth_year": off["birth_year"].to_numpy(dtype=float, na_value=np.nan),
+        "eligible": off["eligible_for_leadership"].to_numpy(dtype=bool, na_value=False),
+        "willing": off["willing_to_relocate"].to_numpy(dtype=bool, na_value=False),
+        "fixed_commune": off["fixed_commune"].to_numpy(dtype=float, na_value=np.nan),
+        "fixed_position": off["fixed_position"].to_numpy(dtype=object, na_value=""),
+        "home_lon": off["home_lon"].where(has_home).fillna(home_unit_lon).fillna(unit_lon).to_numpy(dtype=float),
+        "home_lat": off["home_lat"].where(has_home).fillna(home_unit_lat).fillna(unit_lat).to_numpy(dtype=float),
+        "unit_lon": unit_lon.to_numpy(), "unit_lat": unit_lat.to_numpy(),
+        "own_commune": off["old_unit_id"].map(units["commune_code"]).to_numpy(dtype=float, na_value=np.nan),
+    })
+    frame["pinned"] = ~np.isnan(frame["fixed_commune"].to_numpy())
+    frame["previous_commune"] = np.nan
+    if previous is not None and len(previous):
+        prev = previous.drop_duplicates("official_id").set_index(previous["official_id"].astype(str).drop_duplicates())
+        frame["previous_commune"] = frame["official_id"].map(
+            pd.to_numeric(prev["commune_code"], errors="coerce")).to_numpy(dtype=float, na_value=np.nan)
+    return frame
+
+
+def prepare_inputs(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None = None,
+                   previous: pd.DataFrame | None = None) -> StaffingInputs:
+    """Officials with home/old-unit locations, communes with HQ locations, slots from the norms."""
+    options = scenario.staffing
+    communes = ds["communes"]
+    frame = pd.DataFrame({
+        "commune_code": communes["code"].to_numpy(dtype=np.int64),
+        "commune_name": communes["name"].astype(str).to_numpy(),
+        "hq_lon": communes["lon"].to_numpy(dtype=float), "hq_lat": communes["lat"].to_numpy(dtype=float),
+        "population": communes["population"].to_numpy(dtype=float, na_value=0.0),
+    })
+    if hq is not None and len(hq):
+        loc = hq.drop_duplicates("commune_code").set_index(pd.to_numeric(hq["commune_code"].drop_duplicates()).astype(np.int64))
+        frame["hq_lon"] = frame["commune_code"].map(loc["lon"].astype(float)).fillna(frame["hq_lon"]).to_numpy()
+        frame["hq_lat"] = frame["commune_code"].map(loc["lat"].astype(float)).fillna(frame["hq_lat"]).to_numpy()
+    requirements = resolve_staffing_norms(communes, ds["staffing_norms"], scenario.norm_overrides)
+    slots = requirements[requirements["field"] != "total"].copy()
+    slots = slots[~(slots["required_max"].fillna(1) <= 0) | (slots["required_min"] > 0)]
+    slots["field"] = slots["field"].astype(str)
+    slots["position"] = slots["position"].astype(str)
+    slots["leadership"] = slots["position"].isin(LEADERSHIP_POSITIONS).to_numpy() | (slots["field"] == "leadership").to_numpy()
+    slots["penalty"] = slots["field"].map(options.penalty).astype(float)
+    slots = slots.reset_index(drop=True)
+    slots.insert(0, "slot", np.arange(len(slots)))
+    officials = _official_frame(ds, previous)
+    pairs = ds["pair_costs"]
+    off_index = pd.Series(np.arange(len(officials)), index=officials["official_id"])
+    pair_frame = pd.DataFrame({
+        "off": pairs["official_id"].astype(str).map(off_index).to_numpy(dtype=float, na_value=np.nan),
+        "commune_code": pairs["commune_code"].to_numpy(dtype=float, na_value=np.nan),
+        "cost": pairs["cost"].to_numpy(dtype=float, na_value=0.0),
+        "forbidden": pairs["forbidden"].to_numpy(dtype=bool, na_value=False),
+        "reason": pairs["reason"].astype(object).to_numpy(),
+    }).dropna(subset=["off", "commune_code"])
+    pair_frame = pair_frame.astype({"off": np.int64, "commune_code": np.int64})
+    pair_frame = pair_frame[pair_frame["commune_code"].isin(frame["commune_code"])]
+    pair_frame = pair_frame.groupby(["off", "commune_code"], as_index=False).agg(
+        cost=("cost", "sum"), forbidden=("forbidden", "any"), reason=("reason", "first"))
+    ceilings = headcount_ceilings(requirements).astype(float)
+    return StaffingInputs(officials=officials, communes=frame, slots=slots, ceilings=ceilings, pair_costs=pair_frame)
+
+
+# ----------------------------------------------------------------------------------------------
+# Step 1: candidate arcs
+# ----------------------------------------------------------------------------------------------
+def _has_post_in_fields(inputs: StaffingInputs, options: StaffingOptions) -> np.ndarray:
+    """officials x communes: does the commune have a post in the official's primary or secondary field?"""
+    codes = inputs.communes["commune_code"].to_numpy()
+    if options.allow_mismatch:
+        return np.broadcast_to(np.isin(codes, inputs.slots["commune_code"].to_numpy()), (len(inputs.officials), len(codes)))
+    fields = pd.Index(sorted(set(inputs.slots["field"])))
+    present = np.zeros((len(fields) + 1, len(codes)), dtype=bool)  # last row: a field no commune has
+    present[fields.get_indexer(inputs.slots["field"]), pd.Index(codes).get_indexer(inputs.slots["commune_code"])] = True
+    primary = fields.get_indexer(inputs.officials["field"])
+    secondary = fields.get_indexer(inputs.officials["secondary_field"])
+    return present[primary] | present[secondary]  # -1 (unknown field) picks the all-False last row
+
+
+def _nearest(distance: np.ndarray, keep: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of the finite entries, limited to the `keep` smallest per row."""
+    if keep is not None and keep < distance.shape[1]:
+        columns = np.argpartition(distance, keep - 1, axis=1)[:, :keep]
+        rows = np.repeat(np.arange(distance.shape[0]), keep)
+        columns = columns.ravel()
+        finite = np.isfinite(distance[rows, columns])
+        return rows[finite], columns[finite]
+    return np.nonzero(np.isfinite(distance))
+
+
+def candidate_pairs(inputs: StaffingInputs, options: StaffingOptions) -> pd.DataFrame:
+    """Official x commune pairs that get variables, with the home-to-HQ distance; bans removed.
+
+    'distance': communes within candidate_radius_km of home or of the old unit, the own commune,
+    the previous-plan commune and pair_costs communes. 'pair_costs': only the pair_costs rows.
+    Pinned officials only get their pinned commune.
+    """
+    off, com = inputs.officials, inputs.communes
+    codes = com["commune_code"].to_numpy()
+    code_pos = pd.Series(np.arange(len(codes)), index=codes)
+    allowed = inputs.pair_costs[~inputs.pair_costs["forbidden"]]
+    extra = [allowed[["off", "commune_code"]]]
+    for column in ("own_commune", "previous_commune"):
+        known = off[column].notna() & off[column].isin(codes)
+        extra.append(pd.DataFrame({"off": np.flatnonzero(known), "commune_code": off.loc[known, column].astype(np.int64)}))
+    if options.candidates == "distance" and len(off) and len(codes):
+        distance = distance_matrix_km(off["home_lon"], off["home_lat"], com["hq_lon"], com["hq_lat"])
+        near = distance <= options.candidate_radius_km
+        near |= distance_matrix_km(off["unit_lon"], off["unit_lat"], com["hq_lon"], com["hq_lat"]) <= options.candidate_radius_km
+        near &= _has_post_in_fields(inputs, options)
+        i, j = _nearest(np.where(near, distance, np.inf), options.max_candidate_communes)
+        extra.insert(0, pd.DataFrame({"off": i, "commune_code": codes[j]}))
+    elif options.candidates == "pair_costs":
+        extra = extra[:1]
+    pairs = pd.concat(extra, ignore_index=True).astype(np.int64)
+    pinned = off["pinned"].to_numpy()
+    pairs = pairs[~pinned[pairs["off"].to_numpy()]]
+    pins = pd.DataFrame({"off": np.flatnonzero(pinned), "commune_code": off.loc[pinned, "fixed_commune"].astype(np.int64)})
+    pairs = pd.concat([pairs, pins[pins["commune_code"].isin(codes)]], ignore_index=True).drop_duplicates()
+    banned = inputs.pair_costs.loc[inputs.pair_costs["forbidden"], ["off", "commune_code"]].assign(_ban=True)
+    if len(banned):
+        pairs = pairs.merge(banned, on=["off", "commune_code"], how="left")
+        pairs = pairs[pairs["_ban"].isna()].drop(columns="_ban")
+    i = pairs["off"].to_numpy()
+    j = code_pos[pairs["commune_code"].to_numpy()].to_numpy()
+    pairs["distance_km"] = haversine_km(off["home_lon"].to_numpy()[i], off["home_lat"].to_numpy()[i],
+                                        com["hq_lon"].to_numpy()[j], com["hq_lat"].to_numpy()[j])
+    return pairs.sort_values(["off", "commune_code"]).reset_index(drop=True)
+
+
+def candidate_arcs(inputs: StaffingInputs, options: StaffingOptions, pairs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Official -> slot arcs with match, leadership and pin rules applied and every cost component.
+
+    Columns: off, slot, commune_code, field, position, match, distance_km, cost_distance, cost_field,
+    bonus_continuity, cost_disruption, cost_pair, total_cost.
+    """
+    if pairs is None:
+        pairs = candidate_pairs(inputs, options)
+    off = inputs.officials
+    slots = inputs.slots[["slot", "commune_code", "field", "position", "leadership"]]
+    if options.allow_mismatch:
+        arcs = pairs.merge(slots, on="commune_code")
+        primary = arcs["field"].to_numpy() == off["field"].to_numpy()[arcs["off"].to_numpy()]
+        secondary = arcs["field"].to_numpy() == off["secondary_field"].to_numpy()[arcs["off"].to_numpy()]
+        arcs["match"] = np.where(primary, "primary", np.where(secondary, "secondary", "mismatch"))
+    else:
+        skills = pd.concat([
+            pd.DataFrame({"off": np.arange(len(off)), "field": off["field"].to_numpy(), "match": "primary"}),
+            pd.DataFrame({"off": np.arange(len(off)), "field": off["secondary_field"].to_numpy(), "match": "secondary"}),
+        ], ignore_index=True)
+        skills = skills[skills["field"] != ""].drop_duplicates(["off", "field"])
+        skills["field"] = skills["field"].astype(str)
+        arcs = pairs.merge(skills, on="off").merge(slots, on=["commune_code", "field"])
+    i = arcs["off"].to_numpy()
+    keep = ~arcs["leadership"].to_numpy() | off["eligible"].to_numpy()[i]
+    fixed_position = off["fixed_position"].to_numpy()[i]
+    position = arcs["position"].to_numpy()
+    position_ok = (fixed_position == "") | (position == fixed_position)
+    position_ok |= (fixed_position == "specialist") & (position == "any")
+    arcs = arcs[keep & position_ok].reset_index(drop=True)
+    arcs["position"] = arcs["position"].replace({"any": "specialist"})
+    pair_cost = inputs.pair_costs.loc[~inputs.pair_costs["forbidden"], ["off", "commune_code", "cost"]]
+    arcs = arcs.merge(pair_cost.rename(columns={"cost": "cost_pair"}), on=["off", "commune_code"], how="left")
+    arcs["cost_pair"] = arcs["cost_pair"].fillna(0.0)
+    return add_costs(arcs, inputs, options)
+
+
+def commute_cost(distance_km: np.ndarray, willing: np.ndarray, options: StaffingOptions) -> np.ndarray:
+    """cost_per_km up to the threshold, far_cost_per_km beyond it unless willing to relocate."""
+    near = np.minimum(distance_km, options.distance_threshold_km)
+    far = np.maximum(distance_km - options.distance_threshold_km, 0.0)
+    return options.cost_per_km * near + np.where(willing, options.cost_per_km, options.far_cost_per_km) * far
+
+
+def add_costs(arcs: pd.DataFrame, inputs: StaffingInputs, options: StaffingOptions) -> pd.DataFrame:
+    """Distance, field, continuity, disruption and pair cost per arc, and their total."""
+    off = inputs.officials
+    i = arcs["off"].to_numpy()
+    code = arcs["commune_code"].to_numpy()
+    arcs["cost_distance"] = commute_cost(arcs["distance_km"].to_numpy(), off["willing"].to_numpy()[i], options)
+    match = arcs["match"].to_numpy()
+    arcs["cost_field"] = np.select([match == "secondary", match == "mismatch"],
+                                   [options.secondary_field_cost, options.mismatch_cost], 0.0)
+    arcs["own_area"] = off["own_commune"].to_numpy()[i] == code
+    arcs["bonus_continuity"] = np.where(arcs["own_area"], options.continuity_bonus, 0.0)
+    previous = off["previous_commune"].to_numpy()[i]
+    arcs["cost_disruption"] = np.where(~np.isnan(previous) & (previous != code), options.disruption_weight, 0.0)
+    arcs["total_cost"] = (arcs["cost_distance"] + arcs["cost_field"] - arcs["bonus_continuity"]
+                          + arcs["cost_disruption"] + arcs["cost_pair"])
+    return arcs
+
+
+def surplus_costs(inputs: StaffingInputs, options: StaffingOptions) -> np.ndarray:
+    """Cost of listing each official as surplus (plus disruption if the previous plan placed them)."""
+    previous = inputs.officials["previous_commune"].to_numpy()
+    return options.surplus_cost + np.where(~np.isnan(previous), options.disruption_weight, 0.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# Step 2: build
+# ----------------------------------------------------------------------------------------------
+def _grouped(groups: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Split `items` by `groups` (stable): the distinct group keys and one array of items per key."""
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    cuts = np.flatnonzero(np.diff(sorted_groups)) + 1
+    keys = sorted_groups[np.r_[0, cuts]] if len(sorted_groups) else sorted_groups
+    return keys, np.split(items[order], cuts)
+
+
+def _row(variables, coefficients=None) -> pulp.LpAffineExpression:
+    if coefficients is None:
+        return pulp.LpAffineExpression(dict.fromkeys(variables, 1))
+    return pulp.LpAffineExpression(zip(variables, coefficients))
+
+
+@dataclass
+class StaffingModel:
+    """The PuLP problem and the variable arrays aligned with arcs / officials / slots."""
+
+    problem: pulp.LpProblem
+    x: np.ndarray  # per arc
+    surplus: np.ndarray  # per official (None for pinned officials: they must be placed)
+    shortage: np.ndarray  # per slot (None where required_min == 0)
+    min_rows: dict  # slot -> constraint
+    over_ceiling: dict  # commune_code -> elastic variable (elastic model only)
+    over_slot: dict  # slot -> elastic variable (elastic model only)
+    build_seconds: float
+
+
+def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, *,
+                stage: str = "cost") -> StaffingModel:
+    """stage 'cost' (minimise cost) or 'elastic' (minimise how far pinned officials push ceilings
+    and slot maxima over their limits)."""
+    start = time.perf_counter()
+    with paused_gc():
+        n_off, slots = len(inputs.officials), inputs.slots
+        problem = pulp.LpProblem(f"staffing_{stage}", pulp.LpMinimize)
+        x = np.array([problem.add_variable(f"x{k}", 0, 1, pulp.LpInteger) for k in range(len(arcs))], dtype=object)
+        pinned = inputs.officials["pinned"].to_numpy()
+        surplus = np.array([None if pinned[i] else problem.add_variable(f"u{i}", 0, 1, pulp.LpInteger) for i in range(n_off)],
+                           dtype=object)
+        minimum = slots["required_min"].to_numpy(dtype=float)
+        shortage = np.array([problem.add_variable(f"d{s}", 0, minimum[s]) if minimum[s] > 0 else None for s in range(len(slots))],
+                            dtype=object)
+        constraints: dict[str, pulp.LpConstraint] = {}
+        arc_off, arc_slot = arcs["off"].to_numpy(), arcs["slot"].to_numpy()
+        # one outcome per official
+        keys, groups = _grouped(arc_off, x)
+        rows = dict(zip(keys.tolist(), groups))
+        for i in range(n_off):
+            terms = list(rows.get(i, ())) + ([surplus[i]] if surplus[i] is not None else [])
+            constraints[f"one_{i}"] = pulp.LpConstraint(_row(terms), pulp.LpConstraintEQ, f"one_{i}", 1)
+        # slot minima (priced shortage) and maxima
+        keys, groups = _grouped(arc_slot, x)
+        by_slot = dict(zip(keys.tolist(), groups))
+        maximum = slots["required_max"].to_numpy(dtype=float)
+        min_rows, over_slot = {}, {}
+        for s in range(len(slots)):
+            terms = list(by_slot.get(s, ()))
+            if minimum[s] > 0:
+                row = pulp.LpConstraint(_row(terms + [shortage[s]]), pulp.LpConstraintGE, f"min_{s}", minimum[s])
+                constraints[f"min_{s}"] = min_rows[s] = row
+            if not np.isnan(maximum[s]) and len(terms) > maximum[s]:
+                if stage == "elastic":
+                    over_slot[s] = problem.add_variable(f"over_slot{s}", 0)
+                    terms = terms + [over_slot[s]]
+                    expr = _row(terms, [1.0] * (len(terms) - 1) + [-1.0])
+                else:
+                    expr = _row(terms)
+                constraints[f"max_{s}"] = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"max_{s}", maximum[s])
+        # headcount ceiling per commune
+        keys, groups = _grouped(arcs["commune_code"].to_numpy(), x)
+        over_ceiling = {}
+        for code, terms in zip(keys.tolist(), groups):
+            ceiling = inputs.ceilings.get(code, np.nan)
+            if np.isnan(ceiling) or len(terms) <= ceiling:
+                continue
+            terms = list(terms)
+            if stage == "elastic":
+                over_ceiling[code] = problem.add_variable(f"over_ceiling{code}", 0)
+                expr = _row(terms + [over_ceiling[code]], [1.0] * len(terms) + [-1.0])
+            else:
+                expr = _row(terms)
+            constraints[f"ceiling_{code}"] = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"ceiling_{code}", ceiling)
+        if stage == "elastic":
+            over = list(over_ceiling.values()) + list(over_slot.values())
+            problem += _row(over, [ELASTIC_COST] * len(over))
+        else:
+            has_short = minimum > 0
+            has_surplus = surplus != None  # noqa: E711 (object array)
+            problem += pulp.LpAffineExpression(list(zip(
+                np.concatenate([x, surplus[has_surplus], shortage[has_short]]),
+                np.concatenate([arcs["total_cost"].to_numpy(dtype=float),
+                                surplus_costs(inputs, options)[has_surplus],
+                                slots["penalty"].to_numpy(dtype=float)[has_short]]).tolist())))
+        problem.extend(constraints)
+    return StaffingModel(problem, x, surplus, shortage, min_rows, over_ceiling, over_slot,
+                         time.perf_counter() - start)
+
+
+def _values(variables: np.ndarray) -> np.ndarray:
+    return np.array([0.0 if v is None or v.varValue is None else v.varValue for v in variables], dtype=float)
+
+
+# ----------------------------------------------------------------------------------------------
+# Infeasibility: pre-checks on pins + elastic re-solve
+# ----------------------------------------------------------------------------------------------
+def _commune_label(inputs: StaffingInputs, code) -> str:
+    names = inputs.communes.set_index("commune_code")["commune_name"]
+    code = int(code)
+    return f"{names.get(code, 'unknown commune')} ({code})"
+
+
+def pin_problems(inputs: StaffingInputs, arcs: pd.DataFrame) -> list[dict]:
+    """Pinned officials with no allowed post at all, with the reason in plain words."""
+    off = inputs.officials
+    placed = np.zeros(len(off), dtype=bool)
+    placed[arcs["off"].to_numpy()] = True
+    codes = set(inputs.communes["commune_code"].tolist())
+    banned = set(map(tuple, inputs.pair_costs.loc[inputs.pair_costs["forbidden"], ["off", "commune_code"]].to_numpy().tolist()))
+    problems = []
+    for i in np.flatnonzero(off["pinned"].to_numpy() & ~placed):
+        row = off.iloc[i]
+        code = int(row["fixed_commune"])
+        who = f"{row['name']} ({row['official_id']})"
+        where = _commune_label(inputs, code) if code in codes else f"commune {code}"
+        position = row["fixed_position"]
+        if code not in codes:
+            why = f"{who} is pinned to commune {code}, which is not in the communes table."
+        elif (i, code) in banned:
+            why = f"{where}: {who} is pinned there but the pair_costs table forbids this official in this commune."
+        elif position in LEADERSHIP_POSITIONS and not row["eligible"]:
+            why = f"{where}: {who} is pinned as {position} but is not eligible for leadership."
+        else:
+            fields = " or ".join(f for f in (row["field"], row["secondary_field"]) if f)  # '' = none
+            why = (f"{where}: {who} is pinned there{' as ' + position if position else ''} but the commune has no "
+                   f"{position or ''} post in field {fields}.").replace("no  post", "no post")
+        problems.append({"commune_code": code, "commune_name": where, "field": row["field"], "position": position or "",
+                         "limit": "pin", "limit_value": 0, "pinned": 1, "over": 1, "line": why})
+    return problems
+
+
+def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, solver_options,
+                       problems: list[dict]) -> PlanInfeasible:
+    """Elastic re-solve: priced slack on ceilings and slot maxima shows which limits the pins break, and by how much."""
+    model = build_model(inputs, arcs, options, stage="elastic")
+    info = solve_fast(model.problem, solver_options, "staffing_elastic", model.build_seconds, mip=False, presolve=False)
+    rows = list(problems)
+    if info.status == "optimal":
+        chosen = _values(model.x) > 0.5
+        pinned = inputs.officials["pinned"].to_numpy()[arcs["off"].to_numpy()]
+        slots = inputs.slots.set_index("slot")
+        for code, var in model.over_ceiling.items():
+            over = round(var.varValue or 0)
+            if over > 0:
+                in_commune = chosen & (arcs["commune_code"].to_numpy() == code)
+                n_pinned, ceiling = int((in_commune & pinned).sum()), int(inputs.ceilings[code])
+                label = _commune_label(inputs, code)
+                rows.append({"commune_code": code, "commune_name": label, "field": "total", "position": "any",
+                             "limit": "headcount ceiling", "limit_value": ceiling, "pinned": n_pinned, "over": over,
+                             "line": f"{label}: {n_pinned} officials are pinned but the headcount ceiling is {ceiling} ({over} over)."})
+        for s, var in model.over_slot.items():
+            over = round(var.varValue or 0)
+            if over > 0:
+                slot = slots.loc[s]
+                in_slot = chosen & (arcs["slot"].to_numpy() == s)
+                n_pinned, limit = int((in_slot & pinned).sum()), int(slot["required_max"])
+                label = _commune_label(inputs, slot["commune_code"])
+                rows.append({"commune_code": int(slot["commune_code"]), "commune_name": label, "field": slot["field"],
+                             "position": slot["position"], "limit": "slot maximum", "limit_value": limit,
+                             "pinned": n_pinned, "over": over,
+                             "line": (f"{label}, field {slot['field']}, position {slot['position']}: {n_pinned} officials "
+                                      f"are pinned but at most {limit} are allowed ({over} over).")})
+    if not rows:
+        rows.append({"commune_code": pd.NA, "commune_name": "", "field": "", "position": "", "limit": "solver",
+                     "limit_value": 0, "pinned": 0, "over": 0,
+                     "line": f"The staffing model could not be solved (solver status: {info.status})."})
+    conflicts = pd.DataFrame(rows)
+    return PlanInfeasible(stage=STAGE, lines=conflicts["line"].tolist(), conflicts=conflicts)
+
+
+# ----------------------------------------------------------------------------------------------
+# Step 3: solve, extract, verify
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class StaffingSolution:
+    arcs: pd.DataFrame  # all candidate arcs
+    chosen: np.ndarray  # bool per arc
+    shortage: np.ndarray  # per slot
+    marginal_value: np.ndarray  # per slot (NaN where no minimum)
+    marginal_value_basis: str
+    best_max_ratio: float | None  # stage-1 value of the fairness solve (None when it did not run)
+    objective: float
+    solves: list[SolveInfo]
+
+
+def _ratio_candidates(minimum: np.ndarray, lowest: float) -> np.ndarray:
+    """Every achievable largest shortage ratio k / required_min at or above `lowest`, ascending."""
+    values = np.unique(np.concatenate([np.arange(m + 1) / m for m in np.unique(minimum[minimum > 0]).astype(int)]))
+    return values[values >= lowest - 1e-9]
+
+
+def _set_shortage_bounds(model: StaffingModel, minimum: np.ndarray, ratio: float) -> np.ndarray:
+    bounds = np.minimum(np.floor(ratio * minimum + 1e-9), minimum)
+    for s in np.flatnonzero(minimum > 0):
+        model.shortage[s].upBound = float(bounds[s])
+    return bounds
+
+
+def _fair_solve(model: StaffingModel, minimum: np.ndarray, options: StaffingOptions, solver_options,
+                solves: list[SolveInfo]) -> tuple[SolveInfo, float]:
+    """Stage 1: the smallest achievable largest shortage ratio z*; stage 2: least cost with ratio <= z*(1+tol).
+
+    The LP with a continuous ratio gives a lower bound; z* is the first ratio k/min at or above it whose
+    floored shortage bounds are feasible (the network LP is integral, so LP feasibility is enough).
+    """
+    problem = model.problem
+    ratio = problem.add_variable("max_shortage_ratio", 0, 1)
+    problem.extend({f"ratio_{s}": pulp.LpConstraint(_row([model.shortage[s], ratio], [1.0, -minimum[s]]),
+                                                    pulp.LpConstraintLE, f"ratio_{s}", 0)
+                    for s in np.flatnonzero(minimum > 0)})
+    cost_objective = problem.objective
+    problem.objective = pulp.LpAffineExpression([(ratio, 1.0)])
+    solves.append(solve_fast(problem, solver_options, "staffing_fairness_lp", 0.0, mip=False, presolve=False))
+    lowest = float(ratio.varValue or 0.0)
+    problem.objective = cost_objective
+    ratio.lowBound = ratio.upBound = 1.0  # ratio rows now redundant; the bounds below carry fairness
+    info = solves[-1]
+    for candidate in _ratio_candidates(minimum, lowest):
+        check = _set_shortage_bounds(model, minimum, candidate)
+        info = solve_fast(problem, solver_options, "staffing", 0.0, mip=False, presolve=False)
+        solves.append(info)
+        if info.status == "infeasible":
+            continue
+        relaxed = candidate * (1 + options.fairness_tolerance) + 1e-6
+        if not np.array_equal(_set_shortage_bounds(model, minimum, relaxed), check):
+            info = solve_fast(problem, solver_options, "staffing", 0.0, mip=False, presolve=False)
+            solves.append(info)
+        return info, float(candidate)
+    return info, 1.0
+
+
+def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, solver_options) -> StaffingSolution:
+    """Least-cost LP (integral: network structure); if fairness is on and some commune is short, the two-stage fair solve."""
+    solves: list[SolveInfo] = []
+    problems = pin_problems(inputs, arcs)
+    if problems:
+        raise explain_infeasible(inputs, arcs, options, solver_options, problems)
+    model = build_model(inputs, arcs, options, stage="cost")
+    info = solve_fast(model.problem, solver_options, "staffing", model.build_seconds, mip=False, presolve=False)
+    solves.append(info)
+    if info.status == "infeasible":
+        raise explain_infeasible(inputs, arcs, options, solver_options, [])
+    if info.status not in ("optimal", "time_limit"):
+        raise PlanInfeasible(STAGE, [f"The staffing model could not be solved (solver status: {info.status})."])
+    minimum = inputs.slots["required_min"].to_numpy(dtype=float)
+    best_ratio = None
+    if options.fairness and (_values(model.shortage) > 1e-6).any():
+        info, best_ratio = _fair_solve(model, minimum, options, solver_options, solves)
+    values = _values(model.x)
+    basis = "LP relaxation dual (the LP optimum is integral)"
+    if np.any(np.abs(values - np.round(values)) > 1e-6):  # not expected for this network structure
+        info = solve_fast(model.problem, solver_options, "staffing_mip", 0.0, mip=True)
+        solves.append(info)
+        values = _values(model.x)
+        for var, val in zip(model.x, values):
+            var.lowBound = var.upBound = round(val)
+        solves.append(solve_fast(model.problem, solver_options, "staffing_fixed_lp", 0.0, mip=False))
+        basis = "fixed-integer re-solve dual"
+    marginal = np.full(len(inputs.slots), np.nan)
+    for s, row in model.min_rows.items():
+        marginal[s] = np.nan if row.pi is None else abs(float(row.pi))
+    return StaffingSolution(arcs=arcs, chosen=values > 0.5, shortage=_values(model.shortage).round(6),
+                            marginal_value=marginal, marginal_value_basis=basis, best_max_ratio=best_ratio,
+                            objective=float(info.objective or 0.0), solves=solves)
+
+
+def match_of(officials: pd.DataFrame, off: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """'primary' / 'secondary' / 'mismatch' recomputed from the officials' own fields."""
+    return np.where(officials["field"].to_numpy()[off] == field, "primary",
+                    np.where(officials["secondary_field"].to_numpy()[off] == field, "secondary", "mismatch"))
+
+
+def verify_staffing(inputs: StaffingInputs, assignments: pd.DataFrame, surplus: pd.DataFrame,
+                    options: StaffingOptions) -> None:
+    """Re-check every hard rule on the extracted plan; raise PlanInconsistent listing violations."""
+    off = inputs.officials
+    problems: list[str] = []
+    seen = pd.concat([assignments["official_id"], surplus["official_id"]]).value_counts()
+    missing = set(off["official_id"]) - set(seen.index)
+    problems += [f"official {o} has no outcome" for o in sorted(missing)[:20]]
+    problems += [f"official {o} appears {n} times" for o, n in seen[seen > 1].items()]
+    index = pd.Series(np.arange(len(off)), index=off["official_id"])
+    i = index.reindex(assignments["official_id"]).to_numpy()
+    i = np.where(np.isnan(i.astype(float)), 0, i).astype(np.int64)
+    code = assignments["commune_code"].to_numpy(dtype=np.int64)
+    pinned = off["pinned"].to_numpy()
+    unplaced_pins = set(off.loc[pinned, "official_id"]) - set(assignments["official_id"])
+    problems += [f"pinned official {o} was not placed" for o in sorted(unplaced_pins)]
+    wrong_commune = pinned[i] & (off["fixed_commune"].to_numpy()[i] != code)
+    fixed_position = off["fixed_position"].to_numpy()[i]
+    wrong_position = pinned[i] & (fixed_position != "") & (fixed_position != assignments["position"].to_numpy())
+    problems += [f"pin broken for {o}" for o in assignments.loc[wrong_commune | wrong_position, "official_id"]]
+    counts = assignments.groupby("commune_code").size()
+    ceilings = inputs.ceilings.reindex(counts.index)
+    problems += [f"commune {c} has {counts[c]} officials, ceiling {ceilings[c]:g}" for c in counts.index[(counts > ceilings).to_numpy()]]
+    slots = inputs.slots.assign(position=inputs.slots["position"].replace({"any": "specialist"}))
+    per_slot = assignments.groupby(["commune_code", "field", "position"]).size().rename("assigned").reset_index()
+    per_slot = per_slot.merge(slots, on=["commune_code", "field", "position"], how="left")
+    problems += [f"no such post: commune {r.commune_code} field {r.field} position {r.position}"
+                 for r in per_slot[per_slot["slot"].isna()].itertuples()]
+    over = per_slot[per_slot["assigned"] > per_slot["required_max"].fillna(np.inf)]
+    problems += [f"commune {r.commune_code} {r.field}/{r.position}: {r.assigned} > max {r.required_max:g}" for r in over.itertuples()]
+    leader = assignments["position"].isin(LEADERSHIP_POSITIONS).to_numpy() | (assignments["field"] == "leadership").to_numpy()
+    problems += [f"{o} holds a leadership post but is not eligible" for o in assignments.loc[leader & ~off["eligible"].to_numpy()[i], "official_id"]]
+    match = match_of(off, i, assignments["field"].to_numpy())
+    if not options.allow_mismatch:
+        problems += [f"{o} placed outside their fields" for o in assignments.loc[match == "mismatch", "official_id"]]
+    banned = inputs.pair_costs[inputs.pair_costs["forbidden"]]
+    if len(banned):
+        hit = pd.DataFrame({"off": i, "commune_code": code}).merge(banned, on=["off", "commune_code"])
+        problems += [f"forbidden pair placed: {off['official_id'].iloc[r]} in {c}" for r, c in zip(hit["off"], hit["commune_code"])]
+    if problems:
+        raise PlanInconsistent(STAGE, problems)
+
+
+# ----------------------------------------------------------------------------------------------
+# Result tables
+# ----------------------------------------------------------------------------------------------
+def _runner_ups(arcs: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
+    """Cheapest candidate in another commune for each placed official, and how much more it costs."""
+    taken = arcs.loc[chosen, ["off", "commune_code", "total_cost"]]
+    other = arcs[["off", "commune_code", "total_cost"]].merge(taken, on="off", suffixes=("", "_taken"))
+    other = other[other["commune_code"] != other["commune_code_taken"]]
+    best = other.sort_values(["off", "total_cost"]).drop_duplicates("off")
+    return pd.DataFrame({"off": best["off"].to_numpy(), "runner_up_commune": best["commune_code"].to_numpy(),
+                         "runner_up_extra_cost": (best["total_cost"] - best["total_cost_taken"]).to_numpy()})
+
+
+def assignments_table(inputs: StaffingInputs, solution: StaffingSolution) -> pd.DataFrame:
+    off, arcs = inputs.officials, solution.arcs
+    chosen = arcs[solution.chosen]
+    i = chosen["off"].to_numpy()
+    names = inputs.communes.set_index("commune_code")["commune_name"]
+    table = pd.DataFrame({
+        "official_id": off["official_id"].to_numpy()[i], "name": off["name"].to_numpy()[i],
+        "old_unit_id": off["old_unit_id"].to_numpy()[i], "commune_code": chosen["commune_code"].to_numpy(),
+        "commune_name": chosen["commune_code"].map(names).to_numpy(), "position": chosen["position"].to_numpy(),
+        "field": chosen["field"].to_numpy(), "match": match_of(off, i, chosen["field"].to_numpy()),
+        "pinned": off["pinned"].to_numpy()[i], "own_area": chosen["own_area"].to_numpy(),
+        "distance_km": chosen["distance_km"].round(2).to_numpy(),
+    })
+    for column in ("cost_distance", "cost_field", "bonus_continuity", "cost_disruption", "cost_pair", "total_cost"):
+        table[column] = chosen[column].round(4).to_numpy()
+    runner = _runner_ups(arcs, solution.chosen).set_index("off")
+    table["runner_up_commune"] = pd.array(runner["runner_up_commune"].reindex(i).to_numpy(), dtype="Int64")
+    table["runner_up_extra_cost"] = runner["runner_up_extra_cost"].reindex(i).round(4).to_numpy()
+    return table.sort_values(["commune_code", "field", "position", "official_id"]).reset_index(drop=True)
+
+
+def staffing_by_commune_table(inputs: StaffingInputs, solution: StaffingSolution) -> pd.DataFrame:
+    slots = inputs.slots
+    assigned = np.bincount(solution.arcs.loc[solution.chosen, "slot"].to_numpy(), minlength=len(slots))
+    minimum = slots["required_min"].to_numpy(dtype=float)
+    shortage = np.maximum(minimum - assigned, 0)
+    names = inputs.communes.set_index("commune_code")["commune_name"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(minimum > 0, shortage / minimum, 0.0)
+    return pd.DataFrame({
+        "commune_code": slots["commune_code"].to_numpy(), "commune_name": slots["commune_code"].map(names).to_numpy(),
+        "field": slots["field"].to_numpy(), "position": slots["position"].replace({"any": "specialist"}).to_numpy(),
+        "required_min": minimum.astype(int), "required_max": slots["required_max"].to_numpy(dtype=float),
+        "assigned": assigned, "shortage": shortage.astype(int), "surplus": np.maximum(assigned - minimum, 0).astype(int),
+        "shortage_ratio": ratio.round(4), "marginal_value": solution.marginal_value.round(4),
+        "marginal_value_basis": np.where(minimum > 0, solution.marginal_value_basis, "no minimum"),
+    })
+
+
+def surplus_table(inputs: StaffingInputs, solution: StaffingSolution, by_commune: pd.DataFrame,
+                  options: StaffingOptions) -> pd.DataFrame:
+    """Officials without a post, with the reason in plain words."""
+    off, arcs = inputs.officials, solution.arcs
+    placed = np.zeros(len(off), dtype=bool)
+    placed[arcs.loc[solution.chosen, "off"].to_numpy()] = True
+    idle = np.flatnonzero(~placed)
+    short_slots = set(np.flatnonzero(by_commune["shortage"].to_numpy() > 0).tolist())
+    has_arc = np.zeros(len(off), dtype=bool)
+    has_arc[arcs["off"].to_numpy()] = True
+    near_short = np.zeros(len(off), dtype=bool)
+    near_short[arcs.loc[arcs["slot"].isin(short_slots), "off"].to_numpy()] = True
+    radius = (f"within {options.candidate_radius_km:g} km" if options.candidates == "distance"
+              else "among the communes listed for them in pair_costs")
+    fields = off["field"].where(off["secondary_field"] == "", off["field"] + " or " + off["secondary_field"])
+    reasons = np.where(~has_arc, "no post in field " + fields + " " + radius,
+                       np.where(near_short, "filling the nearest vacancy in field " + fields + " would cost more than the shortage it closes",
+                                "no vacancy in field " + fields + " " + radius + " (posts are filled to the minimum or the ceiling)"))
+    return pd.DataFrame({
+        "official_id": off["official_id"].to_numpy()[idle], "name": off["name"].to_numpy()[idle],
+        "old_unit_id": off["old_unit_id"].to_numpy()[idle], "field": off["field"].to_numpy()[idle],
+        "position": off["position"].to_numpy()[idle], "qualification": off["qualification"].to_numpy()[idle],
+        "birth_year": pd.array(off["birth_year"].to_numpy()[idle], dtype="Float64").astype("Int64"),
+        "reason": np.asarray(reasons)[idle],
+    })
+
+
+def recruitment_table(by_commune: pd.DataFrame) -> pd.DataFrame:
+    needs = (by_commune[by_commune["shortage"] > 0].groupby(["commune_code", "commune_name", "field"], as_index=False)
+             ["shortage"].sum().rename(columns={"shortage": "count"}))
+    return needs.sort_values(["commune_code", "field"]).reset_index(drop=True)
+
+
+def _kpi(name: str, value, unit: str) -> dict:
+    return {"stage": STAGE, "kpi": name, "value": value, "unit": unit}
+
+
+def staffing_kpis(assignments, surplus, by_commune, solution: StaffingSolution) -> list[dict]:
+    kpis = [_kpi("total_shortage", int(by_commune["shortage"].sum()), "officials")]
+    for field, value in by_commune.groupby("field")["shortage"].sum().items():
+        kpis.append(_kpi(f"shortage_{field}", int(value), "officials"))
+    kpis += [
+        _kpi("max_shortage_ratio", float(by_commune["shortage_ratio"].max()) if len(by_commune) else 0.0, "ratio"),
+        _kpi("assigned", len(assignments), "officials"),
+        _kpi("surplus_count", len(surplus), "officials"),
+        _kpi("total_commute_km", round(float(assignments["distance_km"].sum()), 2), "km"),
+        _kpi("mean_commute_km", round(float(assignments["distance_km"].mean()), 2) if len(assignments) else 0.0, "km"),
+        _kpi("share_own_area", round(100.0 * float(assignments["own_area"].mean()), 2) if len(assignments) else 0.0, "%"),
+        _kpi("objective", solution.objective, "cost points"),
+    ]
+    return kpis
+
+
+# ----------------------------------------------------------------------------------------------
+# Entry point
+# ----------------------------------------------------------------------------------------------
+def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
+                  previous: pd.DataFrame | None = None) -> StageResult:
+    """Place every official (or list them as surplus), then plan IT support between communes."""
+    options = scenario.staffing
+    if previous is None and options.previous_plan:
+        from ..report import read_plan_assignments
+
+        previous = read_plan_assignments(options.previous_plan)
+    start = time.perf_counter()
+    inputs = prepare_inputs(ds, scenario, hq, previous)
+    arcs = candidate_arcs(inputs, options)
+    prepare_seconds = time.perf_counter() - start
+    solution = solve_staffing(inputs, arcs, options, scenario.solver)
+    start = time.perf_counter()
+    assignments = assignments_table(inputs, solution)
+    by_commune = staffing_by_commune_table(inputs, solution)
+    surplus = surplus_table(inputs, solution, by_commune, options)
+    verify_staffing(inputs, assignments, surplus, options)
+    recruitment = recruitment_table(by_commune)
+    kpis = staffing_kpis(assignments, surplus, by_commune, solution)
+    notes = [f"Staffing: {len(arcs)} candidate posts for {len(inputs.officials)} officials "
+             f"(prepared in {prepare_seconds:.2f} s, extracted and checked in {time.perf_counter() - start:.2f} s)."]
+    tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
+              "recruitment_needs": recruitment}
+    solves = list(solution.solves)
+    if options.it_support.enabled:
+        from .it_support import plan_it_support
+
+        it = plan_it_support(inputs, assignments, options.it_support, scenario.solver)
+        tables.update(it.tables)
+        kpis += it.kpis
+        solves += it.solves
+        notes += it.notes
+    return StageResult(tables=tables, kpis=kpis, solves=solves, notes=notes)

@@ -1,0 +1,472 @@
+"""Vietnamese and English labels for the leadership workbook: sheet names, headers, values, KPIs.
+
+Every label is a (vi, en) pair. Unknown names fall back to a humanized form of the machine name,
+so a model may add tables, columns or KPIs without breaking the workbook.
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGS = ("vi", "en")
+
+# Result tables in workbook order: name -> (vi sheet, en sheet). Sheet names stay within 31 characters.
+SHEETS: dict[str, tuple[str, str]] = {
+    "summary": ("Tổng hợp", "Summary"),
+    "staffing_by_commune": ("Biên chế theo xã", "Staffing by commune"),
+    "assignments": ("Phân công cán bộ", "Assignments"),
+    "surplus_officials": ("Cán bộ dôi dư", "Surplus staff"),
+    "recruitment_needs": ("Nhu cầu tuyển dụng", "Recruitment needs"),
+    "it_coverage": ("Hỗ trợ CNTT", "IT coverage"),
+    "it_officer_load": ("Tải công chức CNTT", "IT officer load"),
+    "hq_plan": ("Trụ sở xã", "HQ plan"),
+    "service_points": ("Điểm phục vụ", "Service points"),
+    "service_coverage": ("Vùng phục vụ", "Service coverage"),
+    "building_uses": ("Sử dụng công trình", "Building uses"),
+    "surplus_buildings": ("Công trình dôi dư", "Surplus buildings"),
+    "equipment_demand": ("Nhu cầu thiết bị", "Equipment demand"),
+    "equipment_transfers": ("Điều chuyển thiết bị", "Equipment transfers"),
+    "equipment_repairs": ("Sửa chữa thiết bị", "Equipment repairs"),
+    "equipment_purchases": ("Mua sắm thiết bị", "Equipment purchases"),
+    "unmet_equipment": ("Thiết bị còn thiếu", "Unmet equipment"),
+    "surplus_equipment": ("Thiết bị dôi dư", "Surplus equipment"),
+    "equipment_balance": ("Cân đối thiết bị", "Equipment balance"),
+    # scenario comparison (planner.compare)
+    "kpis": ("So sánh kịch bản", "Scenario comparison"),
+    "moved_officials": ("SS - Cán bộ thay đổi", "Cmp - Moved officials"),
+    "shortage_delta": ("SS - Thiếu hụt", "Cmp - Shortage delta"),
+    "building_changes": ("SS - Công trình", "Cmp - Building changes"),
+    "purchase_changes": ("SS - Mua sắm", "Cmp - Purchase changes"),
+    # infeasibility explanation
+    "explanation": ("Giải thích", "Explanation"),
+    "conflicts": ("Xung đột", "Conflicts"),
+}
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "official_id": ("Mã cán bộ", "Official ID"),
+    "officer_id": ("Mã công chức CNTT", "IT officer ID"),
+    "name": ("Họ và tên", "Name"),
+    "old_unit_id": ("Mã đơn vị cũ", "Old unit ID"),
+    "old_unit_name": ("Đơn vị cũ", "Old unit"),
+    "commune_code": ("Mã xã", "Commune code"),
+    "commune_name": ("Xã mới", "New commune"),
+    "position": ("Chức danh", "Position"),
+    "field": ("Lĩnh vực", "Field"),
+    "secondary_field": ("Lĩnh vực thứ hai", "Secondary field"),
+    "match": ("Mức phù hợp chuyên môn", "Field match"),
+    "pinned": ("Đã chốt", "Pinned"),
+    "own_area": ("Ở lại địa bàn cũ", "Stays in own area"),
+    "distance_km": ("Khoảng cách (km)", "Distance (km)"),
+    "cost_distance": ("Chi phí đi lại", "Commute cost"),
+    "cost_field": ("Chi phí bồi dưỡng", "Retraining cost"),
+    "bonus_continuity": ("Thưởng ổn định", "Continuity bonus"),
+    "cost_disruption": ("Chi phí thay đổi", "Disruption cost"),
+    "cost_pair": ("Ưu tiên riêng", "Pair preference"),
+    "total_cost": ("Tổng điểm chi phí", "Total cost points"),
+    "runner_up_commune": ("Xã thay thế tốt nhất", "Runner-up commune"),
+    "runner_up_extra_cost": ("Chi phí thêm nếu thay thế", "Runner-up extra cost"),
+    "qualification": ("Trình độ", "Qualification"),
+    "birth_year": ("Năm sinh", "Birth year"),
+    "reason": ("Lý do", "Reason"),
+    "required_min": ("Định mức tối thiểu", "Required minimum"),
+    "required_max": ("Định mức tối đa", "Required maximum"),
+    "assigned": ("Đã bố trí", "Assigned"),
+    "shortage": ("Thiếu", "Shortage"),
+    "surplus": ("Dôi dư", "Surplus"),
+    "shortage_ratio": ("Tỷ lệ thiếu", "Shortage ratio"),
+    "marginal_value": ("Giá trị biên thêm 1 người", "Marginal value of one more"),
+    "marginal_value_basis": ("Cơ sở tính giá trị biên", "Marginal value basis"),
+    "count": ("Số lượng", "Count"),
+    "officer_commune_code": ("Mã xã của công chức CNTT", "Officer's commune code"),
+    "officer_commune_name": ("Xã của công chức CNTT", "Officer's commune"),
+    "travel_km": ("Quãng đường đi hỗ trợ (km)", "Support travel (km)"),
+    "hours": ("Giờ/tháng", "Hours per month"),
+    "covered": ("Được hỗ trợ", "Covered"),
+    "communes_served": ("Số xã hỗ trợ", "Communes served"),
+    "capacity": ("Năng lực", "Capacity"),
+    "building_id": ("Mã công trình", "Building ID"),
+    "building_name": ("Tên công trình", "Building"),
+    "lon": ("Kinh độ", "Longitude"),
+    "lat": ("Vĩ độ", "Latitude"),
+    "floor_area_m2": ("Diện tích sàn (m²)", "Floor area (m²)"),
+    "required_area_m2": ("Diện tích cần (m²)", "Required area (m²)"),
+    "extension_m2": ("Diện tích mở rộng (m²)", "Extension (m²)"),
+    "renovation_cost_vnd": ("Chi phí cải tạo (đồng)", "Renovation cost (VND)"),
+    "extension_cost_vnd": ("Chi phí mở rộng (đồng)", "Extension cost (VND)"),
+    "planned_staff": ("Số cán bộ dự kiến", "Planned staff"),
+    "citizen_mean_km": ("Quãng đường TB của dân (km)", "Mean citizen travel (km)"),
+    "citizen_max_km": ("Quãng đường xa nhất của dân (km)", "Longest citizen travel (km)"),
+    "staff_mean_km": ("Quãng đường TB của cán bộ (km)", "Mean staff commute (km)"),
+    "distance_to_centre_km": ("Cách trung tâm xã (km)", "Distance to commune centre (km)"),
+    "citizen_cost_vnd": ("Chi phí đi lại của dân (đồng)", "Citizen travel cost (VND)"),
+    "commute_cost_vnd": ("Chi phí đi lại của cán bộ (đồng)", "Staff commute cost (VND)"),
+    "old_units_served": ("Số đơn vị cũ được phục vụ", "Old units served"),
+    "within_distance": ("Trong bán kính phục vụ", "Within service distance"),
+    "shortfall": ("Thiếu hụt phục vụ", "Service shortfall"),
+    "condition": ("Hiện trạng", "Condition"),
+    "residents_served": ("Số dân phục vụ", "Residents served"),
+    "fixed_cost_vnd": ("Chi phí cố định (đồng)", "Fixed cost (VND)"),
+    "served_by_building_id": ("Phục vụ bởi công trình", "Served by building"),
+    "served_by_building_name": ("Tên công trình phục vụ", "Serving building"),
+    "site_kind": ("Loại điểm", "Site kind"),
+    "residents": ("Số dân", "Residents"),
+    "share": ("Tỷ lệ", "Share"),
+    "use": ("Mục đích sử dụng", "Use"),
+    "serves_commune_code": ("Mã xã được phục vụ", "Serves commune code"),
+    "serves_commune_name": ("Xã được phục vụ", "Serves commune"),
+    "value_vnd": ("Giá trị (đồng)", "Value (VND)"),
+    "cost_vnd": ("Chi phí (đồng)", "Cost (VND)"),
+    "note": ("Ghi chú", "Note"),
+    "from_old_unit_id": ("Mã đơn vị chuyển đi", "From old unit ID"),
+    "from_old_unit_name": ("Đơn vị chuyển đi", "From old unit"),
+    "to_commune_code": ("Mã xã nhận", "To commune code"),
+    "to_commune_name": ("Xã nhận", "To commune"),
+    "to_building_id": ("Công trình nhận", "To building"),
+    "item_type": ("Loại thiết bị", "Item type"),
+    "repaired": ("Đã sửa chữa", "Repaired"),
+    "km": ("Cự ly vận chuyển (km)", "Transport distance (km)"),
+    "transport_cost_vnd": ("Chi phí vận chuyển (đồng)", "Transport cost (VND)"),
+    "unit_price_vnd": ("Đơn giá (đồng)", "Unit price (VND)"),
+    "inventory": ("Tồn kho", "Inventory"),
+    "kept": ("Giữ lại", "Kept"),
+    "moved": ("Điều chuyển", "Moved"),
+    "disposed": ("Thanh lý", "Disposed"),
+    "demand": ("Nhu cầu", "Demand"),
+    "supplied_existing": ("Đáp ứng từ thiết bị có", "Supplied from existing"),
+    "purchased": ("Mua mới", "Purchased"),
+    "unmet": ("Còn thiếu", "Unmet"),
+    # comparison tables
+    "stage": ("Giai đoạn", "Stage"),
+    "kpi": ("Chỉ tiêu", "Indicator"),
+    "value": ("Giá trị", "Value"),
+    "unit": ("Đơn vị", "Unit"),
+    "delta": ("Chênh lệch", "Difference"),
+    "changes": ("Thay đổi", "Changes"),
+    "count_delta": ("Chênh lệch số lượng", "Count difference"),
+    "cost_delta_vnd": ("Chênh lệch chi phí (đồng)", "Cost difference (VND)"),
+    # infeasibility conflicts
+    "limit": ("Giới hạn", "Limit"),
+    "limit_value": ("Mức giới hạn", "Limit value"),
+    "over": ("Vượt", "Over by"),
+    "line": ("Giải thích", "Explanation"),
+    # solver runs
+    "model": ("Mô hình", "Model"),
+    "solver": ("Bộ giải", "Solver"),
+    "solver_version": ("Phiên bản bộ giải", "Solver version"),
+    "status": ("Trạng thái", "Status"),
+    "objective": ("Giá trị mục tiêu", "Objective"),
+    "gap": ("Sai số tối ưu", "Gap"),
+    "build_seconds": ("Dựng mô hình (giây)", "Build (s)"),
+    "solve_seconds": ("Giải (giây)", "Solve (s)"),
+    "variables": ("Số biến", "Variables"),
+    "constraints": ("Số ràng buộc", "Constraints"),
+    "key": ("Mục", "Item"),
+    "parameter": ("Tham số", "Parameter"),
+}
+
+# Which vocabulary translates a column's values.
+VALUE_KIND: dict[str, str] = {
+    "field": "field", "secondary_field": "field", "position": "position", "fixed_position": "position",
+    "use": "use", "item_type": "item_type", "site_kind": "site_kind", "match": "match",
+    "condition": "condition", "qualification": "qualification", "status": "status",
+    "stage": "stage", "marginal_value_basis": "basis", "changes": "changes",
+}
+
+VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "field": {
+        "leadership": ("Lãnh đạo UBND", "Leadership"),
+        "party_mass": ("Đảng, Mặt trận và đoàn thể", "Party and mass organisations"),
+        "office": ("Văn phòng - Thống kê", "Office and statistics"),
+        "accounting_finance": ("Tài chính - Kế toán", "Accounting and finance"),
+        "it_digital": ("Công nghệ thông tin - Chuyển đổi số", "IT and digital transformation"),
+        "land_environment": ("Địa chính - Môi trường", "Land and environment"),
+        "construction_transport": ("Xây dựng - Giao thông", "Construction and transport"),
+        "justice_civil_status": ("Tư pháp - Hộ tịch", "Justice and civil status"),
+        "culture_social": ("Văn hóa - Xã hội", "Culture and social affairs"),
+        "education": ("Giáo dục", "Education"),
+        "health": ("Y tế", "Health"),
+        "agriculture": ("Nông nghiệp", "Agriculture"),
+        "military": ("Quân sự", "Military"),
+        "public_service_centre": ("Trung tâm phục vụ hành chính công", "Public service centre"),
+        "total": ("Tổng biên chế", "Total headcount"),
+    },
+    "position": {
+        "chair": ("Chủ tịch", "Chair"),
+        "vice_chair": ("Phó Chủ tịch", "Vice-chair"),
+        "specialist": ("Công chức chuyên môn", "Specialist"),
+        "any": ("Mọi chức danh", "Any position"),
+    },
+    "use": {
+        "hq": ("Trụ sở xã", "Commune headquarters"),
+        "commune_hq": ("Trụ sở xã", "Commune headquarters"),
+        "headquarters": ("Trụ sở xã", "Commune headquarters"),
+        "service_point": ("Điểm phục vụ hành chính công", "Service point"),
+        "housing": ("Nhà công vụ", "Public housing"),
+        "public_housing": ("Nhà công vụ", "Public housing"),
+        "education": ("Chuyển cho giáo dục", "Transfer to education"),
+        "health": ("Chuyển cho y tế", "Transfer to health"),
+        "culture": ("Nhà văn hóa", "Cultural centre"),
+        "lease": ("Cho thuê", "Lease"),
+        "sale": ("Bán", "Sale"),
+        "sell": ("Bán", "Sale"),
+        "auction": ("Đấu giá", "Auction"),
+        "lease_sale": ("Cho thuê / bán / đấu giá", "Lease / sale / auction"),
+        "idle": ("Tạm để trống", "Kept idle"),
+        "keep_idle": ("Tạm để trống", "Kept idle"),
+        "dispose": ("Thanh lý", "Dispose"),
+        "demolish": ("Phá dỡ", "Demolish"),
+    },
+    "item_type": {
+        "desktop": ("Máy tính để bàn", "Desktop computer"),
+        "laptop": ("Máy tính xách tay", "Laptop"),
+        "printer": ("Máy in", "Printer"),
+        "scanner": ("Máy quét", "Scanner"),
+        "photocopier": ("Máy photocopy", "Photocopier"),
+        "desk": ("Bàn làm việc", "Desk"),
+        "chair": ("Ghế làm việc", "Chair"),
+        "cabinet": ("Tủ tài liệu", "Cabinet"),
+        "server_network": ("Máy chủ, thiết bị mạng", "Server and network gear"),
+        "queue_machine": ("Máy lấy số thứ tự", "Queue machine"),
+        "vehicle": ("Xe ô tô", "Vehicle"),
+    },
+    "site_kind": {
+        "hq": ("Trụ sở xã", "Headquarters"),
+        "service_point": ("Điểm phục vụ", "Service point"),
+    },
+    "match": {
+        "primary": ("Đúng chuyên môn", "Primary field"),
+        "secondary": ("Chuyên môn thứ hai", "Secondary field"),
+        "mismatch": ("Trái chuyên môn", "Mismatched field"),
+        "pinned": ("Theo quyết định đã chốt", "Pinned decision"),
+    },
+    "condition": {
+        "good": ("Tốt", "Good"), "fair": ("Khá", "Fair"), "poor": ("Kém", "Poor"),
+        "repairable": ("Sửa được", "Repairable"), "unusable": ("Hỏng", "Unusable"),
+    },
+    "qualification": {
+        "secondary": ("Trung cấp", "Secondary"), "college": ("Cao đẳng", "College"),
+        "bachelor": ("Đại học", "Bachelor"), "master": ("Thạc sĩ", "Master"), "doctor": ("Tiến sĩ", "Doctor"),
+    },
+    "status": {
+        "optimal": ("Tối ưu", "Optimal"), "infeasible": ("Không khả thi", "Infeasible"),
+        "unbounded": ("Không bị chặn", "Unbounded"), "time_limit": ("Hết thời gian", "Time limit"),
+        "not_solved": ("Chưa giải", "Not solved"), "error": ("Lỗi", "Error"),
+    },
+    "plan_status": {
+        "draft": ("Dự thảo", "Draft"), "reviewed": ("Đã rà soát", "Reviewed"), "approved": ("Đã phê duyệt", "Approved"),
+    },
+    "stage": {
+        "sites": ("Trụ sở và điểm phục vụ", "Headquarters and service points"),
+        "staffing": ("Bố trí cán bộ", "Staffing"),
+        "buildings": ("Sử dụng công trình", "Building uses"),
+        "equipment": ("Trang thiết bị", "Equipment"),
+        "assets": ("Tài sản", "Assets"),
+    },
+    "basis": {
+        "lp_relaxation": ("Nới lỏng tuyến tính", "LP relaxation"),
+        "fixed_integer": ("Giải lại với biến nguyên cố định", "Fixed-integer re-solve"),
+        "LP relaxation dual (the LP optimum is integral)": (
+            "Giá trị đối ngẫu của bài toán nới lỏng tuyến tính (nghiệm là số nguyên)",
+            "LP relaxation dual (the LP optimum is integral)"),
+        "fixed-integer re-solve dual": ("Giá trị đối ngẫu khi giải lại với biến nguyên cố định",
+                                        "Fixed-integer re-solve dual"),
+        "no minimum": ("Không có định mức tối thiểu", "No minimum"),
+    },
+    "changes": {
+        "commune": ("Xã", "Commune"), "position": ("Chức danh", "Position"), "field": ("Lĩnh vực", "Field"),
+        "use": ("Mục đích", "Use"), "serves_commune_code": ("Xã được phục vụ", "Served commune"),
+    },
+    "bool": {"true": ("Có", "Yes"), "false": ("Không", "No")},
+    "unit": {
+        "officials": ("người", "officials"), "people": ("người", "people"), "residents": ("người", "residents"),
+        "VND": ("đồng", "VND"), "items": ("chiếc", "items"), "buildings": ("công trình", "buildings"),
+        "communes": ("xã", "communes"), "hours": ("giờ", "hours"), "km": ("km", "km"), "%": ("%", "%"),
+        "m2": ("m²", "m²"), "m²": ("m²", "m²"), "ratio": ("tỷ lệ", "ratio"), "points": ("điểm", "points"),
+        "seconds": ("giây", "seconds"), "s": ("giây", "s"), "cost points": ("điểm chi phí", "cost points"),
+    },
+}
+
+# Words on the Summary sheet and elsewhere.
+TEXT: dict[str, tuple[str, str]] = {
+    "title": ("Phương án sắp xếp cán bộ và tài sản công", "Plan for staff and public assets"),
+    "province": ("Tỉnh", "Province"),
+    "scenario": ("Kịch bản", "Scenario"),
+    "plan_status": ("Trạng thái phương án", "Plan status"),
+    "created_utc": ("Thời điểm lập (UTC)", "Created (UTC)"),
+    "data_source": ("Dữ liệu đầu vào", "Input data"),
+    "data_hash": ("Mã kiểm tra dữ liệu", "Input data hash"),
+    "scenario_digest": ("Mã kiểm tra kịch bản", "Scenario digest"),
+    "planner_version": ("Phiên bản phần mềm", "Planner version"),
+    "stages": ("Các bước đã chạy", "Stages run"),
+    "key_figures": ("Các chỉ tiêu chính", "Key figures"),
+    "budget": ("Ngân sách", "Budget"),
+    "budget_item": ("Khoản mục", "Item"),
+    "budget_limit": ("Dự toán (đồng)", "Budget (VND)"),
+    "budget_used": ("Sử dụng (đồng)", "Used (VND)"),
+    "budget_share": ("Tỷ lệ sử dụng", "Share used"),
+    "equipment_budget": ("Mua sắm thiết bị", "Equipment purchases"),
+    "renovation_budget": ("Cải tạo, mở rộng trụ sở", "HQ renovation and extension"),
+    "solver_runs": ("Lần giải mô hình", "Solver runs"),
+    "parameters": ("Tham số kịch bản", "Scenario parameters"),
+    "notes": ("Ghi chú", "Notes"),
+    "chart_data": ("Số liệu biểu đồ", "Chart data"),
+    "shortage_by_field": ("Thiếu hụt cán bộ theo lĩnh vực", "Staff shortage by field"),
+    "purchase_cost_by_item": ("Chi phí mua sắm theo loại thiết bị", "Purchase cost by item type"),
+    "buildings_by_use": ("Số công trình theo mục đích sử dụng", "Buildings by use"),
+    "people": ("Số người", "People"),
+    "buildings": ("Số công trình", "Buildings"),
+    "page": ("Trang &P / &N", "Page &P of &N"),
+    "comparison_title": ("So sánh các kịch bản", "Scenario comparison"),
+    "infeasible_title": ("Kịch bản không thể đáp ứng", "The scenario cannot be met"),
+    "infeasible_stage": ("Bước", "Stage"),
+    "infeasible_hint": ("Hãy nới các giới hạn nêu trên (định mức, ngân sách, cán bộ đã chốt) rồi chạy lại.",
+                        "Relax the limits named above (norms, budgets, pinned officials) and run again."),
+    "rows": ("dòng", "rows"),
+    "no_rows": ("(không có dòng nào)", "(no rows)"),
+    "surplus_marker": ("(dôi dư)", "(surplus)"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[LANGS.index(lang)]
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"language must be one of {', '.join(LANGS)}, not {lang!r}")
+    return lang
+
+
+def humanize(name: str) -> str:
+    """'cost_vnd_total' -> 'Cost vnd total' for names without a label."""
+    text = re.sub(r"[_\s]+", " ", str(name)).strip()
+    return text[:1].upper() + text[1:]
+
+
+def text(key: str, lang: str) -> str:
+    return _pick(TEXT[key], lang)
+
+
+def sheet_label(table: str, lang: str) -> str:
+    return _pick(SHEETS[table], lang) if table in SHEETS else humanize(table)
+
+
+SCENARIO_COLUMN = re.compile(r"^(?P<base>.+?) \[(?P<scenario>.+)\]$")
+
+
+def column_label(column: str, lang: str) -> str:
+    """Header for a column; 'shortage [baseline]' (comparison tables) -> 'Thiếu [baseline]'."""
+    hit = SCENARIO_COLUMN.match(column)
+    if hit:
+        return f"{column_label(hit['base'], lang)} [{hit['scenario']}]"
+    return _pick(COLUMNS[column], lang) if column in COLUMNS else humanize(column)
+
+
+def base_column(column: str) -> str:
+    """Machine column behind a comparison column: 'shortage [baseline]' -> 'shortage'."""
+    hit = SCENARIO_COLUMN.match(column)
+    return hit["base"] if hit else column
+
+
+def value_label(kind: str, value, lang: str):
+    """Label for a code (e.g. field 'it_digital'); unknown codes come back unchanged."""
+    pair = VALUES.get(kind, {}).get(value)
+    return _pick(pair, lang) if pair else value
+
+
+def value_labels(kind: str, lang: str) -> dict[str, str]:
+    return {code: _pick(pair, lang) for code, pair in VALUES.get(kind, {}).items()}
+
+
+def reverse_values(kind: str) -> dict[str, str]:
+    """Label in either language (or the code itself) -> code, to read a workbook back."""
+    out = {}
+    for code, pair in VALUES.get(kind, {}).items():
+        out.setdefault(code, code)
+        for label in pair:
+            out.setdefault(label, code)
+    return out
+
+
+def reverse_columns() -> dict[str, str]:
+    """Header in either language (or the machine name) -> column name."""
+    out = {}
+    for name, pair in COLUMNS.items():
+        for label in (name, *pair, humanize(name)):
+            out.setdefault(label, name)
+    return out
+
+
+def column_from_label(label: str, reverse: dict[str, str] | None = None) -> str:
+    """Machine column for a header written by column_label, in either language."""
+    reverse = reverse if reverse is not None else reverse_columns()
+    label = str(label).strip()
+    hit = SCENARIO_COLUMN.match(label)
+    if hit:
+        return f"{reverse.get(hit['base'], hit['base'])} [{hit['scenario']}]"
+    return reverse.get(label, label)
+
+
+# KPI names the models report; unknown ones are humanized.
+KPIS: dict[str, tuple[str, str]] = {
+    "officials": ("Tổng số cán bộ", "Officials"),
+    "assigned": ("Số cán bộ được bố trí", "Officials assigned"),
+    "surplus": ("Số cán bộ dôi dư", "Surplus officials"),
+    "surplus_officials": ("Số cán bộ dôi dư", "Surplus officials"),
+    "total_shortage": ("Tổng số thiếu so với định mức", "Total shortage"),
+    "max_shortage_ratio": ("Tỷ lệ thiếu lớn nhất của một xã", "Largest shortage ratio of a commune"),
+    "total_commute_km": ("Tổng quãng đường đi làm (km)", "Total commute (km)"),
+    "mean_commute_km": ("Quãng đường đi làm trung bình (km)", "Mean commute (km)"),
+    "share_own_area": ("Tỷ lệ ở lại địa bàn cũ", "Share staying in own area"),
+    "pct_own_area": ("Tỷ lệ ở lại địa bàn cũ", "Share staying in own area"),
+    "recruitment_needed": ("Số cần tuyển dụng", "Recruitment needed"),
+    "communes_without_it_support": ("Số xã chưa có hỗ trợ CNTT", "Communes without IT support"),
+    "population_within_km": ("Dân số trong bán kính phục vụ", "Population within service distance"),
+    "max_travel_km": ("Quãng đường xa nhất tới điểm phục vụ (km)", "Longest travel to a service point (km)"),
+    "renovation_cost_vnd": ("Chi phí cải tạo (đồng)", "Renovation cost (VND)"),
+    "budget_used_vnd": ("Ngân sách đã dùng (đồng)", "Budget used (VND)"),
+    "purchase_cost_vnd": ("Chi phí mua sắm (đồng)", "Purchase cost (VND)"),
+    "items_moved": ("Số thiết bị điều chuyển", "Items moved"),
+    "items_purchased": ("Số thiết bị mua mới", "Items purchased"),
+    "demand_covered_pct": ("Tỷ lệ nhu cầu được đáp ứng", "Demand covered"),
+    "surplus_value_vnd": ("Giá trị thiết bị dôi dư (đồng)", "Surplus equipment value (VND)"),
+    "service_points": ("Số điểm phục vụ", "Service points"),
+    "surplus_buildings": ("Số công trình dôi dư", "Surplus buildings"),
+    "surplus_count": ("Số cán bộ dôi dư", "Surplus officials"),
+    "it_communes_uncovered": ("Số xã chưa có hỗ trợ CNTT", "Communes without IT support"),
+    "it_officers": ("Số công chức CNTT", "IT officers"),
+    "objective": ("Giá trị hàm mục tiêu", "Objective value"),
+    "max travel to HQ or service point": ("Quãng đường xa nhất tới trụ sở hoặc điểm phục vụ",
+                                          "Longest travel to HQ or service point"),
+    "mean travel to HQ or service point (population-weighted)": (
+        "Quãng đường trung bình tới trụ sở hoặc điểm phục vụ (theo dân số)",
+        "Mean travel to HQ or service point (population-weighted)"),
+    "mean citizen travel to HQ (population-weighted)": ("Quãng đường trung bình của người dân tới trụ sở (theo dân số)",
+                                                        "Mean citizen travel to HQ (population-weighted)"),
+    "renovation budget used (HQ and service points)": ("Kinh phí cải tạo đã dùng (trụ sở và điểm phục vụ)",
+                                                       "Renovation budget used (HQ and service points)"),
+    "renovation budget": ("Dự toán kinh phí cải tạo", "Renovation budget"),
+    "equipment budget": ("Dự toán mua sắm thiết bị", "Equipment budget"),
+    "headquarters needing extension": ("Số trụ sở cần mở rộng", "Headquarters needing extension"),
+    "service points opened": ("Số điểm phục vụ được mở", "Service points opened"),
+}
+
+# KPI names with a number inside: pattern -> (vi, en) templates using the pattern's groups.
+KPI_PATTERNS: list[tuple[re.Pattern, tuple[str, str]]] = [
+    (re.compile(r"population within (?P<km>[\d.]+) km of HQ or service point"),
+     ("Tỷ lệ dân trong bán kính {km} km của trụ sở hoặc điểm phục vụ", "Population within {km} km of HQ or service point")),
+]
+
+
+def kpi_label(name: str, lang: str) -> str:
+    if name in KPIS:
+        return _pick(KPIS[name], lang)
+    for pattern, templates in KPI_PATTERNS:
+        hit = pattern.fullmatch(name)
+        if hit:
+            return _pick(templates, lang).format(**hit.groupdict())
+    # a KPI per field, e.g. 'shortage_it_digital'
+    for prefix, words in (("shortage_", ("Thiếu", "Shortage")), ("surplus_", ("Dôi dư", "Surplus"))):
+        if name.startswith(prefix) and name[len(prefix):] in VALUES["field"]:
+            return f"{_pick(words, lang)} - {value_label('field', name[len(prefix):], lang)}"
+    return humanize(name)

@@ -1,0 +1,240 @@
+"""Shared pieces of the explorers: where the data lives, plain-words errors, tables and figures as widgets,
+and a background task that keeps the UI responsive during long solves.
+
+Widgets are only ever updated by assigning their state (value, children), never by printing into an
+Output from another thread: that is what works the same in Jupyter, nbclient and Voila.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import ipywidgets as widgets
+import pandas as pd
+
+DATA_ENV = "PLANNER_DATA"  # path of the province workbook the notebooks and the app open
+OUT_ENV = "PLANNER_OUT"  # folder where exported workbooks and saved scenarios go
+SCENARIO_ENV = "PLANNER_SCENARIO"  # optional scenario YAML the explorers start from
+DEFAULT_PROVINCE_FILE = "lang_son.xlsx"
+TABLE_ROWS = 200  # rows shown in the browser; the exported workbook has them all
+
+
+# ---------------------------------------------------------------- data location
+
+def default_data_path() -> Path:
+    """The province workbook to open: $PLANNER_DATA, else the bundled data/lang_son.xlsx."""
+    chosen = os.environ.get(DATA_ENV)
+    if chosen:
+        return Path(chosen).expanduser()
+    repo_data = Path(__file__).resolve().parents[2] / "data"
+    for folder in (repo_data, Path.cwd() / "data", Path.cwd().parent / "data"):
+        if (folder / DEFAULT_PROVINCE_FILE).exists():
+            return folder / DEFAULT_PROVINCE_FILE
+    return repo_data / DEFAULT_PROVINCE_FILE
+
+
+def bundled_provinces() -> dict[str, Path]:
+    """Workbooks shipped in data/ (name shown to the user -> path)."""
+    folder = default_data_path().parent
+    return {p.stem: p for p in sorted(folder.glob("*.xlsx"))} if folder.exists() else {}
+
+
+def open_province(path: str | Path | None = None):
+    """Load and validate a province workbook (InputError lists every problem)."""
+    from ..dataset import load_dataset
+
+    path = Path(path) if path is not None else default_data_path()
+    if not path.exists():
+        raise FileNotFoundError(f"The province file {path} does not exist. Set {DATA_ENV} to a workbook "
+                                f"or put {DEFAULT_PROVINCE_FILE} in the data folder.")
+    return load_dataset(path)
+
+
+def default_scenario():
+    """The settings the explorers start from: $PLANNER_SCENARIO (a YAML file) if set, else the defaults."""
+    from ..scenario import Scenario
+
+    chosen = os.environ.get(SCENARIO_ENV)
+    return Scenario.from_yaml(Path(chosen).expanduser()) if chosen else Scenario()
+
+
+def output_folder() -> Path:
+    """Where exports go: $PLANNER_OUT, else out/ next to the data folder."""
+    chosen = os.environ.get(OUT_ENV)
+    folder = Path(chosen).expanduser() if chosen else default_data_path().parent.parent / "out"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# ---------------------------------------------------------------- errors in plain words
+
+def describe_error(exc: BaseException) -> tuple[str, list[str]]:
+    """A title and the lines a user should read, for any error a solve or a load can raise."""
+    from ..plan import PlanInconsistent, PlanInfeasible
+    from ..scenario import ScenarioError
+
+    if isinstance(exc, PlanInfeasible):
+        return f"The scenario cannot be met ({exc.stage})", list(exc.lines)
+    if isinstance(exc, PlanInconsistent):
+        return (f"The solver's answer failed the re-check ({exc.stage}); the plan is not shown",
+                list(exc.violations[:20]))
+    if isinstance(exc, ScenarioError):
+        return "Some settings are not valid", list(exc.problems)
+    if hasattr(exc, "report") and callable(exc.report):  # planner.validate.InputError
+        return "The input workbook has problems", str(exc.report()).splitlines()
+    if isinstance(exc, (FileNotFoundError, PermissionError)):
+        return "File problem", [str(exc)]
+    if isinstance(exc, ImportError):
+        return "This part of the planner is not installed yet", [str(exc)]
+    return "Something went wrong", [f"{type(exc).__name__}: {exc}"]
+
+
+def message_html(title: str, lines: list[str] = (), kind: str = "error") -> str:
+    """A coloured message box (kind: error | ok | info)."""
+    colour = {"error": ("#fdecea", "#b71c1c"), "ok": ("#e8f5e9", "#1b5e20"), "info": ("#e3f2fd", "#0d47a1")}[kind]
+    items = "".join(f"<li>{html.escape(str(line))}</li>" for line in lines)
+    body = f"<ul style='margin:4px 0 0 0'>{items}</ul>" if items else ""
+    return (f"<div class='planner-message planner-{kind}' style='background:{colour[0]};color:{colour[1]};"
+            f"padding:8px 12px;border-radius:4px;margin:4px 0'><b>{html.escape(title)}</b>{body}</div>")
+
+
+# ---------------------------------------------------------------- tables and figures as widgets
+
+def _format_cell(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10000:
+        return f"{value:,}"
+    return str(value)
+
+
+def table_html(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS) -> str:
+    """An HTML table (escaped text, thousands separators) showing at most max_rows rows."""
+    if df is None or df.empty:
+        return message_html(title or "Table", ["No rows."], kind="info")
+    shown = df.head(max_rows)
+    header = "".join(f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>{html.escape(str(c))}</th>"
+                      for c in shown.columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(_format_cell(v))}</td>" for v in row) + "</tr>"
+        for row in shown.itertuples(index=False, name=None)
+    )
+    note = (f"<div style='color:#666;font-size:90%'>Showing {len(shown):,} of {len(df):,} rows "
+            f"(export the workbook for all).</div>" if len(df) > len(shown) else "")
+    caption = f"<div style='font-weight:bold;margin:6px 0 2px 0'>{html.escape(title)}</div>" if title else ""
+    return (f"{caption}<div style='max-height:420px;overflow:auto'><table class='planner-table' "
+            f"style='border-collapse:collapse;font-size:90%'><thead><tr>{header}</tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>{note}")
+
+
+def table_widget(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS) -> widgets.HTML:
+    return widgets.HTML(table_html(df, title, max_rows))
+
+
+def figure_png(fig) -> bytes:
+    """PNG bytes of a matplotlib Figure (no pyplot state: safe in background threads)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def figure_widget(fig, css_class: str = "planner-figure") -> widgets.Image:
+    image = widgets.Image(value=figure_png(fig), format="png", layout=widgets.Layout(max_width="100%"))
+    image.add_class(css_class)
+    return image
+
+
+def download_link(path: Path, label: str) -> str:
+    """A link that downloads the file from the page itself (works in Voila, which serves no arbitrary files)."""
+    data = base64.b64encode(Path(path).read_bytes()).decode()
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return (f"<a download='{html.escape(Path(path).name)}' href='data:{mime};base64,{data}' "
+            f"style='font-weight:bold'>{html.escape(label)}</a>")
+
+
+# ---------------------------------------------------------------- background work
+
+class BackgroundTask:
+    """Runs one job at a time off the UI thread; shows elapsed time, then the outcome or a readable error.
+
+    sync=True runs the job in the caller's thread (tests, and notebooks executed top to bottom).
+    """
+
+    def __init__(self, status: widgets.HTML, progress: widgets.FloatProgress, busy: list[widgets.Widget],
+                 on_finish: Callable[[], None] | None = None):
+        self.status = status
+        self.progress = progress
+        self.busy = busy
+        self.on_finish = on_finish  # e.g. enable the export button only when there is a plan
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self.thread is not None and self.thread.is_alive()
+
+    def start(self, label: str, job: Callable[[], object], on_done: Callable[[object], None], sync: bool = False) -> None:
+        if self.running:
+            self.status.value = message_html("A solve is already running; please wait.", kind="info")
+            return
+        self.error = None
+        if sync:
+            self._run(label, job, on_done, time.perf_counter(), threading.Event())
+            return
+        finished = threading.Event()
+        started = time.perf_counter()
+        self.thread = threading.Thread(target=self._run, args=(label, job, on_done, started, finished), daemon=True)
+        self.thread.start()
+        threading.Thread(target=self._tick, args=(label, started, finished), daemon=True).start()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def _tick(self, label: str, started: float, finished: threading.Event) -> None:
+        while not finished.wait(0.5):
+            with self._lock:
+                if finished.is_set():
+                    return
+                elapsed = time.perf_counter() - started
+                self.progress.value = (elapsed % 10) / 10
+                self.status.value = message_html(f"{label}… {elapsed:.0f} s", kind="info")
+
+    def _run(self, label, job, on_done, started, finished) -> None:
+        for w in self.busy:
+            w.disabled = True
+        self.progress.layout.visibility = "visible"
+        self.progress.bar_style = "info"
+        self.status.value = message_html(f"{label}…", kind="info")
+        try:
+            on_done(job())
+            outcome, style = message_html(f"{label}: done in {time.perf_counter() - started:.1f} s", kind="ok"), "success"
+        except Exception as exc:  # shown to the user in plain words, never as a traceback
+            self.error = exc
+            outcome, style = message_html(*describe_error(exc)), "danger"
+        with self._lock:
+            finished.set()
+            self.status.value = outcome
+            self.progress.bar_style = style
+            self.progress.value = 1.0
+            for w in self.busy:
+                w.disabled = False
+            if self.on_finish is not None:
+                self.on_finish()
+
+
+def show(fig) -> None:
+    """Display a matplotlib Figure as a PNG in a notebook (no pyplot backend needed)."""
+    from IPython.display import Image, display
+
+    display(Image(figure_png(fig)))

@@ -1,0 +1,90 @@
+"""planner.scenario: documented defaults, YAML overrides, errors that name the key, stable digest."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from planner.docs import EXAMPLE_SCENARIO
+from planner.scenario import NormOverride, Scenario, ScenarioError
+
+
+def write(tmp_path, text: str, name: str = "s.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults():
+    s = Scenario()
+    assert s.name == "baseline" and s.solver.name == "highs" and s.solver.time_limit_s == 120.0
+    assert s.staffing.penalty("it_digital") == 1000.0 and s.staffing.penalty("culture_social") == 300.0
+    assert s.assets.equipment_budget_vnd is None and s.norm_overrides == []
+
+
+def test_yaml_overrides_merge_over_defaults(tmp_path):
+    s = Scenario.from_yaml(write(tmp_path, "name: tight\nsolver:\n  time_limit_s: 30\nstaffing:\n  cost_per_km: 2\n"
+                                           "norm_overrides:\n  - field: it_digital\n    min_count: 2\n"))
+    assert s.name == "tight" and s.solver.time_limit_s == 30.0 and s.staffing.cost_per_km == 2.0
+    assert s.solver.threads == Scenario().solver.threads  # untouched keys of the same section keep defaults
+    assert s.staffing.far_cost_per_km == Scenario().staffing.far_cost_per_km
+    assert s.norm_overrides == [NormOverride(field="it_digital", min_count=2)]
+    assert s.norm_overrides[0].position == "specialist"
+
+
+def test_empty_yaml_is_the_defaults(tmp_path):
+    assert Scenario.from_yaml(write(tmp_path, "# nothing changed\n")) == Scenario()
+
+
+def test_documented_example_is_valid():
+    s = Scenario.from_dict(yaml.safe_load(EXAMPLE_SCENARIO))
+    assert s.assets.equipment_budget_vnd == 150_000_000 and s.norm_overrides[0].min_count == 2
+
+
+@pytest.mark.parametrize("text,key", [
+    ("solver:\n  time_limt_s: 5\n", "solver.time_limt_s"),
+    ("staffing:\n  it_support:\n    hours_capacty: 100\n", "staffing.it_support.hours_capacty"),
+    ("norm_overrides:\n  - field: office\n    minimum: 3\n", "norm_overrides.0.minimum"),
+    ("nme: x\n", "nme"),
+])
+def test_unknown_key_named_with_its_path(tmp_path, text, key):
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_yaml(write(tmp_path, text))
+    assert info.value.problems == [f"{key}: unknown key"]
+    assert key in str(info.value) and "s.yaml" in str(info.value)
+
+
+@pytest.mark.parametrize("text,key,shown", [
+    ("solver:\n  time_limit_s: soon\n", "solver.time_limit_s", "'soon'"),
+    ("solver:\n  name: gurobi\n", "solver.name", "'gurobi'"),
+    ("solver:\n  threads: 0\n", "solver.threads", "0"),
+    ("assets:\n  single_source: perhaps\n", "assets.single_source", "'perhaps'"),
+    ("staffing:\n  shortage_penalty: 5\n", "staffing.shortage_penalty", "5"),
+])
+def test_wrong_type_or_range_named(tmp_path, text, key, shown):
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_yaml(write(tmp_path, text))
+    [problem] = info.value.problems
+    assert problem.startswith(f"{key}: ") and f"(got {shown})" in problem
+
+
+def test_invalid_yaml_and_non_mapping(tmp_path):
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_yaml(write(tmp_path, "solver:\n  name: [highs\n"))
+    assert "not valid YAML" in info.value.problems[0]
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_yaml(write(tmp_path, "- just\n- a list\n"))
+    assert "mapping" in info.value.problems[0]
+
+
+def test_digest_is_stable_and_sensitive(tmp_path):
+    a = Scenario.from_yaml(write(tmp_path, "solver:\n  threads: 1\nname: x\n", "a.yaml"))
+    b = Scenario.from_yaml(write(tmp_path, "name: x\nsolver:\n  threads: 1\n", "b.yaml"))
+    assert a.digest() == b.digest() == Scenario.from_dict({"name": "x", "solver": {"threads": 1}}).digest()
+    assert len(a.digest()) == 12
+    assert Scenario.from_dict({"name": "x", "solver": {"threads": 2}}).digest() != a.digest()
+
+
+def test_to_yaml_round_trips():
+    s = Scenario.from_dict({"name": "Kịch bản A", "norm_overrides": [{"field": "total", "position": "any", "max_count": 40}]})
+    assert Scenario.from_dict(yaml.safe_load(s.to_yaml())) == s

@@ -35,10 +35,11 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_dictionary(args) -> int:
-    from .docs import write_data_dictionary
+    from .docs import write_data_dictionary, write_scenario_reference
 
     path = write_data_dictionary(Path(args.out))
-    print(f"data dictionary written: {path}")
+    scenario_path = write_scenario_reference(Path(args.out).with_name("scenario.md"))
+    print(f"data dictionary written: {path}\nscenario reference written: {scenario_path}")
     return EXIT_OK
 
 
@@ -143,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", help="path of the .xlsx to write")
     p.set_defaults(func=_cmd_template)
 
-    p = sub.add_parser("dictionary", help="write the data dictionary (Markdown) from the schema")
-    p.add_argument("out", nargs="?", default="docs/data_dictionary.md")
+    p = sub.add_parser("dictionary", help="write the data dictionary and the scenario reference (Markdown) from the code")
+    p.add_argument("out", nargs="?", default="docs/data_dictionary.md",
+                   help="data dictionary path; scenario.md is written next to it")
     p.set_defaults(func=_cmd_dictionary)
 
     p = sub.add_parser("sample", help="generate a sample province on real geography (synthetic staff and assets)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .plan import Plan
@@ -54,6 +53,15 @@ def _differs(frame: pd.DataFrame) -> pd.Series:
     return as_text.nunique(axis=1) > 1
 
 
+def _change_list(flags: pd.DataFrame) -> pd.Series:
+    """'commune, position' from boolean columns named after what changed."""
+    text = pd.Series("", index=flags.index, dtype=object)
+    for what in flags.columns:
+        hit = flags[what].to_numpy(dtype=bool)
+        text[hit] = text[hit].where(text[hit] == "", text[hit] + ", ") + what
+    return text
+
+
 def _kpis(plans: dict[str, Plan]) -> pd.DataFrame:
     keys = ["stage", "kpi", "unit"]
     long = []
@@ -61,18 +69,11 @@ def _kpis(plans: dict[str, Plan]) -> pd.DataFrame:
         k = plan.kpis[keys + ["value"]].copy()
         k["unit"] = k["unit"].astype(object).where(k["unit"].notna(), "").astype(str)
         k["value"] = pd.to_numeric(k["value"], errors="coerce").astype(float)
-        long.append(k.drop_duplicates(keys).assign(plan=label))
-    every = pd.concat(long, ignore_index=True)
-    out = every[keys].drop_duplicates().reset_index(drop=True)
+        long.append(k.drop_duplicates(keys))
+    out = pd.concat(long, ignore_index=True)[keys].drop_duplicates().reset_index(drop=True)
     first = next(iter(plans))
-    for part in long:
-        label = part["plan"].iloc[0] if len(part) else None
-        if label is None:
-            continue
+    for label, part in zip(plans, long):
         out = out.merge(part[keys + ["value"]].rename(columns={"value": _col("value", label)}), on=keys, how="left")
-    for label in plans:
-        if _col("value", label) not in out.columns:
-            out[_col("value", label)] = np.nan
     for label in list(plans)[1:]:
         out[_col("delta", label)] = out[_col("value", label)] - out[_col("value", first)]
     return out[keys + [_col("value", p) for p in plans] + [_col("delta", p) for p in list(plans)[1:]]]
@@ -92,7 +93,13 @@ def _outcomes(plan: Plan) -> pd.DataFrame | None:
         s = surplus.reindex(columns=["official_id", "name"])
         parts.append(s.assign(commune_code=pd.NA, commune_name=pd.NA, position=pd.NA, field=pd.NA))
     out = pd.concat([p.astype(object) for p in parts], ignore_index=True)
+    out["commune_code"] = _codes(out["commune_code"])
     return out.drop_duplicates("official_id")
+
+
+def _codes(values: pd.Series) -> pd.Series:
+    """Commune codes as nullable integers, so 101 and 101.0 compare equal across plans."""
+    return pd.to_numeric(values, errors="coerce").round().astype("Int64")
 
 
 def _moved_officials(plans: dict[str, Plan]) -> pd.DataFrame:
@@ -114,14 +121,10 @@ def _moved_officials(plans: dict[str, Plan]) -> pd.DataFrame:
         "field": _differs(merged[[_col("field", p) for p in labels]]),
     }
     flags = pd.DataFrame(changed)
-    merged["changes"] = flags.apply(lambda row: ", ".join(k for k, v in row.items() if v), axis=1) if len(flags) \
-        else pd.Series(dtype=object)
+    merged["changes"] = _change_list(flags)
     keep = flags.any(axis=1)
     columns = ["official_id", "name", "changes"] + [_col(a, p) for p in labels for a in attributes]
-    out = merged.loc[keep, columns].sort_values("official_id").reset_index(drop=True)
-    for p in labels:
-        out[_col("commune_code", p)] = pd.to_numeric(out[_col("commune_code", p)], errors="coerce").astype("Int64")
-    return out
+    return merged.loc[keep, columns].sort_values("official_id").reset_index(drop=True)
 
 
 def _keyed_sums(plans: dict[str, Plan], table: str, keys: list[str], values: list[str]) -> tuple[pd.DataFrame, list[str]]:
@@ -166,7 +169,8 @@ def _building_changes(plans: dict[str, Plan]) -> pd.DataFrame:
         if uses is None or "use" not in uses.columns:
             continue
         present.append(label)
-        part = uses.reindex(columns=["building_id", "building_name", "use", "serves_commune_code"]).astype(object)
+        part = uses.reindex(columns=["building_id", "building_name", "use", "serves_commune_code"])
+        part = part.astype(object).assign(serves_commune_code=_codes(part["serves_commune_code"]))
         part = part.rename(columns={c: _col(c, label) for c in ("building_name", "use", "serves_commune_code")})
         merged = part if merged is None else merged.merge(part, on="building_id", how="outer")
     if not present:
@@ -176,12 +180,9 @@ def _building_changes(plans: dict[str, Plan]) -> pd.DataFrame:
         "use": _differs(merged[[_col("use", p) for p in present]]),
         "serves_commune_code": _differs(merged[[_col("serves_commune_code", p) for p in present]]),
     })
-    merged["changes"] = [", ".join(k for k, v in row.items() if v) for row in flags.to_dict("records")]
+    merged["changes"] = _change_list(flags)
     columns = ["building_id", "building_name", "changes"] + [_col(c, p) for p in present for c in ("use", "serves_commune_code")]
-    out = merged.loc[flags.any(axis=1), columns].sort_values("building_id").reset_index(drop=True)
-    for p in present:
-        out[_col("serves_commune_code", p)] = pd.to_numeric(out[_col("serves_commune_code", p)], errors="coerce").astype("Int64")
-    return out
+    return merged.loc[flags.any(axis=1), columns].sort_values("building_id").reset_index(drop=True)
 
 
 def _purchase_changes(plans: dict[str, Plan]) -> pd.DataFrame:

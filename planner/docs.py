@@ -205,8 +205,10 @@ def scenario_rows(model: type[BaseModel] = Scenario, prefix: str = "") -> list[t
     for name, info in model.model_fields.items():
         key = f"{prefix}{name}"
         annotation = info.annotation
-        rows.append((key, _type_text(annotation), _default_text(info), _bounds(info), info.description or ""))
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        description = info.description or ((annotation.__dict__.get("__doc__") or "keys below") if section else "")
+        rows.append((key, _type_text(annotation), _default_text(info), _bounds(info), description))
+        if section:
             rows += scenario_rows(annotation, f"{key}.")
         elif typing.get_origin(annotation) is list:
             item = typing.get_args(annotation)[0]

@@ -11,9 +11,17 @@ from .scenario import NormOverride
 def _apply_overrides(norms: pd.DataFrame, overrides: list[NormOverride]) -> pd.DataFrame:
     norms = norms.copy()
     for ov in overrides:
-        hit = (norms["field"] == ov.field) & (norms["position"] == ov.position)
+        slot = (norms["field"] == ov.field) & (norms["position"] == ov.position)
+        hit = slot
         if ov.commune_type != "any":
-            hit &= norms["commune_type"].isin([ov.commune_type, "any"])
+            hit = slot & (norms["commune_type"] == ov.commune_type)
+            general = slot & (norms["commune_type"] == "any") & norms["commune_code"].isna()
+            if not hit.any() and general.any():
+                # copy the slot's general rules as rules for this type only, so other types keep theirs
+                copies = norms[general].assign(commune_type=ov.commune_type,
+                                               rule_id=lambda d: d["rule_id"].astype(str) + f":{ov.commune_type}")
+                norms = pd.concat([norms, copies], ignore_index=True)
+                hit = pd.Series(norms.index >= len(norms) - len(copies), index=norms.index)
         if not hit.any():  # a new rule for a slot the norms did not list
             norms = pd.concat(
                 [norms, pd.DataFrame([{"rule_id": f"scenario:{ov.field}:{ov.position}", "commune_code": pd.NA,

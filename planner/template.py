@@ -64,7 +64,7 @@ def _table_sheet(workbook: Workbook, spec: TableSpec, frame: pd.DataFrame | None
     ws.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}{n_rows + 1}"
     for idx, col in enumerate(spec.columns, start=1):
         letter = get_column_letter(idx)
-        validation = _dropdown(col, lists)
+        validation = _dropdown(spec.name, col, lists)
         if validation is not None:
             validation.add(f"{letter}2:{letter}{LAST_ROW}")
             ws.add_data_validation(validation)
@@ -84,7 +84,8 @@ def _write_rows(ws, spec: TableSpec, frame: pd.DataFrame) -> None:
             ws.cell(row=row, column=idx).number_format = "#,##0"
 
 
-def _dropdown(col: ColumnSpec, lists) -> DataValidation | None:
+def _dropdown(table: str, col: ColumnSpec, lists) -> DataValidation | None:
+    """A list drop-down for a categorical or bool column; long lists live on the hidden _lists sheet."""
     if col.dtype == "bool":
         values = ["TRUE", "FALSE"]
     elif col.dtype == "category":
@@ -96,7 +97,7 @@ def _dropdown(col: ColumnSpec, lists) -> DataValidation | None:
         formula = inline
     else:
         list_col = 1 if lists["A1"].value is None else lists.max_column + 1
-        lists.cell(row=1, column=list_col, value=col.name)
+        lists.cell(row=1, column=list_col, value=f"{table}.{col.name}")
         for row, value in enumerate(values, start=2):
             lists.cell(row=row, column=list_col, value=value)
         letter = get_column_letter(list_col)
@@ -159,8 +160,15 @@ def _save_atomic(workbook: Workbook, path: Path) -> Path:
     os.close(handle)
     try:
         workbook.save(temp_name)
+        os.chmod(temp_name, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual permissions
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

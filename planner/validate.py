@@ -67,6 +67,8 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column {self.column}")
+        if self.column is None and self.value is None:  # a whole file or sheet: there is no cell value to show
+            return f"{', '.join(where)}: expected {self.expected}"
         return f"{', '.join(where)}: value {_show(self.value)}; expected {self.expected}"
 
 
@@ -225,26 +227,23 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
 
 
 def _read_sheet(ws, table: str, file: str) -> _RawSheet:
+    """Cell values of one sheet; formula and error cells are recorded (to report) and read as empty."""
     header: list = []
     cells: list[list] = []
     rows: list[int] = []
-    bad: set[tuple[int, int]] = set()
     formulas: list[tuple[int, int, str, str]] = []
     for row_number, row in enumerate(ws.iter_rows(), start=1):
-        values = []
-        for col_index, cell in enumerate(row):
-            kind = getattr(cell, "data_type", "n")
-            value = cell.value
-            if kind in ("f", "e"):
-                formulas.append((row_number, col_index, kind, str(value)))
-                bad.add((row_number, col_index))
-                value = None
-            values.append(value)
+        values = [cell.value for cell in row]
+        flagged = [(i, cell.data_type) for i, cell in enumerate(row) if getattr(cell, "data_type", "n") in ("f", "e")]
+        for col_index, kind in flagged:
+            formulas.append((row_number, col_index, kind, str(values[col_index])))
+            values[col_index] = None
         if row_number == 1:
             header = values
-        else:
+        elif flagged or any(v is not None for v in values):  # rows left empty (often just formatted) are not data
             cells.append(values)
             rows.append(row_number)
+    bad = {(row_number, col_index) for row_number, col_index, _, _ in formulas}
     return _RawSheet(table, file, ws.title, header, cells, rows, bad, formulas)
 
 
@@ -353,18 +352,19 @@ def _check_table(raw: _RawSheet, spec: TableSpec, problems: list[Problem]) -> _C
     for row_number, col_index in raw.bad_cells:
         if row_number in bad_positions.index:
             bad_positions.loc[row_number, col_index] = True
-    # rows with nothing in them (formatting left by Excel) are not data
+    # rows with nothing but spaces in them are not data either
     keep = grid.notna().any(axis=1) | bad_positions.any(axis=1)
     grid, bad_positions = grid[keep], bad_positions[keep]
-    if not any(header):
-        problems.append(Problem(file, sheet, 1, None, None, f"the column names in row 1 ({', '.join(spec.column_names)}; "
-                                                              "`planner template` writes a workbook that has them)"))
+    by_key = {c.lower(): c for c in spec.column_names}
+    if not any(h is not None and h.lower() in by_key for h in header):  # row 1 is empty or holds data
+        shown = next((h for h in header if h is not None), None)
+        problems.append(Problem(file, sheet, 1, None, shown, f"the column names in row 1 ({', '.join(spec.column_names)}; "
+                                                               "`planner template` writes a workbook that has them)"))
         empty = grid.iloc[:0]
         return _Checked(spec, file, sheet, pd.DataFrame({c.name: pd.Series(dtype=PANDAS_DTYPE[c.dtype], index=empty.index)
                                                           for c in spec.columns}),
                         pd.DataFrame({c.name: pd.Series(dtype=bool, index=empty.index) for c in spec.columns}), set())
 
-    by_key = {c.lower(): c for c in spec.column_names}
     columns: dict[str, int] = {}
     for idx, name in enumerate(header):
         if name is None:
@@ -389,7 +389,7 @@ def _check_table(raw: _RawSheet, spec: TableSpec, problems: list[Problem]) -> _C
             if missing_required:
                 problems.append(Problem(file, sheet, 1, col.name, None,
                                         f"a column named {col.name!r} (required; {col.description_en})"))
-            clean[col.name] = pd.Series(pd.NA, index=grid.index, dtype=PANDAS_DTYPE[col.dtype])
+            clean[col.name] = pd.Series(index=grid.index, dtype=PANDAS_DTYPE[col.dtype])
             cell_ok[col.name] = pd.Series(not missing_required, index=grid.index, dtype=bool)
             continue
         idx = columns[col.name]
@@ -462,8 +462,9 @@ def _parse_number(raw: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
     if text_cells.any():
         numbers[text_cells] = pd.to_numeric(raw[text_cells], errors="coerce").astype(float)
     wrong = ~np.isfinite(numbers)
-    if integer:
-        wrong |= np.isfinite(numbers) & (numbers % 1 != 0)
+    if integer:  # tolerate float noise such as 12000.0000000001 left by Excel arithmetic
+        wrong |= np.isfinite(numbers) & ((numbers - numbers.round()).abs() > 1e-6)
+        numbers = numbers.round()
     return numbers.where(~wrong), wrong
 
 
@@ -547,7 +548,7 @@ def _check_references(checked: dict[str, _Checked], problems: list[Problem]) -> 
             unknown = table.cell_ok[col.name] & values.notna() & ~values.isin(set(known))
             for row in values.index[unknown]:
                 problems.append(Problem(table.file, table.sheet, int(row), col.name, values[row],
-                                        f"a {target_col} that exists in table {target_table} (no such row)"))
+                                        f"a value found in {target_table}.{target_col} (no such row there)"))
             table.cell_ok.loc[unknown, col.name] = False
 
 
@@ -603,19 +604,18 @@ def _check_population_shares(communes: _Checked, old_units: _Checked, problems: 
     c = communes.good()
     c = c[(c["population"] > 0).to_numpy(dtype=bool, na_value=False) & ~c["code"].isin(doubtful)]
     u = old_units.good()
-    sums = u.groupby("commune_code")["population_share"].sum()
-    for row, code, name in zip(c.index, c["code"], c["name"]):
-        units = u.index[u["commune_code"] == code]
-        total = float(sums.get(code, 0.0))
-        if abs(total - 1.0) <= 0.01:
-            continue
-        if len(units) == 0:
+    totals = u.groupby("commune_code")["population_share"].sum().reindex(c["code"].to_numpy(), fill_value=0.0)
+    off = c[(totals - 1.0).abs().to_numpy() > 0.01]
+    unit_rows = pd.Series(u.index, index=u.index).groupby(u["commune_code"]).agg(list)
+    for row, code, name in zip(off.index, off["code"], off["name"]):
+        units = unit_rows.get(code, [])
+        if not units:
             problems.append(Problem(communes.file, communes.sheet, int(row), "code", int(code),
                                     f"at least one old unit in table old_units going into {name} (it has residents)"))
-        else:
-            listed = ", ".join(str(int(r)) for r in units)
-            problems.append(Problem(old_units.file, old_units.sheet, int(units[0]), "population_share", round(total, 4),
-                                    f"the shares of the old units going into {name} ({int(code)}; rows {listed}) to sum to 1"))
+            continue
+        listed = ", ".join(str(int(r)) for r in units)
+        problems.append(Problem(old_units.file, old_units.sheet, int(units[0]), "population_share", round(float(totals[code]), 4),
+                                f"the shares of the old units going into {name} ({int(code)}; rows {listed}) to sum to 1"))
 
 
 def _check_pins_against_norms(communes: _Checked, norms: _Checked, officials: _Checked, problems: list[Problem]) -> None:
@@ -627,22 +627,25 @@ def _check_pins_against_norms(communes: _Checked, norms: _Checked, officials: _C
     requirements = resolve_staffing_norms(c.reset_index(drop=True), n.reset_index(drop=True))
     names = dict(zip(c["code"].astype(int), c["name"]))
     ceilings = headcount_ceilings(requirements).dropna()
-    for code, ceiling in ceilings.items():
-        _report_excess(pinned[pinned["fixed_commune"] == code], int(ceiling), officials, problems,
-                       f"officials pinned to {names.get(int(code), code)} ({int(code)})", "its headcount ceiling (staffing_norms field total)")
-    leadership = requirements[(requirements["field"] == "leadership") & requirements["required_max"].notna()]
-    for code, position, slots in zip(leadership["commune_code"], leadership["position"], leadership["required_max"]):
-        if position not in LEADERSHIP_POSITIONS:
-            continue
-        hit = pinned[(pinned["fixed_commune"] == code) & (pinned["fixed_position"] == position)]
-        _report_excess(hit, int(slots), officials, problems,
-                       f"officials pinned as {position} in {names.get(int(code), code)} ({int(code)})",
+    per_commune = pinned.groupby("fixed_commune").size()
+    limit = ceilings.reindex(per_commune.index)
+    for code in per_commune.index[(per_commune > limit).to_numpy()]:
+        _report_excess(pinned[pinned["fixed_commune"] == code], int(limit[code]), officials, problems,
+                       f"officials pinned to {names[int(code)]} ({int(code)})", "its headcount ceiling (staffing_norms field total)")
+    slots = requirements[(requirements["field"] == "leadership") & requirements["position"].isin(LEADERSHIP_POSITIONS)]
+    slots = slots.dropna(subset=["required_max"]).set_index(["commune_code", "position"])["required_max"]
+    leaders = pinned[pinned["fixed_position"].isin(LEADERSHIP_POSITIONS).to_numpy(dtype=bool, na_value=False)]
+    per_slot = leaders.groupby(["fixed_commune", "fixed_position"]).size()
+    limit = slots.reindex(per_slot.index)
+    for code, position in per_slot.index[(per_slot > limit).to_numpy()]:
+        hit = leaders[(leaders["fixed_commune"] == code) & (leaders["fixed_position"] == position)]
+        _report_excess(hit, int(limit[(code, position)]), officials, problems,
+                       f"officials pinned as {position} in {names[int(code)]} ({int(code)})",
                        f"its {position} slots (staffing_norms field leadership, position {position})")
 
 
 def _report_excess(pinned: pd.DataFrame, limit: int, officials: _Checked, problems: list[Problem], what: str, why: str) -> None:
-    if len(pinned) <= limit:
-        return
+    """One problem at the first pinned official beyond the limit, listing the rows of all of them."""
     rows = ", ".join(str(int(r)) for r in pinned.index)
     problems.append(Problem(officials.file, officials.sheet, int(pinned.index[limit]), "fixed_commune",
                             int(pinned["fixed_commune"].iloc[0]),

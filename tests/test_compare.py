@@ -128,3 +128,17 @@ def test_anonymized_comparison(three_plans, tmp_path):
     texts = {str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None}
     assert not set(ds["officials"]["name"]) & texts
     assert set(cmp["moved_officials"]["official_id"]) <= texts
+
+
+def test_same_plan_read_from_csv_shows_no_moves(three_plans, tmp_path):
+    """Codes that come back as floats (e.g. from CSV) are not differences."""
+    _, plans = three_plans
+    base = plans["baseline"]
+    again = Plan(tables={k: v.copy() for k, v in base.tables.items()}, kpis=base.kpis, solves=base.solves,
+                 provenance=base.provenance)
+    again.tables["assignments"]["commune_code"] = again.tables["assignments"]["commune_code"].astype(float)
+    again.tables["building_uses"]["serves_commune_code"] = pd.to_numeric(
+        again.tables["building_uses"]["serves_commune_code"]).astype(float)
+    cmp = compare_plans({"a": base, "b": again})
+    assert cmp["moved_officials"].empty and cmp["building_changes"].empty and cmp["purchase_changes"].empty
+    assert (cmp["kpis"]["delta [b]"] == 0).all()

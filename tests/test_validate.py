@@ -194,10 +194,10 @@ def test_references_to_unknown_rows(tmp_path):
         "equipment": [(4, "old_unit_id", "ou1")],
     })
     problems = problems_of(path)
-    find(problems, "officials", 2, "old_unit_id", "OU99", "exists in table old_units")
-    find(problems, "officials", 3, "fixed_commune", 555, "exists in table communes")
-    find(problems, "old_units", 2, "commune_code", 999, "exists in table communes")
-    find(problems, "equipment", 4, "old_unit_id", "ou1", "exists in table old_units")
+    find(problems, "officials", 2, "old_unit_id", "OU99", "found in old_units.id")
+    find(problems, "officials", 3, "fixed_commune", 555, "found in communes.code")
+    find(problems, "old_units", 2, "commune_code", 999, "found in communes.code")
+    find(problems, "equipment", 4, "old_unit_id", "ou1", "found in old_units.id")
 
 
 def test_required_cell_left_empty(tmp_path):
@@ -319,6 +319,31 @@ def test_blank_rows_in_between_keep_excel_row_numbers(tmp_path):
     find(problems_of(path), "communes", 5, "area_km2", "lots")
 
 
+def test_sheet_without_column_names_is_one_problem(tmp_path):
+    path = tiny_workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book["equipment"].delete_rows(1)
+    book.save(path)
+    problems = problems_of(path)
+    find(problems, "equipment", 1, None, expected_has="column names in row 1")
+    assert len(problems) == 1
+
+
+def test_optional_or_defaulted_columns_may_be_left_out(tmp_path):
+    path = tiny_workbook(tmp_path)
+    book = openpyxl.load_workbook(path)
+    ws = book["equipment"]
+    header = [c.value for c in ws[1]]
+    ws.delete_cols(header.index("condition") + 1)  # required, but empty means 'good'
+    book.save(path)
+    assert (read_and_validate(path)["equipment"]["condition"] == "good").all()
+
+
+def test_whole_numbers_tolerate_float_noise(tmp_path):
+    path = edit_workbook(tiny_workbook(tmp_path), {"communes": [(2, "population", 12000.0000000001)]})
+    assert read_and_validate(path)["communes"].loc[0, "population"] == 12000
+
+
 # --- untrusted files --------------------------------------------------------------------------
 
 BILLION_LAUGHS = """<?xml version="1.0" encoding="UTF-8"?>
@@ -367,6 +392,11 @@ def test_file_that_is_not_xlsx(tmp_path):
     other.write_bytes(b"\xd0\xcf\x11\xe0")
     find(problems_of(other), expected_has="save as .xlsx")
     find(problems_of(tmp_path / "missing.xlsx"), expected_has="not found")
+
+
+def test_oversized_package_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr("planner.validate.MAX_UNPACKED_BYTES", 10_000)
+    find(problems_of(tiny_workbook(tmp_path)), expected_has="refused for safety")
 
 
 def test_damaged_package_is_an_input_error(tmp_path):

@@ -93,9 +93,10 @@ def _official_frame(ds: Dataset, previous: pd.DataFrame | None) -> pd.DataFrame:
     frame["pinned"] = ~np.isnan(frame["fixed_commune"].to_numpy())
     frame["previous_commune"] = np.nan
     if previous is not None and len(previous):
-        prev = previous.drop_duplicates("official_id").set_index(previous["official_id"].astype(str).drop_duplicates())
-        frame["previous_commune"] = frame["official_id"].map(
-            pd.to_numeric(prev["commune_code"], errors="coerce")).to_numpy(dtype=float, na_value=np.nan)
+        commune = pd.to_numeric(previous["commune_code"], errors="coerce").astype(float)
+        by_official = pd.Series(commune.to_numpy(), index=previous["official_id"].astype(str).to_numpy())
+        by_official = by_official[~by_official.index.duplicated()]
+        frame["previous_commune"] = frame["official_id"].map(by_official).to_numpy(dtype=float, na_value=np.nan)
     return frame
 
 
@@ -111,9 +112,11 @@ def prepare_inputs(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None = No
         "population": communes["population"].to_numpy(dtype=float, na_value=0.0),
     })
     if hq is not None and len(hq):
-        loc = hq.drop_duplicates("commune_code").set_index(pd.to_numeric(hq["commune_code"].drop_duplicates()).astype(np.int64))
-        frame["hq_lon"] = frame["commune_code"].map(loc["lon"].astype(float)).fillna(frame["hq_lon"]).to_numpy()
-        frame["hq_lat"] = frame["commune_code"].map(loc["lat"].astype(float)).fillna(frame["hq_lat"]).to_numpy()
+        codes = pd.to_numeric(hq["commune_code"], errors="coerce").to_numpy(dtype=float)
+        for column in ("lon", "lat"):
+            chosen = pd.Series(pd.to_numeric(hq[column], errors="coerce").to_numpy(dtype=float), index=codes)
+            chosen = chosen[~chosen.index.duplicated()].dropna()
+            frame[f"hq_{column}"] = frame["commune_code"].astype(float).map(chosen).fillna(frame[f"hq_{column}"]).to_numpy()
     requirements = resolve_staffing_norms(communes, ds["staffing_norms"], scenario.norm_overrides)
     slots = requirements[requirements["field"] != "total"].copy()
     slots = slots[~(slots["required_max"].fillna(1) <= 0) | (slots["required_min"] > 0)]

@@ -403,8 +403,10 @@ def column_from_label(label: str, reverse: dict[str, str] | None = None) -> str:
     label = str(label).strip()
     hit = SCENARIO_COLUMN.match(label)
     if hit:
-        return f"{reverse.get(hit['base'], hit['base'])} [{hit['scenario']}]"
-    return reverse.get(label, label)
+        return f"{column_from_label(hit['base'], reverse)} [{hit['scenario']}]"
+    if label in reverse:
+        return reverse[label]
+    return (label[:1].lower() + label[1:]).replace(" ", "_")  # undoes humanize() for unlabelled columns
 
 
 # KPI names the models report; unknown ones are humanized.

@@ -66,6 +66,7 @@ STATUS_FILL = {"draft": AMBER_FILL, "reviewed": PatternFill("solid", fgColor="BD
 THIN = Side(style="thin", color="BFBFBF")
 HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="center")
 HEADER_BORDER = Border(bottom=THIN, right=THIN)
+UNIT_ALIGNMENT = Alignment(indent=1)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -525,7 +526,7 @@ class _Writer:
             chart.y_axis.delete = False
             chart.x_axis.delete = False
             ws.add_chart(chart, f"K{4 + 16 * k}")
-        for letter, width in zip("ABCDEFGHI", (44, 26, 14, 16, 12, 12, 12, 12, 12)):
+        for letter, width in zip("ABCDEFGHI", (60, 26, 20, 18, 12, 12, 12, 12, 12)):
             ws.column_dimensions[letter].width = width
         self.page_setup(ws)
 
@@ -537,6 +538,10 @@ class _Writer:
         ws.row_dimensions[row + 1].height = 30
         body = df[columns] if len(df) else pd.DataFrame(columns=columns)
         _write_rows(ws, row + 2, body)
+        if "unit" in columns and len(body):
+            j = columns.index("unit") + 1
+            for (cell,) in ws.iter_rows(min_row=row + 2, max_row=row + 1 + len(body), min_col=j, max_col=j):
+                cell.alignment = UNIT_ALIGNMENT
         for j, col in enumerate(columns, start=1):
             if not len(body):
                 break
@@ -848,7 +853,7 @@ def _read_sheet_table(path: Path, table: str, required: tuple[str, ...] = ()) ->
     Found by its defined name (any language), else by its sheet name in either language, else
     (when `required` columns are given) on any sheet whose header row holds those columns.
     """
-    wb = openpyxl.load_workbook(path, read_only=False, data_only=True)
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         columns = L.reverse_columns()
         candidates = []

@@ -35,7 +35,7 @@ lab: install
 	$(BIN)/jupyter lab notebooks/
 
 app: install
-	$(BIN)/voila notebooks/02_staffing.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866
+	$(BIN)/voila notebooks/app.ipynb --no-browser --Voila.ip=127.0.0.1 --port=8866
 
 bench: install
 	$(BIN)/python bench/staffing_bench.py

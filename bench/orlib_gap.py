@@ -56,8 +56,10 @@ def gap_pairs(cost: np.ndarray, load: np.ndarray) -> pd.DataFrame:
 def solve_problem(cost, load, capacity, solver: str = "highs") -> float | None:
     options = SolverOptions(name=solver, time_limit_s=600, mip_gap=0.0)
     result = solve_gap(gap_pairs(cost, load), pd.Series(capacity), range(cost.shape[1]), options, model="orlib_gap")
-    if result.info.status != "optimal" or len(result.uncovered):
+    if result.info.status not in ("optimal", "time_limit") or len(result.uncovered):
         return None
+    if result.info.status == "time_limit":
+        print("warning: time limit reached, best value found is not proven optimal", file=sys.stderr)
     return float(result.assignment["cost"].sum())
 
 

@@ -213,3 +213,69 @@ def solve_fast(problem: pulp.LpProblem, options: SolverOptions, model: str, buil
         build_seconds=round(build_seconds, 4), solve_seconds=round(seconds, 4),
         variables=n_variables, constraints=n_constraints,
     )
+
+
+class HighsSession:
+    """One HiGHS LP kept alive across re-solves of the same PuLP model.
+
+    Bound and objective changes go to both the PuLP variables and HiGHS, so each re-solve warm-starts
+    from the previous basis (a sequence of related LPs costs little more than one). Values and row
+    duals are written back onto the PuLP objects after every solve.
+    """
+
+    def __init__(self, problem: pulp.LpProblem, options: SolverOptions, presolve: bool = True):
+        import highspy
+        import numpy as np
+
+        self.problem, self.options = problem, options
+        self.arrays = pulp_arrays(problem)
+        self.column = {id(v): k for k, v in enumerate(self.arrays["variables"])}
+        self.highs = highspy.Highs()
+        for name, value in (("output_flag", bool(options.msg)), ("time_limit", float(options.time_limit_s)),
+                            ("threads", int(options.threads)), ("random_seed", int(options.seed)),
+                            ("presolve", "on" if presolve else "off")):
+            self.highs.setOptionValue(name, value)
+        a = self.arrays
+        self.highs.passModel(len(a["variables"]), len(a["constraints"]), len(a["index"]), int(highspy.MatrixFormat.kRowwise),
+                             int(highspy.ObjSense.kMinimize), a["offset"], a["cost"], a["lower"], a["upper"],
+                             a["row_lower"], a["row_upper"], a["start"], a["index"], a["value"],
+                             np.zeros(len(a["variables"]), dtype=np.int32))
+
+    def set_bounds(self, variables, lower, upper) -> None:
+        import numpy as np
+
+        lower, upper = np.broadcast_to(np.asarray(lower, float), (len(variables),)), np.broadcast_to(np.asarray(upper, float), (len(variables),))
+        for var, lo, up in zip(variables, lower, upper):
+            var.lowBound, var.upBound = (None if np.isinf(lo) else float(lo)), (None if np.isinf(up) else float(up))
+        index = np.array([self.column[id(v)] for v in variables], dtype=np.int32)
+        self.highs.changeColsBounds(len(index), index, np.ascontiguousarray(lower), np.ascontiguousarray(upper))
+
+    def set_objective(self, expression: pulp.LpAffineExpression) -> None:
+        import numpy as np
+
+        self.problem.objective = expression
+        cost = np.zeros(len(self.arrays["variables"]))
+        cost[[self.column[id(v)] for v in expression.keys()]] = list(expression.values())
+        self.highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+
+    def solve(self, model: str) -> SolveInfo:
+        import highspy
+
+        start = time.perf_counter()
+        self.highs.run()
+        seconds = time.perf_counter() - start
+        statuses = highspy.HighsModelStatus
+        status = self.highs.getModelStatus()
+        if status == statuses.kOptimal:
+            solution = self.highs.getSolution()
+            for var, value in zip(self.arrays["variables"], solution.col_value):
+                var.varValue = value
+            for con, dual in zip(self.arrays["constraints"], solution.row_dual):
+                con.pi = dual
+            label, objective = "optimal", float(pulp.value(self.problem.objective))
+        else:
+            label = "infeasible" if status in (statuses.kInfeasible, statuses.kUnboundedOrInfeasible) else "not_solved"
+            objective = None
+        return SolveInfo(model=model, solver="highs", solver_version=solver_version("highs"), status=label,
+                         objective=objective, gap=None, build_seconds=0.0, solve_seconds=round(seconds, 4),
+                         variables=len(self.arrays["variables"]), constraints=len(self.arrays["constraints"]))

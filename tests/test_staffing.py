@@ -318,3 +318,64 @@ def test_random_plans_keep_every_rule(case):
         arcs = staffing.candidate_arcs(inputs, options)
         flow, _ = bench.min_cost_flow_objective(inputs, arcs, options)
         assert kpi(result, "objective") == pytest.approx(flow, rel=1e-6, abs=1e-6)
+
+
+def test_previous_plan_is_read_from_the_scenario_path(tmp_path):
+    ds = province([{"field": "office"}], [{"field": "office", "min_count": 0, "max_count": 2}])
+    path = tmp_path / "assignments.csv"
+    pd.DataFrame({"official_id": ["O1"], "commune_code": [2], "position": ["specialist"], "field": ["office"]}).to_csv(path, index=False)
+    result = plan_staffing(ds, scenario(fairness=False, disruption_weight=100, previous_plan=str(path)), hq=None)
+    assert placed(result) == {"O1": 2}
+
+
+def test_surplus_reason_names_field_and_radius():
+    ds = province([{"field": "office"}, {"field": "office"}, {"field": "health"}],
+                  [{"field": "office", "min_count": 1, "max_count": 1}], n_communes=1)
+    result = plan_staffing(ds, scenario(fairness=False, candidate_radius_km=25), hq=None)
+    reasons = result.tables["surplus_officials"].set_index("official_id")["reason"]
+    assert reasons["O3"] == "no post in field health within 25 km"
+    assert reasons.drop("O3").str.startswith("no vacancy in field office within 25 km").all()
+
+
+def test_scenario_override_of_the_ceiling_makes_pins_infeasible():
+    ds = province([{"field": "office", "fixed_commune": 1}] * 2, [{"field": "office", "min_count": 0, "max_count": 3}],
+                  n_communes=1)
+    assert len(plan_staffing(ds, scenario(), hq=None).tables["assignments"]) == 2
+    tight = Scenario.from_dict({"staffing": {"it_support": {"enabled": False}},
+                                "norm_overrides": [{"field": "total", "position": "any", "max_count": 1}]})
+    with pytest.raises(PlanInfeasible) as err:
+        plan_staffing(ds, tight, hq=None)
+    assert err.value.lines == ["Xã A (1): 2 officials are pinned but the headcount ceiling is 1 (1 over)."]
+
+
+def test_fairness_with_cbc_matches_highs():
+    ds = province([{"field": "it_digital"}] * 2, [{"field": "it_digital", "min_count": 2, "max_count": 2}])
+    highs = plan_staffing(ds, scenario(fairness=True), hq=None)
+    cbc = plan_staffing(ds, Scenario.from_dict({"solver": {"name": "cbc"}, "staffing": {"it_support": {"enabled": False}}}), hq=None)
+    assert {s.solver for s in cbc.solves} == {"cbc"}
+    assert sorted(placed(cbc).values()) == [1, 2]
+    assert kpi(cbc, "objective") == pytest.approx(kpi(highs, "objective"), abs=1e-6)
+
+
+def test_verification_refuses_a_broken_plan(tiny_ds):
+    from planner.plan import PlanInconsistent
+
+    options = Scenario().staffing
+    inputs = staffing.prepare_inputs(tiny_ds, Scenario())
+    arcs = staffing.candidate_arcs(inputs, options)
+    solution = staffing.solve_staffing(inputs, arcs, options, Scenario().solver)
+    good = staffing.assignments_table(inputs, solution)
+    surplus = staffing.surplus_table(inputs, solution, staffing.staffing_by_commune_table(inputs, solution), options)
+    staffing.verify_staffing(inputs, good, surplus, options)  # the real plan passes
+    chair = good.index[good["position"] == "chair"][0]
+    broken = {
+        "duplicate": pd.concat([good, good.iloc[[0]]]),
+        "lost": good.iloc[1:],
+        "pin moved": good.assign(commune_code=np.where(good.index == chair, 999, good["commune_code"])),
+        "ineligible leader": good.assign(position=np.where(good["field"] == "office", "chair", good["position"]),
+                                         field=np.where(good["field"] == "office", "leadership", good["field"])),
+        "over the ceiling": pd.concat([good] * 1).assign(commune_code=101),
+    }
+    for what, table in broken.items():
+        with pytest.raises(PlanInconsistent):
+            staffing.verify_staffing(inputs, table, surplus, options)

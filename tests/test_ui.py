@@ -123,7 +123,7 @@ def test_staffing_explorer_solves_on_click_only_and_renders(tiny_ds):
     maps_shown = _find(explorer.results, w.Image, "planner-map")
     assert maps_shown and _is_png(maps_shown[0].value)
     tables = [h.value for h in _find(explorer.results, w.HTML) if "planner-table" in h.value]
-    assert any("total_shortage" in t for t in tables)
+    assert any("Total shortage" in t for t in tables)
     assert "done" in explorer.status.value
     assert not explorer.solve_button.disabled and not explorer.export_button.disabled
 
@@ -189,7 +189,7 @@ def test_explanations_name_the_places(tiny_ds):
     assert "Solve first" in explorer.explain(official="CB000")
     explorer.solve()
     text = explain_official(explorer.plan, explorer.plan_ds, "CB003")
-    assert "Xã An" in text and "Next best" in text and "7.5" in text and "cost_distance" in text
+    assert "Xã An" in text and "Next best" in text and "7.5" in text and "Commute cost" in text
     surplus_id = explorer.plan.tables["surplus_officials"]["official_id"].iloc[0]
     assert "surplus" in explain_official(explorer.plan, explorer.plan_ds, surplus_id)
     short = explorer.plan.tables["staffing_by_commune"].query("shortage > 0")["commune_code"].iloc[0]
@@ -216,7 +216,8 @@ def test_assets_explorer_budgets_and_maps(tiny_ds):
     assert len(images) == 2 and all(_is_png(i.value) for i in images)  # coverage map and equipment flows
 
 
-def test_scenarios_keep_compare_and_report_missing_parts(tiny_ds):
+def test_scenarios_keep_compare_and_export(tiny_ds, tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANNER_OUT", str(tmp_path))
     store = PlanStore()
     explorer = ScenarioExplorer(tiny_ds, run=Recorder(), sync=True, store=store, scenario_folder="/nonexistent")
     explorer.name.value = "wide"
@@ -230,13 +231,14 @@ def test_scenarios_keep_compare_and_report_missing_parts(tiny_ds):
     assert set(explorer.saved.options) == {"wide", "narrow"}
     explorer.compare(["wide"])
     assert "at least two" in explorer.status.value
+    assert (tmp_path / "scenarios" / "narrow.yaml").read_text(encoding="utf-8").count("distance_threshold_km: 10")
     explorer.compare(["wide", "narrow"])
-    try:
-        import planner.compare  # noqa: F401
-    except ImportError:
-        assert "not installed" in explorer.status.value
-    else:
-        assert explorer.comparison is not None and explorer.comparison_view.children
+    assert explorer.task.error is None, explorer.status.value
+    assert set(explorer.comparison) >= {"kpis", "moved_officials", "shortage_delta"}
+    chart, tabs = explorer.comparison_view.children
+    assert _is_png(chart.value) and len(tabs.children) == len(explorer.comparison)
+    explorer.export_comparison()
+    assert (tmp_path / "scenario_comparison.xlsx").exists() and "download=" in explorer.export_note.value
 
 
 def test_scenario_start_from_yaml(tiny_ds, tmp_path):
@@ -316,7 +318,6 @@ def test_scenario_with_validates_nested_changes():
 
 def test_ui_pipeline_on_tiny_province(tiny_ds):
     """The real models behind the staffing explorer: a plan, a map, and no error."""
-    pytest.importorskip("planner.models.staffing", reason="the staffing model has not landed yet")
     import ipywidgets as w
 
     explorer = StaffingExplorer(tiny_ds, sync=True)
@@ -326,3 +327,48 @@ def test_ui_pipeline_on_tiny_province(tiny_ds):
     assigned = explorer.plan.tables["assignments"]["official_id"]
     surplus = explorer.plan.tables["surplus_officials"]["official_id"]
     assert sorted(assigned.tolist() + surplus.tolist()) == sorted(tiny_ds["officials"]["id"].tolist())
+
+
+def test_export_writes_workbook_and_offers_download(tiny_ds, tmp_path, monkeypatch):
+    monkeypatch.setenv("PLANNER_OUT", str(tmp_path))
+    explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
+    explorer.export()
+    assert "Solve first" in explorer.status.value
+    explorer.solve()
+    explorer.lang.value = "en"
+    explorer.export()
+    assert explorer.task.error is None, explorer.status.value
+    written = list(tmp_path.glob("*.xlsx"))
+    assert [p.name for p in written] == ["Tỉnh_Mẫu_baseline_plan.xlsx"]
+    link = explorer.export_note.value
+    assert "download=" in link and "base64," in link and str(written[0]) in link
+
+
+def test_app_page_on_a_broken_workbook_shows_problems(tmp_path, monkeypatch):
+    from planner.ui import start_app
+    from planner.ui.common import default_data_path, default_scenario
+
+    bad = tmp_path / "broken.xlsx"
+    bad.write_bytes(b"PK not really")
+    monkeypatch.setenv("PLANNER_DATA", str(bad))
+    monkeypatch.setenv("PLANNER_OUT", str(tmp_path / "out"))
+    assert default_data_path() == bad
+    page = start_app()  # must not raise
+    import ipywidgets as w
+    messages = " ".join(h.value for h in _find(page, w.HTML))
+    assert "planner-error" in messages and "The input workbook has problems" in messages
+    (tmp_path / "s.yaml").write_text("staffing:\n  fairness: false\n", encoding="utf-8")
+    monkeypatch.setenv("PLANNER_SCENARIO", str(tmp_path / "s.yaml"))
+    assert default_scenario().staffing.fairness is False
+
+
+def test_assignments_filter_by_commune(tiny_ds):
+    import ipywidgets as w
+
+    explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
+    explorer.solve()
+    show = next(d for d in _find(explorer.results, w.Dropdown) if d.description == "Show")
+    view = next(h for h in _find(explorer.results, w.HTML) if "Assignments" in h.value)
+    assert "CB000" in view.value and "CB100" in view.value
+    show.value = 102
+    assert "CB100" in view.value and "CB000" not in view.value

@@ -5,13 +5,16 @@ Three visible steps, as in every model module:
      (distance or pair_costs candidates, field match, leadership eligibility, pins, bans), with
      every cost component in its own column;
   2. build (PuLP): one outcome per official, headcount ceiling per commune, slot maxima, priced
-     shortages below the slot minima; optional fairness stage (minimise the largest shortage ratio);
+     shortages below the slot minima; solve least cost, then (fairness on, some commune short)
+     find the smallest achievable largest shortage ratio and re-solve least cost within it;
   3. extract (DataFrames) and verify in Python (planner.plan.PlanInconsistent on any violation).
 
-The cost stage is a network problem (officials -> slots -> communes, laminar capacities), so its
-LP relaxation has an integral optimum: it is solved as an LP, which also gives the duals used as
-the marginal value of one more official. A fractional answer (never expected) falls back to the
-MIP and a fixed-integer re-solve for the duals.
+The model is a network problem (officials -> slots -> communes, laminar capacities), so its LP
+relaxation has an integral optimum: it is solved as an LP (HiGHS on arrays, warm-started across
+the fairness re-solves; CBC through PuLP as fallback), which also gives the duals used as the
+marginal value of one more official. A fractional answer (never expected) falls back to the MIP
+and a fixed-integer re-solve for the duals. Infeasibility explanations and runner-ups live in
+planner.models.staffing_explain.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import gc
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -31,10 +34,10 @@ from ..norms import headcount_ceilings, resolve_staffing_norms
 from ..plan import PlanInconsistent, PlanInfeasible, StageResult
 from ..scenario import Scenario, StaffingOptions
 from ..schema import LEADERSHIP_POSITIONS
-from ..solve import SolveInfo, solve_fast
+from ..solve import HighsSession, SolveInfo, solve_fast
+from .staffing_explain import explain_infeasible, pin_problems, runner_ups
 
 STAGE = "staffing"
-MATCH_COST_NAMES = ("primary", "secondary", "mismatch")
 ELASTIC_COST = 1.0
 
 
@@ -305,6 +308,7 @@ class StaffingModel:
     x: np.ndarray  # per arc
     surplus: np.ndarray  # per official (None for pinned officials: they must be placed)
     shortage: np.ndarray  # per slot (None where required_min == 0)
+    excess: np.ndarray  # per slot: shortage beyond the fairness bound (fixed at 0 outside the search)
     min_rows: dict  # slot -> constraint
     over_ceiling: dict  # commune_code -> elastic variable (elastic model only)
     over_slot: dict  # slot -> elastic variable (elastic model only)
@@ -326,6 +330,9 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
         minimum = slots["required_min"].to_numpy(dtype=float)
         shortage = np.array([problem.add_variable(f"d{s}", 0, minimum[s]) if minimum[s] > 0 else None for s in range(len(slots))],
                             dtype=object)
+        # shortage beyond a fairness bound: fixed at 0 except while searching for the fair bound
+        excess = np.array([problem.add_variable(f"e{s}", 0, 0) if minimum[s] > 0 and stage == "cost" else None
+                           for s in range(len(slots))], dtype=object)
         constraints: dict[str, pulp.LpConstraint] = {}
         arc_off, arc_slot = arcs["off"].to_numpy(), arcs["slot"].to_numpy()
         # one outcome per official
@@ -342,7 +349,8 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
         for s in range(len(slots)):
             terms = list(by_slot.get(s, ()))
             if minimum[s] > 0:
-                row = pulp.LpConstraint(_row(terms + [shortage[s]]), pulp.LpConstraintGE, f"min_{s}", minimum[s])
+                extra = [shortage[s]] if excess[s] is None else [shortage[s], excess[s]]
+                row = pulp.LpConstraint(_row(terms + extra), pulp.LpConstraintGE, f"min_{s}", minimum[s])
                 constraints[f"min_{s}"] = min_rows[s] = row
             if not np.isnan(maximum[s]) and len(terms) > maximum[s]:
                 if stage == "elastic":
@@ -354,11 +362,13 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
                 constraints[f"max_{s}"] = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"max_{s}", maximum[s])
         # headcount ceiling per commune
         keys, groups = _grouped(arcs["commune_code"].to_numpy(), x)
+        arcs_per_slot = np.bincount(arc_slot, minlength=len(slots))
+        room = pd.Series(np.fmin(maximum, arcs_per_slot)).groupby(slots["commune_code"].to_numpy()).sum()
         over_ceiling = {}
         for code, terms in zip(keys.tolist(), groups):
             ceiling = inputs.ceilings.get(code, np.nan)
-            if np.isnan(ceiling) or len(terms) <= ceiling:
-                continue
+            if np.isnan(ceiling) or len(terms) <= ceiling or room.get(code, np.inf) <= ceiling:
+                continue  # no ceiling, or the slot maxima already keep the commune under it
             terms = list(terms)
             if stage == "elastic":
                 over_ceiling[code] = problem.add_variable(f"over_ceiling{code}", 0)
@@ -378,89 +388,12 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
                                 surplus_costs(inputs, options)[has_surplus],
                                 slots["penalty"].to_numpy(dtype=float)[has_short]]).tolist())))
         problem.extend(constraints)
-    return StaffingModel(problem, x, surplus, shortage, min_rows, over_ceiling, over_slot,
+    return StaffingModel(problem, x, surplus, shortage, excess, min_rows, over_ceiling, over_slot,
                          time.perf_counter() - start)
 
 
 def _values(variables: np.ndarray) -> np.ndarray:
     return np.array([0.0 if v is None or v.varValue is None else v.varValue for v in variables], dtype=float)
-
-
-# ----------------------------------------------------------------------------------------------
-# Infeasibility: pre-checks on pins + elastic re-solve
-# ----------------------------------------------------------------------------------------------
-def _commune_label(inputs: StaffingInputs, code) -> str:
-    names = inputs.communes.set_index("commune_code")["commune_name"]
-    code = int(code)
-    return f"{names.get(code, 'unknown commune')} ({code})"
-
-
-def pin_problems(inputs: StaffingInputs, arcs: pd.DataFrame) -> list[dict]:
-    """Pinned officials with no allowed post at all, with the reason in plain words."""
-    off = inputs.officials
-    placed = np.zeros(len(off), dtype=bool)
-    placed[arcs["off"].to_numpy()] = True
-    codes = set(inputs.communes["commune_code"].tolist())
-    banned = set(map(tuple, inputs.pair_costs.loc[inputs.pair_costs["forbidden"], ["off", "commune_code"]].to_numpy().tolist()))
-    problems = []
-    for i in np.flatnonzero(off["pinned"].to_numpy() & ~placed):
-        row = off.iloc[i]
-        code = int(row["fixed_commune"])
-        who = f"{row['name']} ({row['official_id']})"
-        where = _commune_label(inputs, code) if code in codes else f"commune {code}"
-        position = row["fixed_position"]
-        if code not in codes:
-            why = f"{who} is pinned to commune {code}, which is not in the communes table."
-        elif (i, code) in banned:
-            why = f"{where}: {who} is pinned there but the pair_costs table forbids this official in this commune."
-        elif position in LEADERSHIP_POSITIONS and not row["eligible"]:
-            why = f"{where}: {who} is pinned as {position} but is not eligible for leadership."
-        else:
-            fields = " or ".join(f for f in (row["field"], row["secondary_field"]) if f)  # '' = none
-            why = (f"{where}: {who} is pinned there{' as ' + position if position else ''} but the commune has no "
-                   f"{position or ''} post in field {fields}.").replace("no  post", "no post")
-        problems.append({"commune_code": code, "commune_name": where, "field": row["field"], "position": position or "",
-                         "limit": "pin", "limit_value": 0, "pinned": 1, "over": 1, "line": why})
-    return problems
-
-
-def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, solver_options,
-                       problems: list[dict]) -> PlanInfeasible:
-    """Elastic re-solve: priced slack on ceilings and slot maxima shows which limits the pins break, and by how much."""
-    model = build_model(inputs, arcs, options, stage="elastic")
-    info = solve_fast(model.problem, solver_options, "staffing_elastic", model.build_seconds, mip=False, presolve=False)
-    rows = list(problems)
-    if info.status == "optimal":
-        chosen = _values(model.x) > 0.5
-        pinned = inputs.officials["pinned"].to_numpy()[arcs["off"].to_numpy()]
-        slots = inputs.slots.set_index("slot")
-        for code, var in model.over_ceiling.items():
-            over = round(var.varValue or 0)
-            if over > 0:
-                in_commune = chosen & (arcs["commune_code"].to_numpy() == code)
-                n_pinned, ceiling = int((in_commune & pinned).sum()), int(inputs.ceilings[code])
-                label = _commune_label(inputs, code)
-                rows.append({"commune_code": code, "commune_name": label, "field": "total", "position": "any",
-                             "limit": "headcount ceiling", "limit_value": ceiling, "pinned": n_pinned, "over": over,
-                             "line": f"{label}: {n_pinned} officials are pinned but the headcount ceiling is {ceiling} ({over} over)."})
-        for s, var in model.over_slot.items():
-            over = round(var.varValue or 0)
-            if over > 0:
-                slot = slots.loc[s]
-                in_slot = chosen & (arcs["slot"].to_numpy() == s)
-                n_pinned, limit = int((in_slot & pinned).sum()), int(slot["required_max"])
-                label = _commune_label(inputs, slot["commune_code"])
-                rows.append({"commune_code": int(slot["commune_code"]), "commune_name": label, "field": slot["field"],
-                             "position": slot["position"], "limit": "slot maximum", "limit_value": limit,
-                             "pinned": n_pinned, "over": over,
-                             "line": (f"{label}, field {slot['field']}, position {slot['position']}: {n_pinned} officials "
-                                      f"are pinned but at most {limit} are allowed ({over} over).")})
-    if not rows:
-        rows.append({"commune_code": pd.NA, "commune_name": "", "field": "", "position": "", "limit": "solver",
-                     "limit_value": 0, "pinned": 0, "over": 0,
-                     "line": f"The staffing model could not be solved (solver status: {info.status})."})
-    conflicts = pd.DataFrame(rows)
-    return PlanInfeasible(stage=STAGE, lines=conflicts["line"].tolist(), conflicts=conflicts)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -470,7 +403,6 @@ def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staf
 class StaffingSolution:
     arcs: pd.DataFrame  # all candidate arcs
     chosen: np.ndarray  # bool per arc
-    shortage: np.ndarray  # per slot
     marginal_value: np.ndarray  # per slot (NaN where no minimum)
     marginal_value_basis: str
     best_max_ratio: float | None  # stage-1 value of the fairness solve (None when it did not run)
@@ -478,50 +410,87 @@ class StaffingSolution:
     solves: list[SolveInfo]
 
 
-def _ratio_candidates(minimum: np.ndarray, lowest: float) -> np.ndarray:
-    """Every achievable largest shortage ratio k / required_min at or above `lowest`, ascending."""
-    values = np.unique(np.concatenate([np.arange(m + 1) / m for m in np.unique(minimum[minimum > 0]).astype(int)]))
-    return values[values >= lowest - 1e-9]
+def _ratio_candidates(minimum: np.ndarray) -> np.ndarray:
+    """Every achievable largest shortage ratio k / required_min, ascending."""
+    return np.unique(np.concatenate([np.arange(m + 1) / m for m in np.unique(minimum[minimum > 0]).astype(int)]))
 
 
-def _set_shortage_bounds(model: StaffingModel, minimum: np.ndarray, ratio: float) -> np.ndarray:
-    bounds = np.minimum(np.floor(ratio * minimum + 1e-9), minimum)
-    for s in np.flatnonzero(minimum > 0):
-        model.shortage[s].upBound = float(bounds[s])
-    return bounds
+def _shortage_bounds(minimum: np.ndarray, ratio: float) -> np.ndarray:
+    return np.minimum(np.floor(ratio * minimum + 1e-9), minimum)
 
 
-def _fair_solve(model: StaffingModel, minimum: np.ndarray, options: StaffingOptions, solver_options,
-                solves: list[SolveInfo]) -> tuple[SolveInfo, float]:
+class _Resolver:
+    """Re-solves one LP after bound/objective changes: a warm HiGHS session, or PuLP re-solves (CBC)."""
+
+    def __init__(self, problem: pulp.LpProblem, solver_options):
+        self.problem, self.options, self.session = problem, solver_options, None
+        if solver_options.name == "highs":
+            try:
+                self.session = HighsSession(problem, solver_options, presolve=False)
+            except Exception:  # fall back to plain re-solves through PuLP
+                self.session = None
+
+    def set_bounds(self, variables, lower, upper) -> None:
+        if self.session is not None:
+            self.session.set_bounds(variables, lower, upper)
+            return
+        for var, lo, up in zip(variables, np.broadcast_to(lower, len(variables)), np.broadcast_to(upper, len(variables))):
+            var.lowBound, var.upBound = (None if np.isinf(lo) else float(lo)), (None if np.isinf(up) else float(up))
+
+    def set_objective(self, expression) -> None:
+        if self.session is not None:
+            self.session.set_objective(expression)
+        else:
+            self.problem.objective = expression
+
+    def solve(self, model: str) -> SolveInfo:
+        if self.session is not None:
+            return self.session.solve(model)
+        return solve_fast(self.problem, self.options, model, 0.0, mip=False, presolve=False)
+
+
+def _fair_solve(model: StaffingModel, resolver: _Resolver, minimum: np.ndarray, reachable: np.ndarray,
+                options: StaffingOptions, solves: list[SolveInfo]) -> tuple[SolveInfo, float]:
     """Stage 1: the smallest achievable largest shortage ratio z*; stage 2: least cost with ratio <= z*(1+tol).
 
-    The LP with a continuous ratio gives a lower bound; z* is the first ratio k/min at or above it whose
-    floored shortage bounds are feasible (the network LP is integral, so LP feasibility is enough).
+    z* is one of the ratios k / required_min. Whether a ratio r is achievable is an LP (integral, network
+    structure): minimise the shortage beyond floor(r x required_min); r is achievable when that is 0.
+    A binary search between the ratio forced by unreachable posts (fewer candidates than the minimum)
+    and the least-cost plan's ratio finds z*; every LP warm-starts from the previous one.
     """
-    problem = model.problem
-    ratio = problem.add_variable("max_shortage_ratio", 0, 1)
-    problem.extend({f"ratio_{s}": pulp.LpConstraint(_row([model.shortage[s], ratio], [1.0, -minimum[s]]),
-                                                    pulp.LpConstraintLE, f"ratio_{s}", 0)
-                    for s in np.flatnonzero(minimum > 0)})
-    cost_objective = problem.objective
-    problem.objective = pulp.LpAffineExpression([(ratio, 1.0)])
-    solves.append(solve_fast(problem, solver_options, "staffing_fairness_lp", 0.0, mip=False, presolve=False))
-    lowest = float(ratio.varValue or 0.0)
-    problem.objective = cost_objective
-    ratio.lowBound = ratio.upBound = 1.0  # ratio rows now redundant; the bounds below carry fairness
-    info = solves[-1]
-    for candidate in _ratio_candidates(minimum, lowest):
-        check = _set_shortage_bounds(model, minimum, candidate)
-        info = solve_fast(problem, solver_options, "staffing", 0.0, mip=False, presolve=False)
+    has_min = np.flatnonzero(minimum > 0)
+    shortage, excess = list(model.shortage[has_min]), list(model.excess[has_min])
+    current = _values(model.shortage)[has_min] / minimum[has_min]
+    candidates = _ratio_candidates(minimum)
+    forced = (np.maximum(minimum[has_min] - reachable[has_min], 0) / minimum[has_min]).max()
+    low = int(np.searchsorted(candidates, forced - 1e-9))  # no plan does better than the unreachable posts allow
+    high = int(np.searchsorted(candidates, current.max() - 1e-9))  # the least-cost plan achieves this one
+    if low >= high:  # the least-cost plan is already as fair as possible
+        return solves[-1], float(candidates[high])
+    cost_objective = model.problem.objective
+    resolver.set_objective(_row(excess))
+    resolver.set_bounds(excess, 0.0, np.inf)
+    solves.append(resolver.solve("staffing_fairness"))  # optimal at once (excess 0): keeps the basis warm
+
+    def achievable(ratio: float) -> bool:
+        resolver.set_bounds(shortage, 0.0, _shortage_bounds(minimum[has_min], ratio))
+        info = resolver.solve("staffing_fairness")
         solves.append(info)
-        if info.status == "infeasible":
-            continue
-        relaxed = candidate * (1 + options.fairness_tolerance) + 1e-6
-        if not np.array_equal(_set_shortage_bounds(model, minimum, relaxed), check):
-            info = solve_fast(problem, solver_options, "staffing", 0.0, mip=False, presolve=False)
-            solves.append(info)
-        return info, float(candidate)
-    return info, 1.0
+        return info.status == "optimal" and (info.objective or 0.0) <= 1e-6
+
+    while low < high:
+        middle = (low + high) // 2
+        if achievable(candidates[middle]):
+            high = middle
+        else:
+            low = middle + 1
+    best = float(candidates[low])
+    resolver.set_bounds(excess, 0.0, 0.0)
+    resolver.set_bounds(shortage, 0.0, _shortage_bounds(minimum[has_min], best * (1 + options.fairness_tolerance) + 1e-6))
+    resolver.set_objective(cost_objective)
+    info = resolver.solve("staffing")
+    solves.append(info)
+    return info, best
 
 
 def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, solver_options) -> StaffingSolution:
@@ -531,7 +500,10 @@ def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staffing
     if problems:
         raise explain_infeasible(inputs, arcs, options, solver_options, problems)
     model = build_model(inputs, arcs, options, stage="cost")
-    info = solve_fast(model.problem, solver_options, "staffing", model.build_seconds, mip=False, presolve=False)
+    start = time.perf_counter()
+    resolver = _Resolver(model.problem, solver_options)
+    handoff = time.perf_counter() - start  # flattening the PuLP rows for HiGHS counts as build time
+    info = replace(resolver.solve("staffing"), build_seconds=round(model.build_seconds + handoff, 4))
     solves.append(info)
     if info.status == "infeasible":
         raise explain_infeasible(inputs, arcs, options, solver_options, [])
@@ -540,7 +512,8 @@ def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staffing
     minimum = inputs.slots["required_min"].to_numpy(dtype=float)
     best_ratio = None
     if options.fairness and (_values(model.shortage) > 1e-6).any():
-        info, best_ratio = _fair_solve(model, minimum, options, solver_options, solves)
+        reachable = np.bincount(arcs["slot"].to_numpy(), minlength=len(minimum))
+        info, best_ratio = _fair_solve(model, resolver, minimum, reachable, options, solves)
     values = _values(model.x)
     basis = "LP relaxation dual (the LP optimum is integral)"
     if np.any(np.abs(values - np.round(values)) > 1e-6):  # not expected for this network structure
@@ -554,8 +527,7 @@ def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staffing
     marginal = np.full(len(inputs.slots), np.nan)
     for s, row in model.min_rows.items():
         marginal[s] = np.nan if row.pi is None else abs(float(row.pi))
-    return StaffingSolution(arcs=arcs, chosen=values > 0.5, shortage=_values(model.shortage).round(6),
-                            marginal_value=marginal, marginal_value_basis=basis, best_max_ratio=best_ratio,
+    return StaffingSolution(arcs=arcs, chosen=values > 0.5, marginal_value=marginal, marginal_value_basis=basis, best_max_ratio=best_ratio,
                             objective=float(info.objective or 0.0), solves=solves)
 
 
@@ -588,12 +560,14 @@ def verify_staffing(inputs: StaffingInputs, assignments: pd.DataFrame, surplus: 
     counts = assignments.groupby("commune_code").size()
     ceilings = inputs.ceilings.reindex(counts.index)
     problems += [f"commune {c} has {counts[c]} officials, ceiling {ceilings[c]:g}" for c in counts.index[(counts > ceilings).to_numpy()]]
-    slots = inputs.slots.assign(position=inputs.slots["position"].replace({"any": "specialist"}))
-    per_slot = assignments.groupby(["commune_code", "field", "position"]).size().rename("assigned").reset_index()
-    per_slot = per_slot.merge(slots, on=["commune_code", "field", "position"], how="left")
+    keys = ["commune_code", "field", "position"]
+    slots = (inputs.slots.assign(position=inputs.slots["position"].replace({"any": "specialist"}),
+                                 required_max=inputs.slots["required_max"].fillna(np.inf), known=True)
+             .groupby(keys, as_index=False)[["required_max", "known"]].agg({"required_max": "sum", "known": "any"}))
+    per_slot = assignments.groupby(keys).size().rename("assigned").reset_index().merge(slots, on=keys, how="left")
     problems += [f"no such post: commune {r.commune_code} field {r.field} position {r.position}"
-                 for r in per_slot[per_slot["slot"].isna()].itertuples()]
-    over = per_slot[per_slot["assigned"] > per_slot["required_max"].fillna(np.inf)]
+                 for r in per_slot[per_slot["known"].isna()].itertuples()]
+    over = per_slot[per_slot["assigned"] > per_slot["required_max"]]
     problems += [f"commune {r.commune_code} {r.field}/{r.position}: {r.assigned} > max {r.required_max:g}" for r in over.itertuples()]
     leader = assignments["position"].isin(LEADERSHIP_POSITIONS).to_numpy() | (assignments["field"] == "leadership").to_numpy()
     problems += [f"{o} holds a leadership post but is not eligible" for o in assignments.loc[leader & ~off["eligible"].to_numpy()[i], "official_id"]]
@@ -611,16 +585,6 @@ def verify_staffing(inputs: StaffingInputs, assignments: pd.DataFrame, surplus: 
 # ----------------------------------------------------------------------------------------------
 # Result tables
 # ----------------------------------------------------------------------------------------------
-def _runner_ups(arcs: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
-    """Cheapest candidate in another commune for each placed official, and how much more it costs."""
-    taken = arcs.loc[chosen, ["off", "commune_code", "total_cost"]]
-    other = arcs[["off", "commune_code", "total_cost"]].merge(taken, on="off", suffixes=("", "_taken"))
-    other = other[other["commune_code"] != other["commune_code_taken"]]
-    best = other.sort_values(["off", "total_cost"]).drop_duplicates("off")
-    return pd.DataFrame({"off": best["off"].to_numpy(), "runner_up_commune": best["commune_code"].to_numpy(),
-                         "runner_up_extra_cost": (best["total_cost"] - best["total_cost_taken"]).to_numpy()})
-
-
 def assignments_table(inputs: StaffingInputs, solution: StaffingSolution) -> pd.DataFrame:
     off, arcs = inputs.officials, solution.arcs
     chosen = arcs[solution.chosen]
@@ -636,7 +600,7 @@ def assignments_table(inputs: StaffingInputs, solution: StaffingSolution) -> pd.
     })
     for column in ("cost_distance", "cost_field", "bonus_continuity", "cost_disruption", "cost_pair", "total_cost"):
         table[column] = chosen[column].round(4).to_numpy()
-    runner = _runner_ups(arcs, solution.chosen).set_index("off")
+    runner = runner_ups(arcs, solution.chosen).set_index("off")
     table["runner_up_commune"] = pd.array(runner["runner_up_commune"].reindex(i).to_numpy(), dtype="Int64")
     table["runner_up_extra_cost"] = runner["runner_up_extra_cost"].reindex(i).round(4).to_numpy()
     return table.sort_values(["commune_code", "field", "position", "official_id"]).reset_index(drop=True)
@@ -738,6 +702,9 @@ def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
     kpis = staffing_kpis(assignments, surplus, by_commune, solution)
     notes = [f"Staffing: {len(arcs)} candidate posts for {len(inputs.officials)} officials "
              f"(prepared in {prepare_seconds:.2f} s, extracted and checked in {time.perf_counter() - start:.2f} s)."]
+    if solution.best_max_ratio is not None:
+        notes.append(f"Staffing fairness: no plan keeps every commune's shortage ratio below {solution.best_max_ratio:.0%}; "
+                     f"the least-cost plan within {options.fairness_tolerance:.0%} of that was chosen.")
     tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
               "recruitment_needs": recruitment}
     solves = list(solution.solves)

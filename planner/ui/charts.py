@@ -74,7 +74,8 @@ def buildings_chart(ds) -> Figure:
 
 def shortage_by_field_chart(staffing_by_commune: pd.DataFrame) -> Figure:
     """Required minimum, assigned and missing officials per field, summed over communes."""
-    per = staffing_by_commune[staffing_by_commune["field"] != "total"].groupby("field")[["required_min", "assigned", "shortage"]].sum()
+    slots = staffing_by_commune[staffing_by_commune["field"] != "total"]
+    per = slots.groupby("field")[["required_min", "assigned", "shortage"]].sum()
     per = per.sort_values("shortage")
     fig, ax = _bar_figure(height=0.35 * len(per) + 1.5)
     y = np.arange(len(per))
@@ -121,7 +122,8 @@ def commute_chart(assignments: pd.DataFrame, threshold_km: float | None = None) 
         ax.legend(fontsize=8)
     ax.set_xlabel("distance from home to the commune HQ (km)")
     ax.set_ylabel("officials")
-    ax.set_title(f"Commute: mean {distance.mean():.1f} km, {int((distance > (threshold_km or np.inf)).sum()):,} beyond the threshold")
+    beyond = int((distance > (threshold_km or np.inf)).sum())
+    ax.set_title(f"Commute: mean {distance.mean():.1f} km, {beyond:,} beyond the threshold")
     return fig
 
 
@@ -151,24 +153,29 @@ def purchases_chart(purchases: pd.DataFrame) -> Figure:
     return fig
 
 
-def kpi_comparison_chart(kpis: pd.DataFrame, names: list[str]) -> Figure:
-    """Side-by-side bars of the KPIs that differ between plans, each scaled to its largest plan value.
+def kpi_differences(kpis: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """KPI values that differ between plans: one row per 'stage: kpi', one column per plan.
 
     `kpis` is planner.compare's table: one row per stage/kpi, a column 'value [<plan>]' per plan.
     """
-    fig, ax = _bar_figure(height=4.5)
-    columns = {name: f"value [{name}]" for name in names if f"value [{name}]" in kpis.columns}
+    columns = {f"value [{name}]": name for name in names if f"value [{name}]" in kpis.columns}
     values = kpis.assign(label=kpis["stage"].astype(str) + ": " + kpis["kpi"].astype(str)).set_index("label")
-    values = values[list(columns.values())].apply(pd.to_numeric, errors="coerce").dropna(how="any")
-    values = values[values.nunique(axis=1) > 1].head(12)
-    if values.empty or len(columns) < 2:
+    values = values[list(columns)].apply(pd.to_numeric, errors="coerce").dropna(how="any").rename(columns=columns)
+    return values[values.nunique(axis=1) > 1]
+
+
+def kpi_comparison_chart(kpis: pd.DataFrame, names: list[str]) -> Figure:
+    """Side-by-side bars of the KPIs that differ between plans, each scaled to its largest plan value."""
+    values = kpi_differences(kpis, names).head(12)
+    fig, ax = _bar_figure(height=0.45 * max(len(values), 2) + 1.5)
+    if values.empty:
         _empty(ax, "The plans have the same key figures")
         return fig
     scale = values.abs().max(axis=1).replace(0, 1)
     y = np.arange(len(values))
-    height = 0.8 / len(columns)
-    for k, (name, column) in enumerate(columns.items()):
-        ax.barh(y + k * height, values[column] / scale, height=height, label=name)
+    height = 0.8 / len(values.columns)
+    for k, name in enumerate(values.columns):
+        ax.barh(y + k * height, values[name] / scale, height=height, label=name)
     ax.set_yticks(y + 0.4 - height / 2, values.index)
     ax.set_xlabel("share of the largest value")
     ax.set_title("Key figures that differ between the plans")

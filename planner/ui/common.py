@@ -24,6 +24,7 @@ OUT_ENV = "PLANNER_OUT"  # folder where exported workbooks and saved scenarios g
 SCENARIO_ENV = "PLANNER_SCENARIO"  # optional scenario YAML the explorers start from
 DEFAULT_PROVINCE_FILE = "lang_son.xlsx"
 TABLE_ROWS = 200  # rows shown in the browser; the exported workbook has them all
+UI_LANG = "en"  # language of table headers and KPI names on screen (the workbook has its own choice)
 
 
 # ---------------------------------------------------------------- data location
@@ -117,13 +118,22 @@ def _format_cell(value) -> str:
     return str(value)
 
 
+def readable(df: pd.DataFrame, lang: str = UI_LANG) -> tuple[pd.DataFrame, list[str]]:
+    """Rows with KPI names spelled out, and the column headers used in the workbook (planner.report.labels)."""
+    from ..report.labels import column_label, kpi_label
+
+    if "kpi" in df.columns:
+        df = df.assign(kpi=df["kpi"].map(lambda k: kpi_label(str(k), lang)))
+    return df, [column_label(str(c), lang) for c in df.columns]
+
+
 def table_html(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS) -> str:
-    """An HTML table (escaped text, thousands separators) showing at most max_rows rows."""
+    """An HTML table (escaped text, thousands separators, readable headers) showing at most max_rows rows."""
     if df is None or df.empty:
         return message_html(title or "Table", ["No rows."], kind="info")
-    shown = df.head(max_rows)
-    header = "".join(f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>{html.escape(str(c))}</th>"
-                      for c in shown.columns)
+    shown, headers = readable(df.head(max_rows))
+    header = "".join(f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>{html.escape(h)}</th>"
+                     for h in headers)
     rows = "".join(
         "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(_format_cell(v))}</td>" for v in row) + "</tr>"
         for row in shown.itertuples(index=False, name=None)
@@ -148,7 +158,8 @@ def figure_png(fig) -> bytes:
 
 
 def figure_widget(fig, css_class: str = "planner-figure") -> widgets.Image:
-    image = widgets.Image(value=figure_png(fig), format="png", layout=widgets.Layout(max_width="100%"))
+    image = widgets.Image(value=figure_png(fig), format="png",
+                          layout=widgets.Layout(max_width="100%", align_self="flex-start"))  # natural size, not stretched
     image.add_class(css_class)
     return image
 

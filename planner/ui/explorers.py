@@ -23,6 +23,8 @@ from .common import (BackgroundTask, bundled_provinces, default_data_path, defau
                      download_link, figure_widget, message_html, open_province, output_folder, table_widget)
 
 WIDE = widgets.Layout(width="420px")
+COMPARISON_TITLES = {"kpis": "Key figures", "moved_officials": "Who moves", "shortage_delta": "Shortage changes",
+                     "building_changes": "Buildings that differ", "purchase_changes": "Purchases that differ"}
 LABEL_STYLE = {"description_width": "190px"}
 
 
@@ -103,6 +105,13 @@ def _tabs(pages: list[tuple[str, widgets.Widget]]) -> widgets.Tab:
     return tab
 
 
+def _side_by_side(picture: widgets.Widget, table: widgets.Widget) -> widgets.Widget:
+    """A map on the left and its key figures on the right (wrapping below on narrow screens)."""
+    picture.layout = widgets.Layout(width="640px", min_width="400px")
+    table.layout = widgets.Layout(flex="1 1 380px", margin="0 0 0 12px")
+    return widgets.HBox([picture, table], layout=widgets.Layout(flex_flow="row wrap", align_items="flex-start"))
+
+
 def _kpi_table(plan, stages: tuple[str, ...] | None = None) -> pd.DataFrame:
     kpis = plan.kpis if stages is None else plan.kpis[plan.kpis["stage"].isin(stages)]
     return kpis.reset_index(drop=True)
@@ -128,7 +137,9 @@ class Explorer:
         self.plan_ds: Dataset | None = None
         self.plan_scenario: Scenario | None = None
         self.status = widgets.HTML()
-        self.progress = widgets.FloatProgress(value=0, min=0, max=1, layout=widgets.Layout(width="420px", visibility="hidden"))
+        self.progress = widgets.FloatProgress(value=0, min=0, max=1,
+                                              layout=widgets.Layout(width="420px", visibility="hidden"))
+        self.export_note = widgets.HTML()  # where the last exported workbook can be downloaded
         self.solve_button = widgets.Button(description="Solve", button_style="primary", icon="play",
                                            tooltip="Run the optimisation with these settings")
         self.solve_button.add_class("planner-solve")
@@ -139,7 +150,8 @@ class Explorer:
         self.lang = widgets.Dropdown(options=[("Tiếng Việt", "vi"), ("English", "en")], value="vi",
                                      description="Workbook", layout=widgets.Layout(width="220px"))
         self.save_name = widgets.Text(placeholder="name, e.g. it_priority", layout=widgets.Layout(width="200px"))
-        self.save_button = widgets.Button(description="Keep for comparison", icon="bookmark", disabled=True)
+        self.save_button = widgets.Button(description="Keep for comparison", icon="bookmark", disabled=True,
+                                          layout=widgets.Layout(width="200px"))
         self.save_button.on_click(lambda _: self.keep())
         self.results = widgets.VBox()
         self.results.add_class("planner-results")
@@ -151,9 +163,9 @@ class Explorer:
             self.settings_panel(),
             widgets.HBox([self.solve_button, self.export_button, self.lang]),
             widgets.HBox([self.save_name, self.save_button]),
-            self.progress, self.status, self.results,
+            self.progress, self.status, self.export_note, self.results,
         ])
-        self.widget.add_class(f"planner-{type(self).__name__.removesuffix('Explorer').lower()}")  # for the browser test
+        self.widget.add_class(f"planner-{type(self).__name__.removesuffix('Explorer').lower()}")  # a handle for tests
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -178,6 +190,7 @@ class Explorer:
         self.ds = ds
         self.plan = None
         self.results.children = []
+        self.export_note.value = ""
         self.export_button.disabled = self.save_button.disabled = True
         self.status.value = message_html(f"Province {ds.province} loaded; press Solve.", kind="info")
 
@@ -194,6 +207,7 @@ class Explorer:
         def job():
             self.plan = None
             self.results.children = []
+            self.export_note.value = ""
             scenario = self.scenario()
             ds = self.solve_dataset()
             run = self.run
@@ -222,9 +236,9 @@ class Explorer:
             return write_plan_workbook(self.plan, self.plan_ds, output_folder() / name, lang=self.lang.value)
 
         def done(path):
-            path = Path(path) if path is not None else None
-            self.results.children = [widgets.HTML(message_html("Workbook written", [str(path)], kind="ok")
-                                                  + download_link(path, f"Download {path.name}"))] + list(self.results.children)
+            path = Path(path)
+            self.export_note.value = (message_html("Workbook written", [str(path)], kind="ok")
+                                      + download_link(path, f"Download {path.name}"))
 
         self.task.start("Writing the workbook", job, done, sync=self.sync or wait)
 
@@ -328,15 +342,14 @@ class StaffingExplorer(Explorer):
         t = self.plan.tables
         by_commune = t["staffing_by_commune"]
         short = by_commune[by_commune["shortage"] > 0].sort_values("shortage", ascending=False)
-        summary = widgets.VBox([
-            table_widget(_kpi_table(self.plan, ("staffing", "it_support")), "Key figures"),
-            figure_widget(maps.shortage_map(self.plan_ds, by_commune), "planner-map"),
-        ])
+        summary = _side_by_side(figure_widget(maps.shortage_map(self.plan_ds, by_commune), "planner-map"),
+                                table_widget(_kpi_table(self.plan, ("staffing", "it_support")), "Key figures"))
         shortages = widgets.VBox([figure_widget(charts.shortage_by_field_chart(by_commune)),
                                   figure_widget(charts.shortage_by_commune_chart(by_commune)),
                                   table_widget(short, "Communes and fields short of staff")])
-        commute = widgets.VBox([figure_widget(charts.commute_chart(t["assignments"], self.plan_scenario.staffing.distance_threshold_km))])
-        people = widgets.VBox([table_widget(t["assignments"], "Assignments"),
+        threshold = self.plan_scenario.staffing.distance_threshold_km
+        commute = widgets.VBox([figure_widget(charts.commute_chart(t["assignments"], threshold))])
+        people = widgets.VBox([self._assignments_by_commune(t["assignments"]),
                                table_widget(t.get("surplus_officials", pd.DataFrame()), "Surplus officials"),
                                table_widget(t.get("recruitment_needs", pd.DataFrame()), "Recruitment needs")])
         it = widgets.VBox([table_widget(t.get("it_coverage", pd.DataFrame()), "IT support: who covers which commune"),
@@ -345,6 +358,19 @@ class StaffingExplorer(Explorer):
                                 self.explain_official, self.explain_commune, self.explanation])
         return [_tabs([("Summary and map", summary), ("Shortages", shortages), ("Commute", commute),
                        ("People", people), ("IT support", it), ("Explain", explain)])]
+
+    def _assignments_by_commune(self, assignments: pd.DataFrame) -> widgets.Widget:
+        """The assignments table with a commune filter (a province has thousands of rows)."""
+        choice = widgets.Dropdown(options=[("all communes", None)] + commune_options(self.plan_ds), value=None,
+                                  description="Show", layout=WIDE)
+        view = table_widget(assignments, "Assignments")
+
+        def show(change) -> None:
+            rows = assignments if change["new"] is None else assignments[assignments["commune_code"] == change["new"]]
+            view.value = table_widget(rows, "Assignments").value
+
+        choice.observe(show, names="value")
+        return widgets.VBox([choice, view])
 
     # explanations
     def explain(self, official: str | None = None, commune: int | None = None) -> str:
@@ -369,7 +395,8 @@ def explain_official(plan, ds: Dataset, official_id: str) -> str:
     person = people.loc[official_id]
     communes = ds["communes"].set_index("code")["name"]
     units = ds["old_units"].set_index("id")["name"]
-    intro = f"{person['name']} ({official_id}), {person['field']} {person['position']} now at {units.get(person['old_unit_id'], person['old_unit_id'])}"
+    now_at = units.get(person["old_unit_id"], person["old_unit_id"])
+    intro = f"{person['name']} ({official_id}), {person['field']} {person['position']} now at {now_at}"
     assignments = plan.tables.get("assignments", pd.DataFrame())
     row = assignments[assignments["official_id"] == official_id] if len(assignments) else assignments
     if len(row):
@@ -406,9 +433,11 @@ def explain_commune(plan, ds: Dataset, commune_code: int) -> str:
     name = communes.loc[commune_code, "name"]
     rows = plan.tables["staffing_by_commune"]
     rows = rows[rows["commune_code"] == commune_code]
-    lines = [f"Population {int(communes.loc[commune_code, 'population']):,}; {int(rows.loc[rows['field'] != 'total', 'assigned'].sum())} officials assigned."]
+    assigned = int(rows.loc[rows["field"] != "total", "assigned"].sum())
+    lines = [f"Population {int(communes.loc[commune_code, 'population']):,}; {assigned} officials assigned."]
     for r in rows[rows["shortage"] > 0].itertuples():
-        lines.append(f"Missing {int(r.shortage)} in {r.field} ({r.position}): needs {int(r.required_min)}, has {int(r.assigned)}.")
+        lines.append(f"Missing {int(r.shortage)} in {r.field} ({r.position}): "
+                     f"needs {int(r.required_min)}, has {int(r.assigned)}.")
     if "marginal_value" in rows and rows["marginal_value"].abs().max() > 1e-9:
         best = rows.loc[rows["marginal_value"].abs().idxmax()]
         lines.append(f"One more official in {best['field']} ({best['position']}) would lower the plan's cost by about "
@@ -416,7 +445,9 @@ def explain_commune(plan, ds: Dataset, commune_code: int) -> str:
     hq = plan.tables.get("hq_plan", pd.DataFrame())
     hq = hq[hq["commune_code"] == commune_code] if len(hq) else hq
     if len(hq):
-        lines.append(f"Headquarters: building {hq.iloc[0]['building_id']}.")
+        building = hq.iloc[0]
+        lines.append(f"Headquarters: {building.get('building_name', building['building_id'])} "
+                     f"(building {building['building_id']}).")
     shown = [c for c in ("field", "position", "required_min", "required_max", "assigned", "shortage", "surplus",
                          "marginal_value") if c in rows]
     return message_html(name, lines, kind="info") + table_widget(rows[shown], f"Staffing of {name}").value
@@ -456,11 +487,10 @@ class AssetsExplorer(Explorer):
         t = self.plan.tables
         empty = pd.DataFrame()
         hq, points, coverage = t.get("hq_plan", empty), t.get("service_points", empty), t.get("service_coverage", empty)
-        pages = [("Summary and map", widgets.VBox([
-            table_widget(_kpi_table(self.plan, tuple(s for s in self.plan.kpis["stage"].unique() if s != "staffing")),
-                         "Key figures"),
-            figure_widget(maps.coverage_map(self.plan_ds, hq, points, coverage,
-                                            self.plan_scenario.assets.service_distance_km), "planner-map")]))]
+        asset_stages = tuple(stage for stage in self.plan.kpis["stage"].unique() if stage != "staffing")
+        coverage_map = maps.coverage_map(self.plan_ds, hq, points, coverage, self.plan_scenario.assets.service_distance_km)
+        pages = [("Summary and map", _side_by_side(figure_widget(coverage_map, "planner-map"),
+                                                   table_widget(_kpi_table(self.plan, asset_stages), "Key figures")))]
         pages.append(("Headquarters", table_widget(hq, "Headquarters of each commune")))
         pages.append(("Service points", widgets.VBox([table_widget(points, "Service points"),
                                                       table_widget(coverage, "Which site serves each old unit")])))
@@ -469,9 +499,10 @@ class AssetsExplorer(Explorer):
                                                  table_widget(uses, "Use of every building")])))
         transfers, purchases = t.get("equipment_transfers", empty), t.get("equipment_purchases", empty)
         pages.append(("Equipment", widgets.VBox([
-            figure_widget(maps.equipment_flow_map(self.plan_ds, transfers, purchases, hq), "planner-map"),
-            figure_widget(charts.purchases_chart(purchases)),
+            _side_by_side(figure_widget(maps.equipment_flow_map(self.plan_ds, transfers, purchases, hq), "planner-map"),
+                          figure_widget(charts.purchases_chart(purchases))),
             table_widget(purchases, "Purchases"), table_widget(transfers, "Transfers"),
+            table_widget(t.get("equipment_repairs", empty), "Repairs"),
             table_widget(t.get("unmet_equipment", empty), "Needs left unmet"),
             table_widget(t.get("equipment_balance", empty), "Balance per old unit and item type")])))
         return [_tabs(pages)]
@@ -486,7 +517,8 @@ class ScenarioExplorer(Explorer):
     solve_label = "Solving the scenario"
 
     def __init__(self, ds: Dataset, scenario: Scenario | None = None, *, scenario_folder: str | Path | None = None, **kw):
-        self.scenario_folder = Path(scenario_folder) if scenario_folder else default_data_path().parent.parent / "scenarios"
+        repo_scenarios = default_data_path().parent.parent / "scenarios"
+        self.scenario_folder = Path(scenario_folder) if scenario_folder else repo_scenarios
         self.comparison: dict | None = None
         super().__init__(ds, scenario, **kw)
         self.save_name.layout.display = self.save_button.layout.display = "none"  # every solve here is kept
@@ -595,11 +627,14 @@ class ScenarioExplorer(Explorer):
 
         def done(result):
             chosen, self.comparison = result
-            pages = [(key.replace("_", " ").capitalize(), table_widget(frame, key.replace("_", " ")))
+            pages = [(COMPARISON_TITLES.get(key, key.replace("_", " ")),
+                      table_widget(frame, COMPARISON_TITLES.get(key, key.replace("_", " "))))
                      for key, frame in self.comparison.items() if isinstance(frame, pd.DataFrame)]
             kpis = self.comparison.get("kpis")
-            chart = (figure_widget(charts.kpi_comparison_chart(kpis, chosen))
-                     if isinstance(kpis, pd.DataFrame) and "kpi" in kpis else widgets.HTML())
+            differs = isinstance(kpis, pd.DataFrame) and not charts.kpi_differences(kpis, chosen).empty
+            chart = (figure_widget(charts.kpi_comparison_chart(kpis, chosen)) if differs else
+                     widgets.HTML(message_html("The plans have the same key figures; the tabs show what differs.",
+                                               kind="info")))
             self.comparison_view.children = [chart, _tabs(pages)]
             self.export_comparison_button.disabled = False
 
@@ -617,9 +652,8 @@ class ScenarioExplorer(Explorer):
 
         def done(path):
             path = Path(path)
-            self.comparison_view.children = [widgets.HTML(message_html("Comparison written", [str(path)], kind="ok")
-                                                          + download_link(path, f"Download {path.name}"))] \
-                + list(self.comparison_view.children)
+            self.export_note.value = (message_html("Comparison written", [str(path)], kind="ok")
+                                      + download_link(path, f"Download {path.name}"))
 
         self.task.start("Writing the comparison workbook", job, done, sync=self.sync or wait)
 

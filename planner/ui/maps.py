@@ -46,7 +46,7 @@ def _merge_lines(ax, ds) -> None:
     """Thin grey lines from every old unit to the centre of the new commune it went into."""
     ou = ds["old_units"].merge(ds["communes"][["code", "lon", "lat"]], left_on="commune_code", right_on="code",
                                suffixes=("", "_c"))
-    segments = np.stack([ou[["lon", "lat"]].astype(float).to_numpy(), ou[["lon_c", "lat_c"]].astype(float).to_numpy()], axis=1)
+    segments = np.stack([ou[["lon", "lat"]].to_numpy(dtype=float), ou[["lon_c", "lat_c"]].to_numpy(dtype=float)], axis=1)
     ax.add_collection(LineCollection(segments, colors="#c8c8c8", linewidths=0.6, zorder=1))
     ax.scatter(ou["lon"].astype(float), ou["lat"].astype(float), s=8, color=OLD_UNIT, zorder=2)
 
@@ -74,10 +74,11 @@ def overview_map(ds) -> Figure:
 def shortage_map(ds, staffing_by_commune: pd.DataFrame) -> Figure:
     """Communes coloured by their shortage ratio (missing / required minimum), sized by population."""
     per = (staffing_by_commune.groupby("commune_code", as_index=False)[["required_min", "shortage"]].sum())
-    per["shortage_ratio"] = np.where(per["required_min"] > 0, per["shortage"] / per["required_min"].where(per["required_min"] > 0, 1), 0.0)
+    per["shortage_ratio"] = per["shortage"] / per["required_min"].where(per["required_min"] > 0, np.inf)
     communes = ds["communes"].merge(per, left_on="code", right_on="commune_code", how="left").fillna(
         {"shortage": 0, "shortage_ratio": 0.0})
-    fig, ax = _geo_figure(communes["lat"], f"Staff shortage by commune (total missing: {int(communes['shortage'].sum()):,})")
+    missing = int(communes["shortage"].sum())
+    fig, ax = _geo_figure(communes["lat"], f"Staff shortage by commune (total missing: {missing:,})")
     _merge_lines(ax, ds)
     ratio = communes["shortage_ratio"].astype(float)
     points = ax.scatter(communes["lon"].astype(float), communes["lat"].astype(float), c=ratio, cmap="YlOrRd",

@@ -1,0 +1,91 @@
+"""Asset stages end to end on the bundled provinces: build and solve seconds per stage.
+
+    .venv/bin/python bench/assets_bench.py [data/lang_son.xlsx data/lao_cai.xlsx] [--staffing] [--dense-equipment]
+
+Prints one line per stage (sites, building uses, equipment): build s, solve s, total s, model sizes,
+and the headline KPIs. Target: each asset stage under 10 s for Lào Cai on a 2-core machine.
+--staffing runs the staffing model first (when present) so headcounts and housing demand come from it.
+--dense-equipment also solves equipment with every old unit -> commune arc and prints the cost
+difference against the pruned candidate set (equipment_candidate_communes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from planner.dataset import load_dataset  # noqa: E402
+from planner.models.buildings import plan_building_uses  # noqa: E402
+from planner.models.equipment import plan_equipment  # noqa: E402
+from planner.models.headquarters import plan_sites  # noqa: E402
+from planner.plan import headcount_from_assignments  # noqa: E402
+from planner.scenario import Scenario  # noqa: E402
+
+DEFAULT_FILES = [ROOT / "data" / "lang_son.xlsx", ROOT / "data" / "lao_cai.xlsx"]
+
+
+def _timed(label: str, func, *args):
+    start = time.perf_counter()
+    result = func(*args)
+    total = time.perf_counter() - start
+    build = sum(s.build_seconds for s in result.solves)
+    solve = sum(s.solve_seconds for s in result.solves)
+    size = max((s.variables for s in result.solves), default=0)
+    print(f"  {label:<14} total {total:6.2f} s   build {build:6.2f} s   solve {solve:6.2f} s   "
+          f"solves {len(result.solves):2d}   largest model {size} variables", flush=True)
+    return result
+
+
+def _kpis(result, names):
+    values = {k["kpi"]: k["value"] for k in result.kpis}
+    return "; ".join(f"{n} = {values[n]:,.2f}" if isinstance(values.get(n), float) else f"{n} = {values.get(n)}" for n in names)
+
+
+def bench(path: Path, with_staffing: bool, dense_equipment: bool) -> None:
+    start = time.perf_counter()
+    ds = load_dataset(path)
+    print(f"{ds.province} ({path.name}): {len(ds['communes'])} communes, {len(ds['old_units'])} old units, "
+          f"{len(ds['buildings'])} buildings, {int(ds['equipment']['count'].sum())} equipment items; "
+          f"loaded in {time.perf_counter() - start:.2f} s", flush=True)
+    scenario = Scenario()
+    sites = _timed("sites", plan_sites, ds, scenario, None)
+    staffing, headcount = None, None
+    if with_staffing:
+        from planner.models.staffing import plan_staffing
+
+        staffing = _timed("(staffing)", plan_staffing, ds, scenario, sites.tables["hq_plan"])
+        headcount = headcount_from_assignments(staffing.tables["assignments"])
+    uses = _timed("building uses", plan_building_uses, ds, scenario, sites, staffing)
+    equipment = _timed("equipment", plan_equipment, ds, scenario, headcount, sites)
+    print("    " + _kpis(sites, ["service points opened", "max travel to HQ or service point",
+                                 "renovation budget used (HQ and service points)"]))
+    print("    " + "; ".join(f"{k['kpi'].split(': ')[1]} {k['value']}" for k in uses.kpis if k["kpi"].startswith("buildings: ")))
+    print("    " + _kpis(equipment, ["equipment demand covered", "equipment items moved", "equipment purchases cost",
+                                     "equipment transport cost"]))
+    if dense_equipment:
+        dense = Scenario.from_dict({"assets": {"equipment_candidate_communes": max(len(ds["communes"]), 1)}})
+        full = _timed("equipment dense", plan_equipment, ds, dense, headcount, sites)
+        pruned_cost = sum(k["value"] for k in equipment.kpis if k["kpi"] in ("equipment transport cost", "equipment repair cost"))
+        dense_cost = sum(k["value"] for k in full.kpis if k["kpi"] in ("equipment transport cost", "equipment repair cost"))
+        print(f"    pruned vs dense transport+repair cost: {pruned_cost:,.0f} vs {dense_cost:,.0f} VND "
+              f"({100 * (pruned_cost - dense_cost) / dense_cost if dense_cost else 0.0:+.2f}%)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", type=Path)
+    parser.add_argument("--staffing", action="store_true")
+    parser.add_argument("--dense-equipment", action="store_true")
+    args = parser.parse_args(argv)
+    for path in args.files or DEFAULT_FILES:
+        bench(path, args.staffing, args.dense_equipment)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""A use for every building: headquarters and service points (from the site plan), then the rest (MIP).
+
+Every building not used as a headquarters or service point gets exactly one of
+  housing      public housing for officials whose home is farther than housing_distance_km from their
+               assigned commune's HQ (from the staffing plan; housing_m2_per_official each), worth
+               housing_value_per_m2_vnd per needed m² covered
+  education | health | culture | housing (facility_needs rows): worth value_vnd per building, up to
+               buildings_needed per row, only buildings with at least min_floor_area_m2
+  sale_or_lease  worth the book value (only when allow_sale)
+  idle         costs idle_cost_per_m2_year x floor area x idle_years
+A building serves needs of its own commune, or of a commune whose centre is within hq_candidate_radius_km.
+Poor and unusable buildings need their renovation_cost_vnd before any use except sale or idle; all
+renovations share what the site plan left of the renovation budget. Objective: maximize value - cost.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from ..dataset import Dataset
+from ..geo import distance_matrix_km
+from ..plan import PlanInconsistent, StageResult
+from ..scenario import Scenario
+from ..solve import solve
+from .facility_location import add_rows, gc_paused, linear_rows, values
+from .headquarters import buildings_with_commune, cost_parameter, renovation_budget
+
+USES = ("headquarters", "service_point", "housing", "education", "health", "culture", "sale_or_lease", "idle")
+
+
+def housing_demand(ds: Dataset, scenario: Scenario, staffing) -> pd.DataFrame:
+    """commune_code, officials_far, m2_needed: officials assigned farther than housing_distance_km from home."""
+    if staffing is None or "assignments" not in staffing.tables:
+        return pd.DataFrame({"commune_code": pd.Series(dtype=int), "officials_far": pd.Series(dtype=int),
+                             "m2_needed": pd.Series(dtype=float)})
+    a = staffing.tables["assignments"]
+    far = a[a["commune_code"].notna() & (pd.to_numeric(a["distance_km"], errors="coerce") > scenario.assets.housing_distance_km)]
+    out = far.groupby(far["commune_code"].astype(int)).size().rename("officials_far").reset_index()
+    out["m2_needed"] = out["officials_far"] * scenario.assets.housing_m2_per_official
+    return out
+
+
+def _options(ds: Dataset, scenario: Scenario, free: pd.DataFrame, housing: pd.DataFrame) -> pd.DataFrame:
+    """Every (building, use, need) option with value and cost; one row per candidate."""
+    opts = scenario.assets
+    idle_rate = (cost_parameter(ds, "idle_cost_per_m2_year", 0.0) or 0.0) * opts.idle_years
+    base = free[["building_id", "floor_area_m2", "mandatory_renovation_vnd", "book_value_vnd"]]
+    rows = [base.assign(use="idle", need=-1, serves_commune_code=pd.NA, value_vnd=0.0,
+                        cost_vnd=base["floor_area_m2"] * idle_rate, budget_vnd=0.0, housing_m2=0.0)]
+    if opts.allow_sale:
+        rows.append(base.assign(use="sale_or_lease", need=-1, serves_commune_code=pd.NA, value_vnd=base["book_value_vnd"],
+                                cost_vnd=0.0, budget_vnd=0.0, housing_m2=0.0))
+    communes = ds["communes"]
+    km = distance_matrix_km(free["lon"], free["lat"], communes["lon"], communes["lat"])
+    near = (km <= opts.hq_candidate_radius_km) | (free["commune_code"].to_numpy(dtype=float, na_value=np.nan)[:, None]
+                                                  == communes["code"].astype(float).to_numpy()[None, :])
+    reach = pd.DataFrame({"building_id": np.repeat(free["building_id"].to_numpy(), len(communes)),
+                          "commune_code": np.tile(communes["code"].astype(int).to_numpy(), len(free)),
+                          "near": near.ravel()})
+    reach = reach[reach["near"]].drop(columns="near")
+    needs = ds["facility_needs"].reset_index(drop=True).assign(need=lambda d: np.arange(len(d)))
+    if len(needs):
+        cand = (needs.assign(commune_code=needs["commune_code"].astype(int)).merge(reach, on="commune_code")
+                .merge(base, on="building_id"))
+        cand = cand[cand["floor_area_m2"] >= cand["min_floor_area_m2"].astype(float)]
+        rows.append(pd.DataFrame({"building_id": cand["building_id"], "floor_area_m2": cand["floor_area_m2"],
+                                  "mandatory_renovation_vnd": cand["mandatory_renovation_vnd"], "book_value_vnd": cand["book_value_vnd"],
+                                  "use": cand["use"].astype(str), "need": cand["need"], "serves_commune_code": cand["commune_code"],
+                                  "value_vnd": cand["value_vnd"].astype(float), "cost_vnd": cand["mandatory_renovation_vnd"],
+                                  "budget_vnd": cand["mandatory_renovation_vnd"], "housing_m2": 0.0}))
+    if len(housing):
+        cand = housing.merge(reach, on="commune_code").merge(base, on="building_id")
+        rows.append(pd.DataFrame({"building_id": cand["building_id"], "floor_area_m2": cand["floor_area_m2"],
+                                  "mandatory_renovation_vnd": cand["mandatory_renovation_vnd"], "book_value_vnd": cand["book_value_vnd"],
+                                  "use": "housing", "need": -2, "serves_commune_code": cand["commune_code"],
+                                  "value_vnd": 0.0, "cost_vnd": cand["mandatory_renovation_vnd"],
+                                  "budget_vnd": cand["mandatory_renovation_vnd"], "housing_m2": cand["floor_area_m2"],
+                                  "housing_need_m2": cand["m2_needed"]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _minimal_housing_rows(cand: pd.DataFrame, pick: list, housing: pd.DataFrame):
+    """No redundant housing building (else housing would just dodge the idle cost): if building k houses
+    commune c, the other housing buildings of c alone leave at least 1 m² of the need uncovered:
+    sum_{k' != k} floor_k' z_k' + M z_k <= need_c - 1 + M, with M the total candidate floor of c."""
+    need = housing.set_index("commune_code")["m2_needed"]
+    communes = cand["serves_commune_code"].to_numpy()
+    floor = cand["floor_area_m2"].to_numpy(float)
+    rows, rhs = [], []
+    for c in np.unique(communes):
+        members = np.flatnonzero(communes == c)
+        big_m = float(floor[members].sum())
+        for k in members:
+            expr = pulp.LpAffineExpression({pick[j]: floor[j] for j in members if j != k})
+            expr[pick[k]] = big_m
+            rows.append(expr)
+            rhs.append(float(need[c]) - 1.0 + big_m)
+    return rows, pulp.LpConstraintLE, rhs
+
+
+def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> StageResult:
+    """Table building_uses with exactly one row per building (see the module docstring)."""
+    start = time.perf_counter()
+    opts = scenario.assets
+    bld = buildings_with_commune(ds)
+    notes = []
+    fixed_rows = []
+    budget = renovation_budget(ds, scenario)
+    spent_by_sites = 0.0
+    if sites is None:
+        notes.append("Building uses: no site plan, so no building is reserved as headquarters or service point.")
+    else:
+        hq = sites.tables["hq_plan"]
+        sp = sites.tables["service_points"]
+        fixed_rows.append(pd.DataFrame({"building_id": hq["building_id"], "use": "headquarters", "serves_commune_code": hq["commune_code"],
+                                        "value_vnd": 0.0, "cost_vnd": hq["renovation_cost_vnd"] + hq["extension_cost_vnd"],
+                                        "note": "headquarters of " + hq["commune_name"].astype(str)
+                                        + np.where(hq["extension_m2"] > 0, " (extension " + hq["extension_m2"].round(0).astype(str) + " m²)", "")}))
+        fixed_rows.append(pd.DataFrame({"building_id": sp["building_id"], "use": "service_point", "serves_commune_code": sp["commune_code"],
+                                        "value_vnd": 0.0, "cost_vnd": sp["fixed_cost_vnd"] + sp["renovation_cost_vnd"],
+                                        "note": "service point, " + sp["residents_served"].round(0).astype(int).astype(str) + " residents"}))
+        spent_by_sites = float((hq["renovation_cost_vnd"] + hq["extension_cost_vnd"]).sum() + sp["renovation_cost_vnd"].sum())
+    taken = pd.concat(fixed_rows, ignore_index=True) if fixed_rows else pd.DataFrame(columns=["building_id", "use", "serves_commune_code", "value_vnd", "cost_vnd", "note"])
+    budget_left = None if budget is None else max(budget - spent_by_sites, 0.0)
+    free = bld[~bld["building_id"].isin(taken["building_id"])].reset_index(drop=True)
+    housing = housing_demand(ds, scenario, staffing)
+    if staffing is None:
+        notes.append("Building uses: no staffing plan, so no housing demand for officials is counted.")
+
+    # build
+    cand = _options(ds, scenario, free, housing) if len(free) else pd.DataFrame()
+    solves = []
+    if len(cand):
+        b_pos = pd.Series(np.arange(len(free)), index=free["building_id"].to_numpy())
+        b_idx = b_pos.reindex(cand["building_id"]).to_numpy()
+        with gc_paused():
+            problem = pulp.LpProblem("building_uses", pulp.LpMaximize)
+            pick = [pulp.LpVariable(f"use_{k}", 0, 1, pulp.LpBinary) for k in range(len(cand))]
+            objective = dict(zip(pick, (cand["value_vnd"] - cand["cost_vnd"]).to_numpy(float)))
+            add_rows(problem, "one_use", linear_rows(b_idx, len(free), pick), pulp.LpConstraintEQ, 1.0)
+            needs = ds["facility_needs"].reset_index(drop=True)
+            need_rows = cand["need"].to_numpy() >= 0
+            if need_rows.any():
+                add_rows(problem, "need", linear_rows(cand["need"].to_numpy()[need_rows], len(needs), [pick[k] for k in np.flatnonzero(need_rows)]),
+                         pulp.LpConstraintLE, needs["buildings_needed"].astype(float).to_numpy())
+            is_housing = np.flatnonzero(cand["need"].to_numpy() == -2)
+            if len(is_housing):
+                h_pos = pd.Series(np.arange(len(housing)), index=housing["commune_code"].to_numpy())
+                covered = [pulp.LpVariable(f"housing_m2_{k}", 0, float(m2)) for k, m2 in enumerate(housing["m2_needed"])]
+                rows = linear_rows(h_pos.reindex(cand["serves_commune_code"].to_numpy()[is_housing]).to_numpy(), len(housing),
+                                   [pick[k] for k in is_housing], -cand["housing_m2"].to_numpy(float)[is_housing])
+                for row, var in zip(rows, covered):
+                    row[var] = 1.0
+                add_rows(problem, "housing_area", rows, pulp.LpConstraintLE, 0.0)
+                objective.update({var: opts.housing_value_per_m2_vnd for var in covered})
+                add_rows(problem, "housing_not_redundant", *_minimal_housing_rows(cand.iloc[is_housing], [pick[k] for k in is_housing], housing))
+            if budget_left is not None:
+                add_rows(problem, "renovation_budget", [pulp.LpAffineExpression(dict(zip(pick, cand["budget_vnd"].to_numpy(float))))],
+                         pulp.LpConstraintLE, budget_left)
+            problem += pulp.LpAffineExpression(objective)
+        info = solve(problem, scenario.solver, "building_uses", time.perf_counter() - start)
+        solves.append(info)
+        if info.status not in ("optimal", "time_limit"):
+            raise PlanInconsistent("assets", [f"building uses model ended with status {info.status} (sale or idle is always possible)"])
+        chosen = cand[values(pick) > 0.5]
+    else:
+        chosen = pd.DataFrame(columns=["building_id", "use", "serves_commune_code", "value_vnd", "cost_vnd", "need", "housing_m2"])
+
+    # extract
+    names = ds["communes"].set_index("code")["name"].astype(str)
+    free_rows = pd.DataFrame({"building_id": chosen["building_id"], "use": chosen["use"],
+                              "serves_commune_code": chosen["serves_commune_code"], "value_vnd": chosen["value_vnd"],
+                              "cost_vnd": chosen["cost_vnd"]})
+    free_rows["note"] = np.select(
+        [free_rows["use"] == "sale_or_lease", free_rows["use"] == "idle"],
+        ["sale or lease at book value", f"idle {opts.idle_years:g} years"],
+        default=free_rows["use"] + " for " + free_rows["serves_commune_code"].map(lambda c: names.get(int(c), "") if pd.notna(c) else ""))
+    if len(chosen) and (chosen["use"] == "housing").any():
+        hsg = chosen[chosen["use"] == "housing"]
+        free_rows.loc[hsg.index, "value_vnd"] = np.nan  # filled below from the covered area
+    uses = pd.concat([taken, free_rows], ignore_index=True)
+    uses = bld[["building_id", "building_name", "old_unit_id", "commune_code", "floor_area_m2", "condition"]].merge(uses, on="building_id", how="left")
+    uses["serves_commune_code"] = pd.to_numeric(uses["serves_commune_code"], errors="coerce").astype("Int64")
+    housing_table = _housing_table(housing, uses, opts)
+    if len(housing_table):
+        per_m2 = opts.housing_value_per_m2_vnd
+        share = housing_table.set_index("commune_code")
+        hmask = uses["use"] == "housing"
+        # value of a housing building: its part of its commune's covered area
+        area_by_commune = uses[hmask].groupby("serves_commune_code")["floor_area_m2"].transform("sum")
+        covered = share["m2_provided"].reindex(uses.loc[hmask, "serves_commune_code"].astype(int)).to_numpy()
+        uses.loc[hmask, "value_vnd"] = per_m2 * covered * uses.loc[hmask, "floor_area_m2"].to_numpy() / area_by_commune.to_numpy()
+    uses["value_vnd"] = uses["value_vnd"].astype(float).fillna(0.0)
+    uses = uses[["building_id", "building_name", "old_unit_id", "commune_code", "use", "serves_commune_code", "value_vnd",
+                 "cost_vnd", "note", "floor_area_m2", "condition"]]
+
+    _verify(ds, bld, uses, sites, budget_left, chosen)
+    counts = uses["use"].value_counts()
+    kpis = [{"stage": "assets", "kpi": f"buildings: {u}", "value": int(counts.get(u, 0)), "unit": "buildings"} for u in USES]
+    kpis += [
+        {"stage": "assets", "kpi": "sale or lease value", "value": float(uses.loc[uses["use"] == "sale_or_lease", "value_vnd"].sum()), "unit": "VND"},
+        {"stage": "assets", "kpi": "idle buildings cost", "value": float(uses.loc[uses["use"] == "idle", "cost_vnd"].sum()), "unit": "VND"},
+        {"stage": "assets", "kpi": "renovation for other uses", "value": float(chosen["budget_vnd"].sum()) if "budget_vnd" in chosen else 0.0, "unit": "VND"},
+        {"stage": "assets", "kpi": "housing needed", "value": float(housing["m2_needed"].sum()), "unit": "m²"},
+        {"stage": "assets", "kpi": "housing provided", "value": float(housing_table["m2_provided"].sum()) if len(housing_table) else 0.0, "unit": "m²"},
+    ]
+    tables = {"building_uses": uses, "housing_needs": housing_table}
+    return StageResult(tables=tables, kpis=kpis, solves=solves, notes=notes)
+
+
+def _housing_table(housing: pd.DataFrame, uses: pd.DataFrame, opts) -> pd.DataFrame:
+    """Per commune: officials far from home, m² needed, m² provided (capped at the need)."""
+    if not len(housing):
+        return housing.assign(m2_provided=pd.Series(dtype=float))
+    floor = uses[uses["use"] == "housing"].groupby("serves_commune_code")["floor_area_m2"].sum()
+    out = housing.copy()
+    out["m2_provided"] = np.minimum(floor.reindex(out["commune_code"]).fillna(0.0).to_numpy(), out["m2_needed"].to_numpy())
+    return out
+
+
+def _redundant_housing(chosen: pd.DataFrame) -> list[str]:
+    """Housing buildings whose commune's need is covered without them."""
+    if not len(chosen) or "housing_m2" not in chosen:
+        return []
+    out = []
+    for code, group in chosen[chosen["need"] == -2].groupby("serves_commune_code"):
+        total = group["floor_area_m2"].sum()
+        need = group["housing_need_m2"].iloc[0]
+        out += [f"housing building {r.building_id} for commune {code} is not needed" for r in group.itertuples()
+                if total - r.floor_area_m2 > need - 1.0 + 1e-6]
+    return out
+
+
+def _verify(ds, bld, uses, sites, budget_left, chosen) -> None:
+    """Every building exactly one allowed use; HQs and service points as planned; needs, areas, budget held."""
+    violations = []
+    if len(uses) != len(bld) or uses["building_id"].duplicated().any() or set(uses["building_id"]) != set(bld["building_id"]):
+        violations.append(f"{len(uses)} building-use rows for {len(bld)} buildings (each building needs exactly one)")
+    bad = uses[~uses["use"].isin(USES)]
+    violations += [f"building {r.building_id} has no valid use ({r.use})" for r in bad.itertuples()]
+    if sites is not None:
+        hq_ids = set(sites.tables["hq_plan"]["building_id"])
+        got = set(uses.loc[uses["use"] == "headquarters", "building_id"])
+        if got != hq_ids:
+            violations.append(f"headquarters uses {sorted(got ^ hq_ids)} differ from the site plan")
+    needs = ds["facility_needs"].reset_index(drop=True)
+    if len(chosen) and len(needs):
+        used = chosen[chosen["need"] >= 0].groupby("need").size()
+        over = [(k, n) for k, n in used.items() if n > int(needs.loc[k, "buildings_needed"])]
+        violations += [f"need {needs.loc[k, 'use']} of commune {needs.loc[k, 'commune_code']} gets {n} buildings, more than needed" for k, n in over]
+        small = chosen[(chosen["need"] >= 0) & (chosen["floor_area_m2"] < needs["min_floor_area_m2"].reindex(chosen["need"].clip(lower=0)).to_numpy() - 1e-9)]
+        violations += [f"building {r.building_id} is below the minimum floor area of its use" for r in small.itertuples()]
+    violations += _redundant_housing(chosen)
+    if budget_left is not None and len(chosen) and chosen["budget_vnd"].sum() > budget_left * (1 + 1e-9) + 1e-6:
+        violations.append(f"renovations for other uses {chosen['budget_vnd'].sum():,.0f} VND above the {budget_left:,.0f} left")
+    if violations:
+        raise PlanInconsistent("assets", violations)

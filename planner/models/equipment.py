@@ -1,0 +1,291 @@
+"""Equipment: move what the old units hold to the new communes, repair, buy the rest (LP).
+
+Demand per commune, item type and priority = ceil(sum of equipment_norms quantity x basis), where the
+basis is the planned headcount (per_official), the planned public_service_centre headcount
+(per_counter), 1 (per_commune) or population / 10,000 (per_10k_residents); rules apply to the
+commune's type or 'any'. Supply: items at each old unit by condition (good: move as is; repairable:
+repair at repair_cost, then move; unusable: dispose).
+
+Destination of a commune's items is its headquarters building (hq_plan; its service points count as
+part of the commune), or the commune centre when no site plan exists. Candidate arcs: an old unit
+may send to its own commune and to the equipment_candidate_communes nearest headquarters.
+
+Objective, lexicographic (one LP per level, each level's optimum kept as a constraint):
+  1..P. unmet demand of priority 1, then 2, ... (counters first)
+  P+1.  purchase cost ("use what we have"), within the equipment budget
+  P+2.  transport (km x cost per km and item) + repair cost
+The transportation structure gives integral vertices except where the budget row binds; the final
+solution is checked for integrality and re-solved with integer variables if it is not.
+
+equipment_balance, per old unit and item type (kept + moved + repaired + surplus + disposed == inventory):
+  kept      good items used where they are (their old unit owns the destination HQ building)
+  moved     good items transported to another commune's or building's HQ
+  repaired  repairable items repaired and used (in place or moved)
+  surplus   usable items not needed (good unused + repairable not repaired): to schools/health stations
+  disposed  unusable items
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from ..dataset import Dataset
+from ..geo import distance_matrix_km
+from ..plan import PlanInconsistent, StageResult
+from ..scenario import Scenario
+from ..solve import solve_fast
+from .facility_location import add_rows, gc_paused, linear_rows, make_variables, values
+from .headquarters import cost_parameter, planned_headcount
+
+INTEGRAL = 1e-6
+
+
+def item_costs(ds: Dataset, parameter: str) -> pd.Series:
+    """Per-item-type values of a cost parameter (new_unit_price, transport_cost_per_km, repair_cost)."""
+    costs = ds["costs"]
+    rows = costs[(costs["parameter"] == parameter) & costs["item_type"].notna()]
+    return rows.groupby(rows["item_type"].astype(str))["value"].last().astype(float)
+
+
+def equipment_demand(ds: Dataset, headcount: pd.DataFrame) -> pd.DataFrame:
+    """commune_code, item_type, priority, demand (whole items, rounded up)."""
+    communes = ds["communes"]
+    staff = headcount.groupby("commune_code")["headcount"].sum()
+    counters = headcount[headcount["field"] == "public_service_centre"].groupby("commune_code")["headcount"].sum()
+    base = pd.DataFrame({"commune_code": communes["code"].astype(int).to_numpy(), "type": communes["type"].astype(str).to_numpy()})
+    basis = pd.DataFrame({
+        "per_official": staff.reindex(base["commune_code"]).fillna(0).to_numpy(float),
+        "per_counter": counters.reindex(base["commune_code"]).fillna(0).to_numpy(float),
+        "per_commune": 1.0,
+        "per_10k_residents": communes["population"].astype(float).to_numpy() / 10_000,
+    })
+    base = pd.concat([base, basis], axis=1).melt(id_vars=["commune_code", "type"], var_name="basis", value_name="amount")
+    norms = ds["equipment_norms"].astype({"basis": str, "commune_type": str, "item_type": str})
+    rows = base.merge(norms, on="basis")
+    rows = rows[(rows["commune_type"] == "any") | (rows["commune_type"] == rows["type"])]
+    rows = rows.assign(raw=rows["quantity"].astype(float) * rows["amount"], priority=rows["priority"].astype(int))
+    demand = rows.groupby(["commune_code", "item_type", "priority"], as_index=False)["raw"].sum()
+    demand["demand"] = np.ceil(demand["raw"] - 1e-9).clip(lower=0).astype(int)
+    return demand[demand["demand"] > 0].drop(columns="raw").reset_index(drop=True)
+
+
+def _destinations(ds: Dataset, sites) -> pd.DataFrame:
+    """commune_code, commune_name, building_id, owner_old_unit_id, lon, lat of each commune's delivery point."""
+    communes = ds["communes"]
+    out = pd.DataFrame({"commune_code": communes["code"].astype(int).to_numpy(), "commune_name": communes["name"].astype(str).to_numpy(),
+                        "lon": communes["lon"].to_numpy(float), "lat": communes["lat"].to_numpy(float),
+                        "building_id": pd.NA, "owner_old_unit_id": pd.NA})
+    if sites is not None:
+        hq = sites.tables["hq_plan"].set_index("commune_code")
+        out["lon"] = hq["lon"].reindex(out["commune_code"]).to_numpy(float)
+        out["lat"] = hq["lat"].reindex(out["commune_code"]).to_numpy(float)
+        out["building_id"] = hq["building_id"].reindex(out["commune_code"]).to_numpy()
+        owner = ds["buildings"].set_index("id")["old_unit_id"].astype(str)
+        out["owner_old_unit_id"] = owner.reindex(out["building_id"].astype(str)).to_numpy()
+    return out
+
+
+def _candidate_arcs(ds: Dataset, scenario: Scenario, supply: pd.DataFrame, demand_nodes: pd.DataFrame,
+                    dest: pd.DataFrame, transport: pd.Series) -> pd.DataFrame:
+    """(old unit, commune, item type) arcs: own commune plus the K nearest destinations, where the item is needed."""
+    ou = ds["old_units"].drop_duplicates("id").set_index("id")
+    units = supply["old_unit_id"].drop_duplicates().to_numpy()
+    km = distance_matrix_km(ou.loc[units, "lon"], ou.loc[units, "lat"], dest["lon"], dest["lat"])
+    k = min(scenario.assets.equipment_candidate_communes, len(dest))
+    near = np.argsort(km, axis=1, kind="stable")[:, :k]
+    own = (ou.loc[units, "commune_code"].astype(int).to_numpy()[:, None] == dest["commune_code"].to_numpy()[None, :])
+    mask = own.copy()
+    np.put_along_axis(mask, near, True, axis=1)
+    u_idx, c_idx = np.nonzero(mask)
+    pairs = pd.DataFrame({"old_unit_id": units[u_idx], "commune_code": dest["commune_code"].to_numpy()[c_idx],
+                          "km": km[u_idx, c_idx],
+                          "kept": dest["owner_old_unit_id"].fillna("").astype(str).to_numpy()[c_idx] == units[u_idx]})
+    pairs.loc[pairs["kept"], "km"] = 0.0
+    arcs = (pairs.merge(supply[["old_unit_id", "item_type"]], on="old_unit_id")
+            .merge(demand_nodes[["commune_code", "item_type"]], on=["commune_code", "item_type"]))
+    arcs["unit_transport_vnd"] = arcs["km"] * transport.reindex(arcs["item_type"]).fillna(0.0).to_numpy()
+    return arcs.reset_index(drop=True)
+
+
+def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | None, sites) -> StageResult:
+    """Transfers, repairs and purchases of equipment; tables and balance as in the module docstring."""
+    start = time.perf_counter()
+    notes = []
+    headcount = planned_headcount(ds, scenario, headcount)
+    if sites is None:
+        notes.append("Equipment: no headquarters plan, so items are sent to commune centres and none counts as kept in place.")
+    demand = equipment_demand(ds, headcount)
+    eq = ds["equipment"].astype({"old_unit_id": str, "item_type": str, "condition": str})
+    inv = eq.pivot_table(index=["old_unit_id", "item_type"], columns="condition", values="count", aggfunc="sum",
+                         fill_value=0, observed=True).reindex(columns=["good", "repairable", "unusable"], fill_value=0)
+    inv = inv.astype(int).reset_index()
+    supply = inv[(inv["good"] + inv["repairable"]) > 0].reset_index(drop=True)
+    price, transport, repair = item_costs(ds, "new_unit_price"), item_costs(ds, "transport_cost_per_km"), item_costs(ds, "repair_cost")
+    budget = scenario.assets.equipment_budget_vnd if scenario.assets.equipment_budget_vnd is not None else cost_parameter(ds, "equipment_budget")
+    no_price = sorted(set(demand["item_type"]) - set(price.index))
+    if no_price:
+        notes.append("Equipment: no new_unit_price for " + ", ".join(no_price) + ", so these cannot be bought.")
+
+    dest = _destinations(ds, sites)
+    nodes = demand.groupby(["commune_code", "item_type"], as_index=False)["demand"].sum()
+    arcs = _candidate_arcs(ds, scenario, supply, nodes, dest, transport) if len(supply) and len(nodes) else pd.DataFrame(
+        columns=["old_unit_id", "commune_code", "km", "kept", "item_type", "unit_transport_vnd"])
+    arcs["unit_repair_vnd"] = repair.reindex(arcs["item_type"]).fillna(0.0).to_numpy()
+
+    # build: good and repaired flow per arc, purchase per demand node, unmet per demand row
+    node_pos = pd.Series(np.arange(len(nodes)), index=pd.MultiIndex.from_frame(nodes[["commune_code", "item_type"]]))
+    sup_pos = pd.Series(np.arange(len(supply)), index=pd.MultiIndex.from_frame(supply[["old_unit_id", "item_type"]]))
+    arc_node = node_pos.reindex(pd.MultiIndex.from_frame(arcs[["commune_code", "item_type"]])).to_numpy(int) if len(arcs) else np.zeros(0, int)
+    arc_sup = sup_pos.reindex(pd.MultiIndex.from_frame(arcs[["old_unit_id", "item_type"]])).to_numpy(int) if len(arcs) else np.zeros(0, int)
+    dem_node = node_pos.reindex(pd.MultiIndex.from_frame(demand[["commune_code", "item_type"]])).to_numpy(int)
+    node_price = price.reindex(nodes["item_type"]).to_numpy(float)
+    buyable = ~np.isnan(node_price)
+    with gc_paused():
+        problem = pulp.LpProblem("equipment", pulp.LpMinimize)
+        good = make_variables("good", len(arcs))
+        fixed = make_variables("repaired", len(arcs))
+        buy = [pulp.LpVariable(f"buy_{k}", 0, None if ok else 0) for k, ok in enumerate(buyable)]
+        unmet = [pulp.LpVariable(f"unmet_{k}", 0, float(d)) for k, d in enumerate(demand["demand"].to_numpy())]
+        add_rows(problem, "good_supply", linear_rows(arc_sup, len(supply), good), pulp.LpConstraintLE, supply["good"].to_numpy(float))
+        add_rows(problem, "repairable_supply", linear_rows(arc_sup, len(supply), fixed), pulp.LpConstraintLE,
+                 supply["repairable"].to_numpy(float))
+        balance = linear_rows(np.concatenate([arc_node, arc_node, dem_node]), len(nodes), good + fixed + unmet)
+        for row, var in zip(balance, buy):
+            row[var] = 1.0
+        add_rows(problem, "demand", balance, pulp.LpConstraintEQ, nodes["demand"].to_numpy(float))
+        price_filled = np.nan_to_num(node_price)
+        if budget is not None:
+            add_rows(problem, "budget", [pulp.LpAffineExpression(dict(zip(buy, price_filled)))], pulp.LpConstraintLE, budget)
+    build_seconds = time.perf_counter() - start
+
+    # solve: lexicographic levels
+    solves = []
+    priorities = demand["priority"].to_numpy()
+    levels = [(f"unmet_priority_{p}", pulp.LpAffineExpression({unmet[k]: 1.0 for k in np.flatnonzero(priorities == p)}))
+              for p in sorted(set(priorities))]
+    levels.append(("purchase_cost", pulp.LpAffineExpression(dict(zip(buy, price_filled)))))
+    final = dict(zip(good, arcs["unit_transport_vnd"].to_numpy(float)))
+    final.update(zip(fixed, arcs["unit_transport_vnd"].to_numpy(float) + arcs["unit_repair_vnd"].to_numpy(float)))
+    levels.append(("transport_and_repair_cost", pulp.LpAffineExpression(final)))
+    solves += _lexicographic(problem, levels, scenario, build_seconds, mip=False)
+    all_vars = good + fixed + buy + unmet
+    flat = values(all_vars)
+    if len(flat) and np.max(np.abs(flat - np.round(flat))) > INTEGRAL:
+        for name in [n for n in problem._constraints if n.startswith("keep_")]:
+            del problem._constraints[name]
+        for var in all_vars:
+            var.cat = pulp.LpInteger
+        solves += _lexicographic(problem, levels, scenario, 0.0, mip=True)
+        notes.append("Equipment: the LP solution had fractional items (the budget row binds); re-solved with whole items.")
+
+    # extract
+    g, r = np.round(values(good)).astype(int), np.round(values(fixed)).astype(int)
+    p, m = np.round(values(buy)).astype(int), np.round(values(unmet)).astype(int)
+    return _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes)
+
+
+def _lexicographic(problem: pulp.LpProblem, levels: list, scenario: Scenario, build_seconds: float, mip: bool) -> list:
+    """Minimize each level in turn, keeping every earlier level at its optimum (a 'keep_' row)."""
+    solves = []
+    for k, (name, expr) in enumerate(levels):
+        problem.setObjective(pulp.LpAffineExpression(expr))
+        info = solve_fast(problem, scenario.solver, f"equipment:{name}" + (":integer" if mip else ""),
+                          build_seconds if k == 0 else 0.0, mip=mip)
+        solves.append(info)
+        if info.status not in ("optimal", "time_limit"):
+            raise PlanInconsistent("assets", [f"equipment level '{name}' ended with status {info.status}"])
+        if k < len(levels) - 1:
+            best = float(info.objective)
+            add_rows(problem, f"keep_{name}", [pulp.LpAffineExpression(expr)], pulp.LpConstraintLE,
+                     best + 1e-7 * max(1.0, abs(best)) + 1e-6)
+    return solves
+
+
+def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes) -> StageResult:
+    arcs = arcs.assign(good=g, repaired=r)
+    moving = arcs[(~arcs["kept"] & (arcs["good"] > 0)) | (arcs["repaired"] > 0)]
+    moving = moving[~moving["kept"] | (moving["km"] > 0)]
+    dest_idx = dest.set_index("commune_code")
+    transfers = pd.DataFrame({
+        "from_old_unit_id": moving["old_unit_id"].to_numpy(), "to_commune_code": moving["commune_code"].to_numpy(int),
+        "to_building_id": dest_idx["building_id"].reindex(moving["commune_code"]).to_numpy(),
+        "item_type": moving["item_type"].to_numpy(), "count": (moving["good"] + moving["repaired"]).to_numpy(int),
+        "repaired": moving["repaired"].to_numpy(int), "km": moving["km"].round(2).to_numpy(),
+        "transport_cost_vnd": ((moving["good"] + moving["repaired"]) * moving["unit_transport_vnd"]).to_numpy(float),
+    }).reset_index(drop=True)
+    repairs = (arcs[arcs["repaired"] > 0].assign(cost_vnd=lambda d: d["repaired"] * d["unit_repair_vnd"])
+               .groupby(["old_unit_id", "item_type"], as_index=False)
+               .agg(count=("repaired", "sum"), cost_vnd=("cost_vnd", "sum")))
+    names = dest_idx["commune_name"]
+    purchases = nodes.assign(count=p)[lambda d: d["count"] > 0].copy()
+    purchases["commune_name"] = names.reindex(purchases["commune_code"]).to_numpy()
+    purchases["unit_price_vnd"] = price.reindex(purchases["item_type"]).to_numpy(float)
+    purchases["cost_vnd"] = purchases["count"] * purchases["unit_price_vnd"]
+    purchases = purchases[["commune_code", "commune_name", "item_type", "count", "unit_price_vnd", "cost_vnd"]].reset_index(drop=True)
+
+    used = arcs.groupby(["old_unit_id", "item_type"]).agg(
+        kept=("good", lambda s: int(s[arcs.loc[s.index, "kept"]].sum())), good_used=("good", "sum"), repaired=("repaired", "sum"))
+    balance = inv.set_index(["old_unit_id", "item_type"]).join(used).fillna(0).astype(int).reset_index()
+    balance["inventory"] = balance["good"] + balance["repairable"] + balance["unusable"]
+    balance["moved"] = balance["good_used"] - balance["kept"]
+    balance["surplus"] = (balance["good"] - balance["good_used"]) + (balance["repairable"] - balance["repaired"])
+    balance["disposed"] = balance["unusable"]
+    eq = ds["equipment"].astype({"old_unit_id": str, "item_type": str})
+    usable_value = (eq[eq["condition"].isin(["good", "repairable"])].assign(v=lambda d: d["count"].astype(float) * d["unit_value_vnd"])
+                    .groupby(["old_unit_id", "item_type"])[["v", "count"]].sum())
+    per_item = (usable_value["v"] / usable_value["count"].astype(float).replace(0, np.nan)).fillna(0.0)
+    balance["surplus_value_vnd"] = balance["surplus"] * per_item.reindex(pd.MultiIndex.from_frame(balance[["old_unit_id", "item_type"]])).fillna(0.0).to_numpy()
+    balance = balance[["old_unit_id", "item_type", "inventory", "kept", "moved", "repaired", "surplus", "disposed",
+                       "surplus_value_vnd"]].sort_values(["old_unit_id", "item_type"]).reset_index(drop=True)
+
+    received = arcs.groupby(["commune_code", "item_type"])[["good", "repaired"]].sum().sum(axis=1)
+    unmet_rows = demand.assign(unmet=m).groupby(["commune_code", "item_type"])["unmet"].sum()
+    shortfall = nodes.copy()
+    key = pd.MultiIndex.from_frame(nodes[["commune_code", "item_type"]])
+    shortfall["supplied_existing"] = received.reindex(key).fillna(0).astype(int).to_numpy()
+    shortfall["purchased"] = p
+    shortfall["unmet"] = unmet_rows.reindex(key).fillna(0).astype(int).to_numpy()
+    shortfall = shortfall[["commune_code", "item_type", "demand", "supplied_existing", "purchased", "unmet"]]
+    demand_table = demand[["commune_code", "item_type", "priority", "demand"]].assign(unmet=m)
+
+    _verify(inv, supply, balance, shortfall, purchases, budget, [g, r, p, m])
+    total_demand = int(shortfall["demand"].sum())
+    kpis = [
+        {"stage": "assets", "kpi": "equipment budget used (purchases)", "value": float(purchases["cost_vnd"].sum()), "unit": "VND"},
+        {"stage": "assets", "kpi": "equipment budget", "value": budget, "unit": "VND"},
+        {"stage": "assets", "kpi": "equipment items moved", "value": int(transfers["count"].sum()), "unit": "items"},
+        {"stage": "assets", "kpi": "equipment items kept in place", "value": int(balance["kept"].sum()), "unit": "items"},
+        {"stage": "assets", "kpi": "equipment demand covered", "value": round(100.0 * (1 - shortfall["unmet"].sum() / total_demand), 2) if total_demand else 100.0, "unit": "%"},
+        {"stage": "assets", "kpi": "equipment items purchased", "value": int(purchases["count"].sum()), "unit": "items"},
+        {"stage": "assets", "kpi": "equipment purchases cost", "value": float(purchases["cost_vnd"].sum()), "unit": "VND"},
+        {"stage": "assets", "kpi": "equipment transport cost", "value": float(transfers["transport_cost_vnd"].sum()), "unit": "VND"},
+        {"stage": "assets", "kpi": "equipment repair cost", "value": float(repairs["cost_vnd"].sum()) if len(repairs) else 0.0, "unit": "VND"},
+        {"stage": "assets", "kpi": "surplus equipment value", "value": float(balance["surplus_value_vnd"].sum()), "unit": "VND"},
+        {"stage": "assets", "kpi": "equipment unmet (priority 1)", "value": int(demand_table.loc[demand_table["priority"] == 1, "unmet"].sum()), "unit": "items"},
+    ]
+    tables = {"equipment_transfers": transfers, "equipment_repairs": repairs, "equipment_purchases": purchases,
+              "equipment_balance": balance, "unmet_equipment": shortfall, "equipment_demand": demand_table}
+    return StageResult(tables=tables, kpis=kpis, solves=solves, notes=notes)
+
+
+def _verify(inv, supply, balance, shortfall, purchases, budget, arrays) -> None:
+    """Re-check the extracted plan: balance exact, supply limits, demand identity, budget, whole items."""
+    violations = []
+    parts = balance[["kept", "moved", "repaired", "surplus", "disposed"]].sum(axis=1)
+    bad = balance[(parts != balance["inventory"]) | (balance[["kept", "moved", "repaired", "surplus", "disposed"]] < 0).any(axis=1)]
+    violations += [f"{r.old_unit_id} {r.item_type}: kept {r.kept} + moved {r.moved} + repaired {r.repaired} + surplus {r.surplus} "
+                   f"+ disposed {r.disposed} != inventory {r.inventory} (or a negative count)" for r in bad.itertuples()]
+    if len(balance) != len(inv):
+        violations.append(f"equipment balance has {len(balance)} rows for {len(inv)} old unit x item type pairs")
+    ident = shortfall[shortfall["supplied_existing"] + shortfall["purchased"] + shortfall["unmet"] != shortfall["demand"]]
+    violations += [f"commune {r.commune_code} {r.item_type}: supplied {r.supplied_existing} + purchased {r.purchased} + unmet {r.unmet} != demand {r.demand}"
+                   for r in ident.itertuples()]
+    spent = float(purchases["cost_vnd"].sum())
+    if budget is not None and spent > budget * (1 + 1e-9) + 1e-6:
+        violations.append(f"purchases {spent:,.0f} VND above the equipment budget {budget:,.0f}")
+    if violations:
+        raise PlanInconsistent("assets", violations)

@@ -1,0 +1,107 @@
+"""Explanations for the staffing plan: why a scenario is infeasible, and what the runner-up post would cost.
+
+Marginal values (duals of the minimum-headcount rows) are read in planner.models.staffing right
+after the solve, since they live on the solved LP.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..plan import PlanInfeasible
+from ..schema import LEADERSHIP_POSITIONS
+from ..solve import solve_fast
+
+if TYPE_CHECKING:
+    from .staffing import StaffingInputs
+
+STAGE = "staffing"
+
+
+def _commune_label(inputs: StaffingInputs, code) -> str:
+    names = inputs.communes.set_index("commune_code")["commune_name"]
+    code = int(code)
+    return f"{names.get(code, 'unknown commune')} ({code})"
+
+
+def pin_problems(inputs: StaffingInputs, arcs: pd.DataFrame) -> list[dict]:
+    """Pinned officials with no allowed post at all, with the reason in plain words."""
+    off = inputs.officials
+    placed = np.zeros(len(off), dtype=bool)
+    placed[arcs["off"].to_numpy()] = True
+    codes = set(inputs.communes["commune_code"].tolist())
+    banned = set(map(tuple, inputs.pair_costs.loc[inputs.pair_costs["forbidden"], ["off", "commune_code"]].to_numpy().tolist()))
+    problems = []
+    for i in np.flatnonzero(off["pinned"].to_numpy() & ~placed):
+        row = off.iloc[i]
+        code = int(row["fixed_commune"])
+        who = f"{row['name']} ({row['official_id']})"
+        where = _commune_label(inputs, code) if code in codes else f"commune {code}"
+        position = row["fixed_position"]
+        if code not in codes:
+            why = f"{who} is pinned to commune {code}, which is not in the communes table."
+        elif (i, code) in banned:
+            why = f"{where}: {who} is pinned there but the pair_costs table forbids this official in this commune."
+        elif position in LEADERSHIP_POSITIONS and not row["eligible"]:
+            why = f"{where}: {who} is pinned as {position} but is not eligible for leadership."
+        else:
+            fields = " or ".join(f for f in (row["field"], row["secondary_field"]) if f)  # '' = none
+            post = f"{position} post" if position else "post"
+            why = f"{where}: {who} is pinned there{' as ' + position if position else ''} but the commune has no {post} in field {fields}."
+        problems.append({"commune_code": code, "commune_name": where, "field": row["field"], "position": position or "",
+                         "limit": "pin", "limit_value": 0, "pinned": 1, "over": 1, "line": why})
+    return problems
+
+
+def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options, solver_options,
+                       problems: list[dict]) -> PlanInfeasible:
+    """Elastic re-solve: priced slack on ceilings and slot maxima shows which limits the pins break, and by how much."""
+    from . import staffing  # the model module imports this one
+
+    model = staffing.build_model(inputs, arcs, options, stage="elastic")
+    info = solve_fast(model.problem, solver_options, "staffing_elastic", model.build_seconds, mip=False, presolve=False)
+    rows = list(problems)
+    if info.status == "optimal":
+        chosen = staffing._values(model.x) > 0.5
+        pinned = inputs.officials["pinned"].to_numpy()[arcs["off"].to_numpy()]
+        slots = inputs.slots.set_index("slot")
+        for code, var in model.over_ceiling.items():
+            over = round(var.varValue or 0)
+            if over > 0:
+                in_commune = chosen & (arcs["commune_code"].to_numpy() == code)
+                n_pinned, ceiling = int((in_commune & pinned).sum()), int(inputs.ceilings[code])
+                label = _commune_label(inputs, code)
+                rows.append({"commune_code": code, "commune_name": label, "field": "total", "position": "any",
+                             "limit": "headcount ceiling", "limit_value": ceiling, "pinned": n_pinned, "over": over,
+                             "line": f"{label}: {n_pinned} officials are pinned but the headcount ceiling is {ceiling} ({over} over)."})
+        for s, var in model.over_slot.items():
+            over = round(var.varValue or 0)
+            if over > 0:
+                slot = slots.loc[s]
+                in_slot = chosen & (arcs["slot"].to_numpy() == s)
+                n_pinned, limit = int((in_slot & pinned).sum()), int(slot["required_max"])
+                label = _commune_label(inputs, slot["commune_code"])
+                rows.append({"commune_code": int(slot["commune_code"]), "commune_name": label, "field": slot["field"],
+                             "position": slot["position"], "limit": "slot maximum", "limit_value": limit,
+                             "pinned": n_pinned, "over": over,
+                             "line": (f"{label}, field {slot['field']}, position {slot['position']}: {n_pinned} officials "
+                                      f"are pinned but at most {limit} are allowed ({over} over).")})
+    if not rows:
+        rows.append({"commune_code": pd.NA, "commune_name": "", "field": "", "position": "", "limit": "solver",
+                     "limit_value": 0, "pinned": 0, "over": 0,
+                     "line": f"The staffing model could not be solved (solver status: {info.status})."})
+    conflicts = pd.DataFrame(rows)
+    return PlanInfeasible(stage=STAGE, lines=conflicts["line"].tolist(), conflicts=conflicts)
+
+
+def runner_ups(arcs: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:
+    """Cheapest candidate in another commune for each placed official, and how much more it costs."""
+    taken = arcs.loc[chosen, ["off", "commune_code", "total_cost"]]
+    other = arcs[["off", "commune_code", "total_cost"]].merge(taken, on="off", suffixes=("", "_taken"))
+    other = other[other["commune_code"] != other["commune_code_taken"]]
+    best = other.sort_values(["off", "total_cost"]).drop_duplicates("off")
+    return pd.DataFrame({"off": best["off"].to_numpy(), "runner_up_commune": best["commune_code"].to_numpy(),
+                         "runner_up_extra_cost": (best["total_cost"] - best["total_cost_taken"]).to_numpy()})

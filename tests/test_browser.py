@@ -1,7 +1,8 @@
 """The Voila app in a real browser: Debian chromium driven by Playwright against Voila on localhost.
 
 Changes a widget (fairness off), clicks Solve, waits for the results table and the map image, and saves a
-screenshot under the test's tmp dir (and a copy at /tmp/planner_browser.png to look at).
+screenshot under the test's tmp dir (and a copy at /tmp/planner_browser.png to look at); then solves the
+asset plan in its tab and waits for the coverage map.
 """
 
 from __future__ import annotations
@@ -111,6 +112,18 @@ def test_app_solves_in_a_real_browser(voila_app, tmp_path):
             assert natural_width > 300  # a real image, not a broken one
             picture.scroll_into_view_if_needed()
             page.screenshot(path=str(screenshot))  # settings, status, map and key figures in one view
+
+            page.get_by_text("3 · Assets").click()  # the asset plan: service-point coverage map
+            assets = page.locator(".planner-assets")
+            assets.locator(".planner-solve").click()
+            outcome = assets.locator(".planner-ok, .planner-error").first
+            outcome.wait_for(timeout=300_000)
+            assert "planner-ok" in outcome.get_attribute("class"), outcome.inner_text()
+            coverage = assets.locator(".planner-results img.planner-map").first
+            coverage.wait_for(state="visible", timeout=10_000)
+            assert coverage.evaluate("img => img.naturalWidth") > 300
+            coverage.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "assets.png"))
         finally:
             browser.close()
     assert screenshot.stat().st_size > 50_000

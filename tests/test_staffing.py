@@ -331,7 +331,7 @@ def test_previous_plan_is_read_from_the_scenario_path(tmp_path):
 def test_surplus_reason_names_field_and_radius():
     ds = province([{"field": "office"}, {"field": "office"}, {"field": "health"}],
                   [{"field": "office", "min_count": 1, "max_count": 1}], n_communes=1)
-    result = plan_staffing(ds, scenario(fairness=False, candidate_radius_km=25), hq=None)
+    result = plan_staffing(ds, scenario(fairness=False, candidate_radius_km=25, max_candidate_communes=None), hq=None)
     reasons = result.tables["surplus_officials"].set_index("official_id")["reason"]
     assert reasons["O3"] == "no post in field health within 25 km"
     assert reasons.drop("O3").str.startswith("no vacancy in field office within 25 km").all()

@@ -20,6 +20,13 @@ from planner.ui import charts, maps
 from planner.ui.common import table_html
 
 
+@pytest.fixture(autouse=True)
+def _outputs_in_tmp(tmp_path, monkeypatch):
+    """Exports and saved scenarios go to the test's tmp dir, never into the repository."""
+    monkeypatch.setenv("PLANNER_OUT", str(tmp_path / "out"))
+    monkeypatch.delenv("PLANNER_SCENARIO", raising=False)
+
+
 def shaped_plan(ds, scenario: Scenario, stages=("sites", "staffing", "assets")) -> Plan:
     """A plan with the documented table shapes: everyone stays in the commune of their old unit."""
     officials = ds["officials"].merge(ds["old_units"][["id", "commune_code"]], left_on="old_unit_id", right_on="id",

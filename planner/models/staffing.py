@@ -177,13 +177,13 @@ def _nearest(distance: np.ndarray, keep: int | None) -> tuple[np.ndarray, np.nda
 def candidate_pairs(inputs: StaffingInputs, options: StaffingOptions) -> pd.DataFrame:
     """Official x commune pairs that get variables, with the home-to-HQ distance; bans removed.
 
-    'distance': communes within candidate_radius_km of home or of the old unit, the own commune,
+    'distance': the max_candidate_communes nearest communes (from home) within candidate_radius_km
+    of home or of the old unit that have a post in the official's fields, plus the own commune,
     the previous-plan commune and pair_costs communes. 'pair_costs': only the pair_costs rows.
     Pinned officials only get their pinned commune.
     """
     off, com = inputs.officials, inputs.communes
     codes = com["commune_code"].to_numpy()
-    code_pos = pd.Series(np.arange(len(codes)), index=codes)
     allowed = inputs.pair_costs[~inputs.pair_costs["forbidden"]]
     extra = [allowed[["off", "commune_code"]]]
     for column in ("own_commune", "previous_commune"):
@@ -208,7 +208,7 @@ def candidate_pairs(inputs: StaffingInputs, options: StaffingOptions) -> pd.Data
         pairs = pairs.merge(banned, on=["off", "commune_code"], how="left")
         pairs = pairs[pairs["_ban"].isna()].drop(columns="_ban")
     i = pairs["off"].to_numpy()
-    j = code_pos[pairs["commune_code"].to_numpy()].to_numpy()
+    j = pd.Index(codes).get_indexer(pairs["commune_code"].to_numpy())
     pairs["distance_km"] = haversine_km(off["home_lon"].to_numpy()[i], off["home_lat"].to_numpy()[i],
                                         com["hq_lon"].to_numpy()[j], com["hq_lat"].to_numpy()[j])
     return pairs.sort_values(["off", "commune_code"]).reset_index(drop=True)
@@ -547,8 +547,9 @@ def verify_staffing(inputs: StaffingInputs, assignments: pd.DataFrame, surplus: 
     problems += [f"official {o} has no outcome" for o in sorted(missing)[:20]]
     problems += [f"official {o} appears {n} times" for o, n in seen[seen > 1].items()]
     index = pd.Series(np.arange(len(off)), index=off["official_id"])
-    i = index.reindex(assignments["official_id"]).to_numpy()
-    i = np.where(np.isnan(i.astype(float)), 0, i).astype(np.int64)
+    i = index.reindex(assignments["official_id"]).to_numpy(dtype=float)
+    problems += [f"unknown official {o} placed" for o in assignments.loc[np.isnan(i), "official_id"]]
+    i = np.nan_to_num(i).astype(np.int64)
     code = assignments["commune_code"].to_numpy(dtype=np.int64)
     pinned = off["pinned"].to_numpy()
     unplaced_pins = set(off.loc[pinned, "official_id"]) - set(assignments["official_id"])
@@ -636,8 +637,11 @@ def surplus_table(inputs: StaffingInputs, solution: StaffingSolution, by_commune
     has_arc[arcs["off"].to_numpy()] = True
     near_short = np.zeros(len(off), dtype=bool)
     near_short[arcs.loc[arcs["slot"].isin(short_slots), "off"].to_numpy()] = True
-    radius = (f"within {options.candidate_radius_km:g} km" if options.candidates == "distance"
-              else "among the communes listed for them in pair_costs")
+    radius = f"within {options.candidate_radius_km:g} km"
+    if options.max_candidate_communes is not None:
+        radius = f"in the {options.max_candidate_communes} nearest communes " + radius
+    if options.candidates == "pair_costs":
+        radius = "among the communes listed for them in pair_costs"
     fields = off["field"].where(off["secondary_field"] == "", off["field"] + " or " + off["secondary_field"])
     reasons = np.where(~has_arc, "no post in field " + fields + " " + radius,
                        np.where(near_short, "filling the nearest vacancy in field " + fields + " would cost more than the shortage it closes",

@@ -24,6 +24,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "service_coverage": ("Vùng phục vụ", "Service coverage"),
     "building_uses": ("Sử dụng công trình", "Building uses"),
     "surplus_buildings": ("Công trình dôi dư", "Surplus buildings"),
+    "housing_needs": ("Nhu cầu nhà công vụ", "Public housing needs"),
     "equipment_demand": ("Nhu cầu thiết bị", "Equipment demand"),
     "equipment_transfers": ("Điều chuyển thiết bị", "Equipment transfers"),
     "equipment_repairs": ("Sửa chữa thiết bị", "Equipment repairs"),
@@ -104,6 +105,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "within_distance": ("Trong bán kính phục vụ", "Within service distance"),
     "shortfall": ("Thiếu hụt phục vụ", "Service shortfall"),
     "condition": ("Hiện trạng", "Condition"),
+    "officials_far": ("Số cán bộ ở xa", "Officials living far"),
+    "m2_needed": ("Diện tích nhà công vụ cần (m²)", "Housing area needed (m²)"),
+    "m2_provided": ("Diện tích nhà công vụ bố trí (m²)", "Housing area provided (m²)"),
+    "surplus_value_vnd": ("Giá trị dôi dư (đồng)", "Surplus value (VND)"),
+    "priority": ("Mức ưu tiên", "Priority"),
     "residents_served": ("Số dân phục vụ", "Residents served"),
     "fixed_cost_vnd": ("Chi phí cố định (đồng)", "Fixed cost (VND)"),
     "served_by_building_id": ("Phục vụ bởi công trình", "Served by building"),
@@ -211,6 +217,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "sell": ("Bán", "Sale"),
         "auction": ("Đấu giá", "Auction"),
         "lease_sale": ("Cho thuê / bán / đấu giá", "Lease / sale / auction"),
+        "sale_or_lease": ("Bán hoặc cho thuê", "Sale or lease"),
         "idle": ("Tạm để trống", "Kept idle"),
         "keep_idle": ("Tạm để trống", "Kept idle"),
         "dispose": ("Thanh lý", "Dispose"),
@@ -451,6 +458,21 @@ KPIS: dict[str, tuple[str, str]] = {
     "equipment budget": ("Dự toán mua sắm thiết bị", "Equipment budget"),
     "headquarters needing extension": ("Số trụ sở cần mở rộng", "Headquarters needing extension"),
     "service points opened": ("Số điểm phục vụ được mở", "Service points opened"),
+    "sale or lease value": ("Giá trị bán hoặc cho thuê (đồng)", "Sale or lease value (VND)"),
+    "idle buildings cost": ("Chi phí công trình để trống (đồng)", "Cost of idle buildings (VND)"),
+    "renovation for other uses": ("Kinh phí cải tạo cho mục đích khác (đồng)", "Renovation for other uses (VND)"),
+    "housing needed": ("Diện tích nhà công vụ cần", "Public housing needed"),
+    "housing provided": ("Diện tích nhà công vụ bố trí được", "Public housing provided"),
+    "equipment budget used (purchases)": ("Kinh phí mua sắm thiết bị đã dùng", "Equipment budget used (purchases)"),
+    "equipment items moved": ("Số thiết bị điều chuyển", "Equipment items moved"),
+    "equipment items kept in place": ("Số thiết bị giữ tại chỗ", "Equipment items kept in place"),
+    "equipment demand covered": ("Tỷ lệ nhu cầu thiết bị được đáp ứng", "Equipment demand covered"),
+    "equipment items purchased": ("Số thiết bị mua mới", "Equipment items purchased"),
+    "equipment purchases cost": ("Chi phí mua sắm thiết bị", "Equipment purchase cost"),
+    "equipment transport cost": ("Chi phí vận chuyển thiết bị", "Equipment transport cost"),
+    "equipment repair cost": ("Chi phí sửa chữa thiết bị", "Equipment repair cost"),
+    "surplus equipment value": ("Giá trị thiết bị dôi dư", "Surplus equipment value"),
+    "equipment unmet (priority 1)": ("Thiết bị còn thiếu (ưu tiên 1: quầy một cửa)", "Equipment unmet (priority 1)"),
 }
 
 # KPI names with a number inside: pattern -> (vi, en) templates using the pattern's groups.
@@ -458,6 +480,13 @@ KPI_PATTERNS: list[tuple[re.Pattern, tuple[str, str]]] = [
     (re.compile(r"population within (?P<km>[\d.]+) km of HQ or service point"),
      ("Tỷ lệ dân trong bán kính {km} km của trụ sở hoặc điểm phục vụ", "Population within {km} km of HQ or service point")),
 ]
+KPI_USE_PATTERN = re.compile(r"buildings: (?P<use>\w+)")
+
+
+def is_breakdown_kpi(name: str) -> bool:
+    """A KPI that repeats a total per field or per building use (e.g. 'shortage_it_digital')."""
+    return bool(KPI_USE_PATTERN.fullmatch(name)) or any(
+        name.startswith(prefix) and name[len(prefix):] in VALUES["field"] for prefix in ("shortage_", "surplus_"))
 
 
 def kpi_label(name: str, lang: str) -> str:
@@ -467,6 +496,9 @@ def kpi_label(name: str, lang: str) -> str:
         hit = pattern.fullmatch(name)
         if hit:
             return _pick(templates, lang).format(**hit.groupdict())
+    hit = KPI_USE_PATTERN.fullmatch(name)
+    if hit:  # buildings per use, e.g. 'buildings: sale_or_lease'
+        return f"{_pick(('Số công trình', 'Buildings'), lang)}: {value_label('use', hit['use'], lang)}"
     # a KPI per field, e.g. 'shortage_it_digital'
     for prefix, words in (("shortage_", ("Thiếu", "Shortage")), ("surplus_", ("Dôi dư", "Surplus"))):
         if name.startswith(prefix) and name[len(prefix):] in VALUES["field"]:

@@ -47,7 +47,7 @@ FMT_COORD = "0.0000"
 TABLE_ORDER = [
     "staffing_by_commune", "assignments", "surplus_officials", "recruitment_needs", "it_coverage",
     "it_officer_load", "hq_plan", "service_points", "service_coverage", "building_uses", "surplus_buildings",
-    "equipment_demand", "equipment_transfers", "equipment_repairs", "equipment_purchases", "unmet_equipment",
+    "housing_needs", "equipment_demand", "equipment_transfers", "equipment_repairs", "equipment_purchases", "unmet_equipment",
     "surplus_equipment", "equipment_balance",
 ]
 COMPARISON_ORDER = ["kpis", "moved_officials", "shortage_delta", "building_changes", "purchase_changes"]
@@ -130,18 +130,27 @@ def write_infeasibility(err: PlanInfeasible, out: Path, scenario, dataset: Datas
 
 
 def print_summary(plan: Plan, path: Path, csv_dir: str | None = None) -> None:
-    """Short console summary: province, scenario, status, KPIs, solver runs, where the outputs are."""
+    """Short console summary: province, scenario, status, KPIs, solver runs, where the outputs are.
+
+    Per-field and per-use breakdown KPIs are shown only when not zero; solves of one model
+    (e.g. the priority levels of the equipment model) are added up on one line.
+    """
     prov = plan.provenance
     print(f"{prov.get('province', '')} - scenario '{prov.get('scenario_name', '')}' "
           f"({prov.get('scenario_digest', '')}), plan status {plan.status}, data {prov.get('data_hash', '')}")
-    for stage, rows in plan.kpis.groupby("stage", sort=False):
+    values = pd.to_numeric(plan.kpis["value"], errors="coerce")
+    shown = plan.kpis[~(plan.kpis["kpi"].astype(str).map(L.is_breakdown_kpi) & (values == 0))]
+    for stage, rows in shown.groupby("stage", sort=False):
         figures = "; ".join(f"{r.kpi} {_plain_number(r.value)}{' ' + str(r.unit) if _has(r.unit) else ''}"
                             for r in rows.itertuples())
         print(textwrap.fill(figures, width=110, initial_indent=f"  {stage}: ", subsequent_indent="      "))
-    for run in plan.solves.itertuples():
-        print(f"  solver {run.model}: {run.solver_version} {run.status}, objective {_plain_number(run.objective)}, "
-              f"build {run.build_seconds:.2f} s + solve {run.solve_seconds:.2f} s, "
-              f"{run.variables} variables, {run.constraints} constraints")
+    if len(plan.solves):
+        runs = plan.solves.assign(family=plan.solves["model"].astype(str).str.split(":").str[0])
+        for family, group in runs.groupby("family", sort=False):
+            statuses = ", ".join(f"{n} {status}" for status, n in group["status"].value_counts().items())
+            print(f"  solver {family}: {group['solver_version'].iloc[0]}, {len(group)} solve(s) ({statuses}), "
+                  f"build {group['build_seconds'].sum():.2f} s + solve {group['solve_seconds'].sum():.2f} s, "
+                  f"up to {int(group['variables'].max()):,} variables")
     if not plan.tables:
         print("  no model ran (nothing enabled or no models installed)")
     print(f"workbook: {path}")
@@ -193,7 +202,8 @@ def _meeting_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         out["surplus_buildings"] = uses[~uses["use"].isin(HQ_USES)].reset_index(drop=True)
     balance = tables.get("equipment_balance")
     if balance is not None and {"surplus", "disposed"} <= set(balance.columns):
-        keep = [c for c in ("old_unit_id", "item_type", "inventory", "surplus", "disposed") if c in balance.columns]
+        keep = [c for c in ("old_unit_id", "item_type", "inventory", "surplus", "disposed", "surplus_value_vnd")
+                if c in balance.columns]
         rows = (balance["surplus"].astype(float) > 0) | (balance["disposed"].astype(float) > 0)
         out["surplus_equipment"] = balance.loc[rows, keep].reset_index(drop=True)
     return _ordered(out, TABLE_ORDER)
@@ -514,18 +524,20 @@ class _Writer:
             for k, note in enumerate(plan.notes, start=row + 2):
                 _put(ws.cell(k, 1), self.anon.text(note) if self.anon else note)
 
-        for k, (key, first, last) in enumerate(charts):
+        anchor_row = 4
+        for key, first, last in charts:
             chart = BarChart()
             chart.type = "bar"
             chart.title = L.text(key, lang)
             chart.legend = None
-            chart.height, chart.width = 7.5, 16
+            chart.height, chart.width = max(7.5, 0.55 * (last - first + 1) + 3), 18  # cm: room for every category
             chart.add_data(Reference(ws, min_col=2, min_row=first - 1, max_row=last), titles_from_data=True)
             chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
             chart.y_axis.numFmt = FMT_VND if key == "purchase_cost_by_item" else FMT_INT
             chart.y_axis.delete = False
             chart.x_axis.delete = False
-            ws.add_chart(chart, f"K{4 + 16 * k}")
+            ws.add_chart(chart, f"K{anchor_row}")
+            anchor_row += int(chart.height / 0.5) + 2  # default rows are 0.5 cm high
         for letter, width in zip("ABCDEFGHI", (60, 26, 20, 18, 12, 12, 12, 12, 12)):
             ws.column_dimensions[letter].width = width
         self.page_setup(ws)

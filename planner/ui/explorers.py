@@ -499,8 +499,8 @@ class AssetsExplorer(Explorer):
                                                  table_widget(uses, "Use of every building")])))
         transfers, purchases = t.get("equipment_transfers", empty), t.get("equipment_purchases", empty)
         pages.append(("Equipment", widgets.VBox([
-            _side_by_side(figure_widget(maps.equipment_flow_map(self.plan_ds, transfers, purchases, hq), "planner-map"),
-                          figure_widget(charts.purchases_chart(purchases))),
+            figure_widget(maps.equipment_flow_map(self.plan_ds, transfers, purchases, hq), "planner-map"),
+            figure_widget(charts.purchases_chart(purchases)),
             table_widget(purchases, "Purchases"), table_widget(transfers, "Transfers"),
             table_widget(t.get("equipment_repairs", empty), "Repairs"),
             table_widget(t.get("unmet_equipment", empty), "Needs left unmet"),
@@ -599,10 +599,11 @@ class ScenarioExplorer(Explorer):
         super().keep()
 
     def render(self) -> list[widgets.Widget]:
-        return [table_widget(_kpi_table(self.plan), f"Key figures of '{self.plan_scenario.name}'"),
-                widgets.HTML("<b>Compare kept plans</b> (choose two or more; Ctrl-click to select several)"),
+        last = widgets.Accordion(children=[table_widget(_kpi_table(self.plan))], selected_index=None)
+        last.set_title(0, f"Key figures of '{self.plan_scenario.name}' (the scenario just solved)")
+        return [widgets.HTML("<b>Compare kept plans</b> (choose two or more; Ctrl-click to select several)"),
                 widgets.HBox([self.saved, widgets.VBox([self.compare_button, self.export_comparison_button])]),
-                self.comparison_view]
+                self.comparison_view, last]
 
     def _refresh_saved(self) -> None:
         names = list(self.store.entries)

@@ -70,10 +70,14 @@ def bench(path: Path, with_staffing: bool, dense_equipment: bool) -> None:
     if dense_equipment:
         dense = Scenario.from_dict({"assets": {"equipment_candidate_communes": max(len(ds["communes"]), 1)}})
         full = _timed("equipment dense", plan_equipment, ds, dense, headcount, sites)
-        pruned_cost = sum(k["value"] for k in equipment.kpis if k["kpi"] in ("equipment transport cost", "equipment repair cost"))
-        dense_cost = sum(k["value"] for k in full.kpis if k["kpi"] in ("equipment transport cost", "equipment repair cost"))
-        print(f"    pruned vs dense transport+repair cost: {pruned_cost:,.0f} vs {dense_cost:,.0f} VND "
-              f"({100 * (pruned_cost - dense_cost) / dense_cost if dense_cost else 0.0:+.2f}%)")
+        def figures(result):
+            kpi = {k["kpi"]: k["value"] for k in result.kpis}
+            unmet = int(result.tables["unmet_equipment"]["unmet"].sum())
+            return unmet, kpi["equipment purchases cost"], kpi["equipment transport cost"] + kpi["equipment repair cost"]
+
+        (u1, p1, c1), (u2, p2, c2) = figures(equipment), figures(full)
+        print(f"    pruned vs dense: unmet {u1} vs {u2} items; purchases {p1:,.0f} vs {p2:,.0f} VND; "
+              f"transport+repair {c1:,.0f} vs {c2:,.0f} VND")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,6 +7,8 @@ tests check the UI alone; test_ui_pipeline at the end runs the real pipeline onc
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -328,12 +330,15 @@ def test_ui_pipeline_on_tiny_province(tiny_ds):
     import ipywidgets as w
 
     explorer = StaffingExplorer(tiny_ds, sync=True)
+    explorer.add_pin("HD2", 102, "specialist")  # a district office clerk pinned to Xã Bình
     explorer.solve()
     assert explorer.task.error is None, explorer.status.value
     assert _find(explorer.results, w.Image, "planner-map")
-    assigned = explorer.plan.tables["assignments"]["official_id"]
+    assignments = explorer.plan.tables["assignments"]
     surplus = explorer.plan.tables["surplus_officials"]["official_id"]
-    assert sorted(assigned.tolist() + surplus.tolist()) == sorted(tiny_ds["officials"]["id"].tolist())
+    assert sorted(assignments["official_id"].tolist() + surplus.tolist()) == sorted(tiny_ds["officials"]["id"])
+    assert assignments.set_index("official_id").loc["HD2", "commune_code"] == 102
+    assert "Xã Bình" in explorer.explain(official="HD2") and "pinned" in explorer.explanation.value
 
 
 def test_export_writes_workbook_and_offers_download(tiny_ds, tmp_path, monkeypatch):
@@ -379,3 +384,13 @@ def test_assignments_filter_by_commune(tiny_ds):
     assert "CB000" in view.value and "CB100" in view.value
     show.value = 102
     assert "CB100" in view.value and "CB000" not in view.value
+
+
+def test_uploading_a_valid_workbook_switches_the_app(tiny_ds, tmp_path):
+    workbook = tiny_ds.save_xlsx(tmp_path / "tiny.xlsx")
+    app = App(tiny_ds, sync=True, run=Recorder())
+    app.data.load_upload(({"name": "my_province.xlsx", "content": memoryview(Path(workbook).read_bytes())},))
+    assert app.data.error is None, app.data.status.value
+    assert "valid" in app.data.results.children[0].value
+    assert app.staffing.ds is app.data.ds and app.scenarios.ds is app.data.ds
+    assert app.data.ds.source.endswith("my_province.xlsx")

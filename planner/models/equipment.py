@@ -171,16 +171,8 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
     final = dict(zip(good, arcs["unit_transport_vnd"].to_numpy(float)))
     final.update(zip(fixed, arcs["unit_transport_vnd"].to_numpy(float) + arcs["unit_repair_vnd"].to_numpy(float)))
     levels.append(("transport_and_repair_cost", pulp.LpAffineExpression(final)))
-    solves += _lexicographic(problem, levels, scenario, build_seconds, mip=False)
     all_vars = good + fixed + buy + unmet
-    flat = values(all_vars)
-    if len(flat) and np.max(np.abs(flat - np.round(flat))) > INTEGRAL:
-        for name in [n for n in problem._constraints if n.startswith("keep_")]:
-            del problem._constraints[name]
-        for var in all_vars:
-            var.cat = pulp.LpInteger
-        solves += _lexicographic(problem, levels, scenario, 0.0, mip=True)
-        notes.append("Equipment: the LP solution had fractional items (the budget row binds); re-solved with whole items.")
+    solves += _lexicographic(problem, levels, all_vars, scenario, build_seconds, notes)
 
     # extract
     g, r = np.round(values(good)).astype(int), np.round(values(fixed)).astype(int)
@@ -188,20 +180,36 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
     return _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes)
 
 
-def _lexicographic(problem: pulp.LpProblem, levels: list, scenario: Scenario, build_seconds: float, mip: bool) -> list:
-    """Minimize each level in turn, keeping every earlier level at its optimum (a 'keep_' row)."""
-    solves = []
-    for k, (name, expr) in enumerate(levels):
+def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, scenario: Scenario, build_seconds: float,
+                   notes: list) -> list:
+    """Minimize each level in turn, keeping every earlier level at its optimum (a 'keep_' row).
+
+    Levels are solved as LPs while the solution stays integral; from the first fractional level on, the
+    variables become integers and that level is solved again (earlier keep rows hold: an integral LP
+    optimum is also the integer optimum).
+    """
+    solves, mip, k = [], False, 0
+    while k < len(levels):
+        name, expr = levels[k]
         problem.setObjective(pulp.LpAffineExpression(expr))
         info = solve_fast(problem, scenario.solver, f"equipment:{name}" + (":integer" if mip else ""),
-                          build_seconds if k == 0 else 0.0, mip=mip)
+                          build_seconds if not solves else 0.0, mip=mip)
         solves.append(info)
         if info.status not in ("optimal", "time_limit"):
             raise PlanInconsistent("assets", [f"equipment level '{name}' ended with status {info.status}"])
+        flat = values(variables)
+        if not mip and len(flat) and np.max(np.abs(flat - np.round(flat))) > INTEGRAL:
+            mip = True
+            for var in variables:
+                var.cat = pulp.LpInteger
+            notes.append(f"Equipment: the LP solution had fractional items at level '{name}' (the budget row binds); "
+                         "re-solved from there with whole items.")
+            continue
         if k < len(levels) - 1:
             best = float(info.objective)
             add_rows(problem, f"keep_{name}", [pulp.LpAffineExpression(expr)], pulp.LpConstraintLE,
                      best + 1e-7 * max(1.0, abs(best)) + 1e-6)
+        k += 1
     return solves
 
 

@@ -96,7 +96,6 @@ def write_comparison_workbook(comparison: dict[str, pd.DataFrame], path: Path, l
     """Write only the scenario comparison (tables from planner.compare.compare_plans)."""
     writer = _Writer(lang, None, "", ", ".join(_scenarios_in(comparison)), None,
                      _Anonymizer.build(None, comparison) if anonymize else None)
-    writer.wb.remove(writer.wb.active)
     for name, df in _ordered(comparison, COMPARISON_ORDER).items():
         writer.table(name, df)
     return _save_atomic(writer.wb, Path(path), protected=[])
@@ -106,8 +105,7 @@ def write_infeasibility(err: PlanInfeasible, out: Path, scenario, dataset: Datas
     """Explain an infeasible scenario: a small workbook at `out` (words + conflicts table) and a .txt beside it."""
     out = Path(out)
     writer = _Writer(lang, dataset, dataset.province, scenario.name, None, None)
-    ws = writer.wb.active
-    ws.title = L.sheet_label("explanation", lang)
+    ws = writer.new_sheet("explanation")
     title = f"{L.text('infeasible_title', lang)} — {dataset.province}"
     stage = L.value_label("stage", err.stage, lang)
     lines = [title,
@@ -284,6 +282,7 @@ class _Writer:
         self.status = status
         self.anon = anonymizer
         self.wb = openpyxl.Workbook()
+        self.wb.remove(self.wb.active)  # sheets are added as tables come
         self.wb.properties.creator = "planner"
         self.wb.properties.title = f"{L.text('title', lang)} - {self.province}"
         self.lookups = self._lookups(dataset)
@@ -303,14 +302,7 @@ class _Writer:
         }
 
     def new_sheet(self, table: str):
-        title = _sheet_title(L.sheet_label(table, self.lang), self.wb.sheetnames)
-        if len(self.wb.sheetnames) == 1 and self.wb.active.max_row == 1 and self.wb.active["A1"].value is None \
-                and self.wb.active.title == "Sheet":
-            ws = self.wb.active
-            ws.title = title
-        else:
-            ws = self.wb.create_sheet(title)
-        return ws
+        return self.wb.create_sheet(_sheet_title(L.sheet_label(table, self.lang), self.wb.sheetnames))
 
     def page_setup(self, ws, header_row: int | None = None) -> None:
         ws.page_setup.orientation = "landscape"

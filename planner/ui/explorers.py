@@ -20,12 +20,13 @@ from ..dataset import Dataset
 from ..scenario import Scenario
 from . import charts, maps
 from .common import (BackgroundTask, bundled_provinces, default_data_path, default_scenario, describe_error,
-                     download_link, figure_widget, message_html, open_province, output_folder, table_widget)
+                     download_link, figure_widget, message_html, open_province, output_folder, table_widget,
+                     UI_LANG)
 
-WIDE = widgets.Layout(width="420px")
+WIDE = widgets.Layout(width="460px")
 COMPARISON_TITLES = {"kpis": "Key figures", "moved_officials": "Who moves", "shortage_delta": "Shortage changes",
                      "building_changes": "Buildings that differ", "purchase_changes": "Purchases that differ"}
-LABEL_STYLE = {"description_width": "190px"}
+LABEL_STYLE = {"description_width": "220px"}
 
 
 # ---------------------------------------------------------------- shared state
@@ -263,8 +264,10 @@ class StaffingExplorer(Explorer):
 
     def settings_panel(self) -> widgets.Widget:
         staffing = self.base.staffing
+        from ..report.labels import value_label
+
         self.penalties = {
-            field: _slider("Missing " + ("other fields" if field == "default" else field.replace("_", " ")),
+            field: _slider("Other fields" if field == "default" else value_label("field", field, UI_LANG),
                            value, 0, 5000, 50)
             for field, value in staffing.shortage_penalty.items()
         }
@@ -283,7 +286,7 @@ class StaffingExplorer(Explorer):
         clear = widgets.Button(description="Clear pins", icon="times")
         clear.on_click(lambda _: self.clear_pins())
         self.pins_view = widgets.HTML()
-        priorities = widgets.VBox([widgets.HTML("<b>Penalty per missing official (higher = filled first)</b>"),
+        priorities = widgets.VBox([widgets.HTML("<b>Penalty per missing official, by field</b> (higher = filled first)"),
                                    *self.penalties.values()])
         others = widgets.VBox([widgets.HTML("<b>Commute, fairness, IT support</b>"), self.threshold, self.fairness,
                                self.it_radius, widgets.HTML("<b>Decisions already taken (pins)</b>"),

@@ -91,24 +91,45 @@ def _destinations(ds: Dataset, sites) -> pd.DataFrame:
 
 def _candidate_arcs(ds: Dataset, scenario: Scenario, supply: pd.DataFrame, demand_nodes: pd.DataFrame,
                     dest: pd.DataFrame, transport: pd.Series) -> pd.DataFrame:
-    """(old unit, commune, item type) arcs: own commune plus the K nearest destinations, where the item is needed."""
+    """(old unit, commune, item type) arcs where the commune needs the item: the unit's own commune, its K
+    nearest headquarters, and the K nearest communes short of that item type (their own old units hold
+    less than they need), so surplus can travel to where it is missing without a dense model."""
     ou = ds["old_units"].drop_duplicates("id").set_index("id")
     units = supply["old_unit_id"].drop_duplicates().to_numpy()
     km = distance_matrix_km(ou.loc[units, "lon"], ou.loc[units, "lat"], dest["lon"], dest["lat"])
     k = min(scenario.assets.equipment_candidate_communes, len(dest))
     near = np.argsort(km, axis=1, kind="stable")[:, :k]
-    own = (ou.loc[units, "commune_code"].astype(int).to_numpy()[:, None] == dest["commune_code"].to_numpy()[None, :])
-    mask = own.copy()
+    unit_commune = ou.loc[units, "commune_code"].astype(int).to_numpy()
+    mask = unit_commune[:, None] == dest["commune_code"].to_numpy()[None, :]
     np.put_along_axis(mask, near, True, axis=1)
     u_idx, c_idx = np.nonzero(mask)
-    pairs = pd.DataFrame({"old_unit_id": units[u_idx], "commune_code": dest["commune_code"].to_numpy()[c_idx],
-                          "km": km[u_idx, c_idx],
-                          "kept": dest["owner_old_unit_id"].fillna("").astype(str).to_numpy()[c_idx] == units[u_idx]})
-    pairs.loc[pairs["kept"], "km"] = 0.0
-    arcs = (pairs.merge(supply[["old_unit_id", "item_type"]], on="old_unit_id")
-            .merge(demand_nodes[["commune_code", "item_type"]], on=["commune_code", "item_type"]))
+    pairs = pd.DataFrame({"u": u_idx, "c": c_idx})
+    arcs = [pairs.merge(pd.DataFrame({"u": np.arange(len(units)), "old_unit_id": units}), on="u")
+            .merge(supply[["old_unit_id", "item_type"]], on="old_unit_id")]
+
+    # communes short of an item type, and the K nearest of them for every unit holding that type
+    local = supply.assign(commune_code=pd.Series(unit_commune, index=units).reindex(supply["old_unit_id"]).to_numpy(),
+                          usable=supply["good"] + supply["repairable"]).groupby(["commune_code", "item_type"])["usable"].sum()
+    key = pd.MultiIndex.from_frame(demand_nodes[["commune_code", "item_type"]])
+    short = demand_nodes[demand_nodes["demand"].to_numpy() > local.reindex(key).fillna(0).to_numpy()]
+    c_pos = pd.Series(np.arange(len(dest)), index=dest["commune_code"].to_numpy())
+    u_pos = pd.Series(np.arange(len(units)), index=units)
+    for item, group in short.groupby("item_type"):
+        holders = supply.loc[supply["item_type"] == item, "old_unit_id"].to_numpy()
+        cols = c_pos.reindex(group["commune_code"]).to_numpy()
+        rows = u_pos.reindex(holders).to_numpy()
+        nearest = np.argsort(km[np.ix_(rows, cols)], axis=1, kind="stable")[:, :k]
+        arcs.append(pd.DataFrame({"u": np.repeat(rows, nearest.shape[1]), "c": cols[nearest].ravel(),
+                                  "old_unit_id": np.repeat(holders, nearest.shape[1]), "item_type": item}))
+    arcs = pd.concat(arcs, ignore_index=True).drop_duplicates(["u", "c", "item_type"])
+    arcs["commune_code"] = dest["commune_code"].to_numpy()[arcs["c"].to_numpy()]
+    arcs = arcs.merge(demand_nodes[["commune_code", "item_type"]], on=["commune_code", "item_type"])
+    arcs["km"] = km[arcs["u"].to_numpy(), arcs["c"].to_numpy()]
+    owner = dest["owner_old_unit_id"].fillna("").astype(str).to_numpy()
+    arcs["kept"] = owner[arcs["c"].to_numpy()] == arcs["old_unit_id"].to_numpy()
+    arcs.loc[arcs["kept"], "km"] = 0.0
     arcs["unit_transport_vnd"] = arcs["km"] * transport.reindex(arcs["item_type"]).fillna(0.0).to_numpy()
-    return arcs.reset_index(drop=True)
+    return arcs.drop(columns=["u", "c"]).reset_index(drop=True)
 
 
 def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | None, sites) -> StageResult:

@@ -45,7 +45,7 @@ bench: install
 	$(BIN)/python bench/orlib.py cap bench/orlib/cap/*.txt
 
 docs: install
-	$(BIN)/planner dictionary docs/data_dictionary.md
+	$(BIN)/planner dictionary docs/data_dictionary.md --readme README.md
 
 clean:
 	rm -rf out .pytest_cache

@@ -102,7 +102,8 @@ def solve_file(path: str | Path, single_source: bool = False, capacities: tuple[
         if fl.status == "time_limit":
             explanation.append(f"time limit of {time_limit_s:g} s reached: best plan found, not proven optimal")
         result = CapResult(name, fl.objective, seconds, fl.status, explanation)
-        if explain and explanation:
-            print(f"{name}: " + " ".join(explanation), file=sys.stderr)
+        if explain:
+            for line in explanation:
+                print(f"{name}: {line}", file=sys.stderr)
         results.append(result)
     return results

@@ -35,11 +35,13 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_dictionary(args) -> int:
-    from .docs import write_data_dictionary, write_scenario_reference
+    from .docs import update_readme, write_data_dictionary, write_scenario_reference
 
     path = write_data_dictionary(Path(args.out))
     scenario_path = write_scenario_reference(Path(args.out).with_name("scenario.md"))
     print(f"data dictionary written: {path}\nscenario reference written: {scenario_path}")
+    if args.readme:
+        print(f"README data model updated: {update_readme(Path(args.readme))}")
     return EXIT_OK
 
 
@@ -147,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("dictionary", help="write the data dictionary and the scenario reference (Markdown) from the code")
     p.add_argument("out", nargs="?", default="docs/data_dictionary.md",
                    help="data dictionary path; scenario.md is written next to it")
+    p.add_argument("--readme", help="also regenerate the data-model overview in this README (between its markers)")
     p.set_defaults(func=_cmd_dictionary)
 
     p = sub.add_parser("sample", help="generate a sample province on real geography (synthetic staff and assets)")

@@ -108,12 +108,37 @@ def table_markdown(spec: TableSpec) -> str:
     return "\n".join(lines)
 
 
+def tables_overview_markdown(link_prefix: str = "") -> list[str]:
+    """One line per input table (name, required, key, what a row is, its columns): the dictionary's overview."""
+    lines = ["| table | required | key | rows are | columns |", "|---|---|---|---|---|"]
+    for spec in load_schema().values():
+        lines.append(f"| [`{spec.name}`]({link_prefix}#{spec.name}) | {'yes' if spec.required else 'no'} | "
+                     f"`{' + '.join(spec.key) or '-'}` | {_cell(spec.description_en)} | "
+                     f"{', '.join(spec.column_names)} |")
+    return lines
+
+
+README_START, README_END = "<!-- data-model:start -->", "<!-- data-model:end -->"
+
+
+def readme_data_model(readme_text: str) -> str:
+    """README text with the data-model overview between its markers regenerated from the schema."""
+    head, rest = readme_text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    block = "\n".join([README_START, *tables_overview_markdown("docs/data_dictionary.md"), README_END])
+    return head + block + tail
+
+
+def update_readme(path: Path) -> Path:
+    """Regenerate the README's data-model overview in place."""
+    path = Path(path)
+    path.write_text(readme_data_model(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
 def data_dictionary_markdown() -> str:
     schema = load_schema()
-    overview = ["| table | required | key | rows are |", "|---|---|---|---|"]
-    for spec in schema.values():
-        overview.append(f"| [`{spec.name}`](#{spec.name}) | {'yes' if spec.required else 'no'} | "
-                        f"`{' + '.join(spec.key) or '-'}` | {_cell(spec.description_en)} |")
+    overview = tables_overview_markdown()
     parts = [
         "# Data dictionary / Từ điển dữ liệu",
         "",

@@ -95,7 +95,7 @@ class AssetOptions(_Strict):
     vnd_per_cost_point: float = Field(1e6, gt=0, description="Money value of one travel or commute cost point (puts travel and renovation on one VND scale when choosing headquarters)")
     allow_sale: bool = Field(True, description="Surplus buildings may be sold or leased; False keeps a building idle unless a need uses it")
     housing_value_per_m2_vnd: float = Field(5e6, ge=0, description="Value of one m² of needed public housing for officials (ranks housing against sale and other uses)")
-    equipment_candidate_communes: int = Field(12, ge=1, description="Equipment at an old unit may go to this many nearest commune headquarters (plus its own commune)")
+    equipment_candidate_communes: int = Field(10, ge=1, description="Equipment at an old unit may go to its own commune, this many nearest headquarters, and this many nearest communes short of that item")
 
 
 class NormOverride(_Strict):

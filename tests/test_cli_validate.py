@@ -69,3 +69,10 @@ def test_committed_docs_match_the_code(tmp_path):
         fresh = (tmp_path / name).read_text(encoding="utf-8")
         committed = (DOCS / name).read_text(encoding="utf-8")
         assert fresh == committed, f"docs/{name} is out of date: run `planner dictionary`"
+
+
+def test_readme_data_model_matches_the_schema():
+    from planner.docs import readme_data_model
+
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    assert readme_data_model(readme) == readme, "README data model is out of date: run `make docs`"

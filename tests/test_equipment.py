@@ -1,6 +1,5 @@
 """Equipment LP: hand-checked priorities and budget, exact balance on random inventories, the tiny province."""
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st

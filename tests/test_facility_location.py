@@ -72,3 +72,13 @@ def test_lazy_links_reach_the_full_formulation_optimum(seed, single_source):
         assert lazy.objective == pytest.approx(full.objective, abs=1e-6)
         load = lazy.allocation.groupby("site_id")["demand_served"].sum()
         assert (load <= sites.set_index("site_id")["capacity"].reindex(load.index) + 1e-6).all()
+
+
+@pytest.mark.parametrize("links", ["all", "lazy"])
+def test_zero_demand_customer_goes_to_an_open_site(links):
+    # S1 is cheap for C1 but closed (C0 makes S0 worth opening alone): C1, with no demand, must still use S0
+    sites, customers, arcs = _instance([10, 10], [5, 50], [4, 0], [[1, 9], [3, 0]])
+    result = solve_facility_location(sites, customers, arcs, links=links)
+    assert result.open_sites["site_id"].tolist() == ["S0"]
+    assert result.allocation.set_index("customer_id")["site_id"].to_dict() == {"C0": "S0", "C1": "S0"}
+    assert result.objective == pytest.approx(5 + 1 + 3)

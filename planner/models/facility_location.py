@@ -150,9 +150,16 @@ def _prepare(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.DataFrame):
 
 
 def explain_infeasible(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.DataFrame,
-                       single_source: bool, budget: float | None = None) -> list[str]:
-    """Plain-words reasons why every customer cannot be served (empty list: no obvious reason found)."""
+                       single_source: bool, budget: float | None = None, customer_word: str = "Customer",
+                       facility_word: str = "facility", labels: dict | None = None,
+                       demand_word: str = "units of demand") -> list[str]:
+    """Plain-words reasons why every customer cannot be served (empty list: no obvious reason found).
+
+    customer_word / facility_word / demand_word / labels (customer_id -> display name) let callers speak
+    their users' terms.
+    """
     sites, customers, arcs, i, j = _prepare(sites, customers, arcs)
+    shown = customers["customer_id"].map(lambda c: (labels or {}).get(c, c)).astype(str)
     demand = customers["demand"].to_numpy(dtype=float)
     capacity = sites["capacity"].to_numpy(dtype=float)
     lines = []
@@ -160,24 +167,25 @@ def explain_infeasible(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.Da
     np.maximum.at(reachable_cap, j, capacity[i])
     summed_cap = np.bincount(j, weights=capacity[i], minlength=len(customers))
     for k in np.flatnonzero(~np.isin(np.arange(len(customers)), j) & (demand > 0)):
-        lines.append(f"Customer {customers['customer_id'].iloc[k]} (demand {demand[k]:g}) has no facility it may use.")
+        lines.append(f"{customer_word} {shown.iloc[k]} ({demand[k]:g} {demand_word}) has no {facility_word} it may use.")
     if single_source:
         too_big = np.flatnonzero(np.isin(np.arange(len(customers)), j) & (demand > reachable_cap + TOLERANCE))
-        for k in too_big:
-            lines.append(f"Customer {customers['customer_id'].iloc[k]} has demand {demand[k]:g}, more than the capacity of "
-                         f"every facility it may use (largest {reachable_cap[k]:g}); with single sourcing it cannot be "
-                         f"served by one facility, so this instance is infeasible. Allow split demand to serve it.")
+        lines += [f"{customer_word} {shown.iloc[k]}: {demand[k]:g} {demand_word}, more than the capacity of "
+                  f"every {facility_word} it may use (largest {reachable_cap[k]:g})." for k in too_big]
+        if len(too_big):
+            lines.append(f"With single sourcing each {customer_word.lower()} is served by one {facility_word}, so this is infeasible; "
+                         "allowing split demand would serve them.")
     else:
         short = np.flatnonzero(np.isin(np.arange(len(customers)), j) & (demand > summed_cap + TOLERANCE))
         for k in short:
-            lines.append(f"Customer {customers['customer_id'].iloc[k]} has demand {demand[k]:g} but all facilities it may use "
-                         f"hold only {summed_cap[k]:g} together.")
+            lines.append(f"{customer_word} {shown.iloc[k]}: {demand[k]:g} {demand_word}, but every {facility_word} it may use "
+                         f"together holds only {summed_cap[k]:g}.")
     if demand.sum() > capacity.sum() + TOLERANCE:
-        lines.append(f"Total demand {demand.sum():g} is above the total capacity {capacity.sum():g} of all facilities.")
+        lines.append(f"In total {demand.sum():g} {demand_word}, above the total capacity {capacity.sum():g} of all {facility_word} sites.")
     if budget is not None:
         forced = sites["budget_cost"].to_numpy(float)[sites["must_open"].to_numpy(bool)].sum()
         if forced > budget + TOLERANCE:
-            lines.append(f"Facilities that must open need a budget of {forced:,.0f}, above the {budget:,.0f} available.")
+            lines.append(f"The {facility_word} sites that must open need a budget of {forced:,.0f}, above the {budget:,.0f} available.")
     return lines
 
 
@@ -234,7 +242,8 @@ def solve_facility_location(sites: pd.DataFrame, customers: pd.DataFrame, arcs: 
             add_rows(problem, "budget", [pulp.LpAffineExpression(dict(zip(y, sites["budget_cost"].to_numpy(float))))],
                      pulp.LpConstraintLE, budget)
         lazy = links == "lazy" or (links == "auto" and n_arcs > LAZY_LINKS_ABOVE)
-        linked = _violated_links(problem, x, y, i) if lazy else np.arange(n_arcs)
+        # zero-demand customers escape the capacity rows: their links always stay
+        linked = np.union1d(_violated_links(problem, x, y, i), np.flatnonzero(demand[j] <= 0)) if lazy else np.arange(n_arcs)
         add_rows(problem, "link", [pulp.LpAffineExpression({x[a]: 1.0, y[i[a]]: -1.0}) for a in linked],
                  pulp.LpConstraintLE, 0.0)
     info = solve_fast(problem, options, name, time.perf_counter() - start)
@@ -272,6 +281,8 @@ def solve_facility_location(sites: pd.DataFrame, customers: pd.DataFrame, arcs: 
     violations += [f"site {sites['site_id'].iloc[k]} carries {site_load[k]:g} above capacity {capacity[k]:g} (open={opened[k]})"
                    for k in over[:20]]
     violations += [f"site {sites['site_id'].iloc[k]} must open but is closed" for k in np.flatnonzero(must_open & ~opened)[:20]]
+    to_closed = np.flatnonzero(keep & ~opened[i])
+    violations += [f"customer {arcs['customer_id'].iloc[a]} is served by closed site {arcs['site_id'].iloc[a]}" for a in to_closed[:20]]
     if budget is not None:
         spent = float(sites["budget_cost"].to_numpy(float)[opened].sum())
         if spent > budget + 1e-6 * max(budget, 1):

@@ -147,6 +147,9 @@ def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> p
     unit_mean = np.divide(unit_count @ unit_km, n_units, out=np.zeros((len(codes), len(bld))), where=n_units > 0)
     staff_mean = np.where(n_home[:, None] > 0, home_km / np.maximum(n_home, 1)[:, None], unit_mean)
 
+    populated = valid & (units["residents"].to_numpy() > 0)
+    max_km = (pd.DataFrame(unit_km[populated]).groupby(unit_commune[populated].astype(int)).max()
+              .reindex(range(len(codes))).fillna(0.0).to_numpy())
     floor = bld["floor_area_m2"].to_numpy()[b_idx]
     extension_m2 = np.maximum(required[c_idx] - floor, 0.0)
     point_vnd = opts.vnd_per_cost_point
@@ -156,7 +159,7 @@ def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> p
         "extension_m2": extension_m2,
         "extension_cost_vnd": extension_m2 * (cost_parameter(ds, "extension_cost_per_m2", 0.0) or 0.0),
         "required_area_m2": required[c_idx], "planned_staff": staff[c_idx],
-        "citizen_mean_km": citizen_mean[c_idx, b_idx], "citizen_max_km": 0.0,
+        "citizen_mean_km": citizen_mean[c_idx, b_idx], "citizen_max_km": max_km[c_idx, b_idx],
         "staff_mean_km": staff_mean[c_idx, b_idx], "distance_to_centre_km": centre_km[c_idx, b_idx],
         "_c": c_idx, "_b": b_idx,
     })
@@ -164,10 +167,6 @@ def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> p
     pairs["commute_cost_vnd"] = staff[c_idx] * pairs["staff_mean_km"] * opts.staff_commute_cost_per_km * point_vnd
     pairs["budget_vnd"] = pairs["renovation_cost_vnd"] + pairs["extension_cost_vnd"]
     pairs["cost_vnd"] = pairs["budget_vnd"] + pairs["citizen_cost_vnd"] + pairs["commute_cost_vnd"]
-    populated = valid & (units["residents"].to_numpy() > 0)
-    max_km = (pd.DataFrame(unit_km[populated]).groupby(unit_commune[populated].astype(int)).max()
-              .reindex(range(len(codes))).fillna(0.0).to_numpy())
-    pairs["citizen_max_km"] = max_km[c_idx, b_idx]
     return pairs
 
 
@@ -316,7 +315,10 @@ def choose_service_points(ds: Dataset, scenario: Scenario, hq: pd.DataFrame, bud
         fl = solve_facility_location(sites, customers, arcs, single_source=opts.single_source, options=scenario.solver,
                                      budget=budget_left, unserved_penalty=penalty, name="service_points_shortfall")
         solves.append(fl.solve)
-        notes += ["Service points: " + line for line in explain_infeasible(sites, customers, arcs, opts.single_source, budget_left)]
+        names = dict(zip(units["old_unit_id"], units["old_unit_name"] + " (" + units["old_unit_id"] + ")"))
+        notes += ["Service points: " + line for line in explain_infeasible(
+            sites, customers, arcs, opts.single_source, budget_left, customer_word="Old unit", facility_word="service point",
+            labels=names, demand_word="residents")]
         unserved_reason = {cid: f"capacity ({opts.service_capacity:,.0f} residents per point) or renovation budget"
                            for cid in fl.unserved["customer_id"]}
 

@@ -2,7 +2,8 @@
 
 Per instance it prints the seconds spent preparing candidates, building the PuLP model, solving,
 extracting + checking, and the end-to-end total of plan_staffing (default scenario: fairness and IT
-support on). It then proves optimality of the assignment core (fairness off, no IT support, no
+support on), and what fairness did: the largest commune shortage ratio of the least-cost plan and of
+the fair plan, and the extra cost. It then proves optimality of the assignment core (fairness off, no IT support, no
 mismatch) by solving the same candidate arcs independently as a min-cost flow with networkx and
 comparing objectives (1e-6 relative); it prints the ratio of model time to min-cost-flow time and
 the cost of candidate pruning (max_candidate_communes) against all communes within the radius.
@@ -71,9 +72,12 @@ def timed_plan(ds, scenario: Scenario) -> dict:
         start = time.perf_counter()
         plan_it_support(inputs, assignments, options.it_support, scenario.solver)
         it_seconds = time.perf_counter() - start
+    ratios = st.commune_shortage_ratios(by_commune)
     return {"arcs": len(arcs), "officials": len(inputs.officials), "prepare": prepare, "build": build,
             "solve": solve, "extract_check": extract, "it_support": it_seconds, "solves": len(solution.solves),
-            "objective": solution.objective, "inputs": inputs, "arcs_frame": arcs}
+            "objective": solution.objective, "inputs": inputs, "arcs_frame": arcs,
+            "commune_ratio": float(ratios.max()) if len(ratios) else 0.0, "best_commune_ratio": solution.best_commune_ratio,
+            "least_cost_commune_ratio": solution.least_cost_commune_ratio}
 
 
 def min_cost_flow_objective(inputs: st.StaffingInputs, arcs, options) -> tuple[float, float]:
@@ -143,6 +147,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  core objective: model {solution.objective:.6f}  min-cost flow {flow:.6f}  relative difference {gap:.2e} "
               f"{'OK' if ok else 'MISMATCH'}")
         print(f"  core seconds: model {model_seconds:.2f}  min-cost flow {flow_seconds:.2f}  ratio model/flow {model_seconds / flow_seconds:.2f}")
+        fair = runs[0]
+        if fair["best_commune_ratio"] is None:
+            print("  fairness: no commune short in the least-cost plan, nothing to do")
+        else:
+            extra = fair["objective"] - solution.objective
+            print(f"  fairness: largest commune shortage ratio {fair['least_cost_commune_ratio']:.2%} least-cost -> "
+                  f"{fair['commune_ratio']:.2%} fair (best achievable {fair['best_commune_ratio']:.2%}), "
+                  f"cost +{extra:.2f} ({100 * extra / max(1.0, abs(solution.objective)):.2f}% of the least cost)")
         dense = core_scenario(max_candidate_communes=None)
         dense_inputs = st.prepare_inputs(ds, dense)
         dense_arcs = st.candidate_arcs(dense_inputs, dense.staffing)

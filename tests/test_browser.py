@@ -2,7 +2,8 @@
 
 Changes a widget (fairness off), clicks Solve, waits for the results table and the map image, and saves a
 screenshot under the test's tmp dir (and a copy at /tmp/planner_browser.png to look at); then solves the
-asset plan in its tab and waits for the coverage map.
+asset plan in its tab and waits for the coverage map. The app speaks Vietnamese by default: the labels
+clicked and expected are taken from planner.ui.text, the same table the app uses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from planner.report.labels import kpi_label
+from planner.ui.text import LANG_ENV, ui_text
 
 pytestmark = pytest.mark.slow
 
@@ -55,6 +59,7 @@ def voila_app(tmp_path):
     port = _free_port()
     log = tmp_path / "voila.log"
     env = dict(os.environ, PLANNER_DATA=str(ROOT / "data" / "lang_son.xlsx"), PLANNER_OUT=str(tmp_path / "out"))
+    env.pop(LANG_ENV, None)  # the default language
     voila = Path(sys.executable).with_name("voila")
     with log.open("w") as handle:
         process = subprocess.Popen(
@@ -90,7 +95,8 @@ def test_app_solves_in_a_real_browser(voila_app, tmp_path):
             solve = staffing.locator(".planner-solve")
             solve.wait_for(state="visible", timeout=180_000)
 
-            fairness = staffing.locator(".widget-checkbox", has_text="Fairness first").locator("input")
+            assert solve.inner_text().strip() == ui_text("solve", "vi")
+            fairness = staffing.locator(".widget-checkbox", has_text=ui_text("fairness_long", "vi")).locator("input")
             assert fairness.is_checked()
             fairness.uncheck()
             assert not fairness.is_checked()
@@ -102,18 +108,19 @@ def test_app_solves_in_a_real_browser(voila_app, tmp_path):
             shutil.copy(screenshot, KEPT_SCREENSHOT)
             assert "planner-ok" in outcome.get_attribute("class"), (
                 f"Solve failed in the app: {outcome.inner_text()}\nVoila log:\n{log.read_text()[-2000:]}")
-            assert outcome.inner_text().startswith("Solving the staffing plan: done")
+            done = ui_text("task_done", "vi", label=ui_text("staffing_solving", "vi"), seconds="§").split("§")[0]
+            assert outcome.inner_text().startswith(done)
             table = staffing.locator(".planner-results table.planner-table").first
             picture = staffing.locator(".planner-results img.planner-map").first
             table.wait_for(state="visible", timeout=10_000)
             picture.wait_for(state="visible", timeout=10_000)
-            assert "Total shortage" in table.inner_text()
+            assert kpi_label("total_shortage", "vi") in table.inner_text()
             natural_width = picture.evaluate("img => img.naturalWidth")
             assert natural_width > 300  # a real image, not a broken one
             picture.scroll_into_view_if_needed()
             page.screenshot(path=str(screenshot))  # settings, status, map and key figures in one view
 
-            page.get_by_text("3 · Assets").click()  # the asset plan: service-point coverage map
+            page.get_by_text(ui_text("tab_assets", "vi")).click()  # the asset plan: service-point coverage map
             assets = page.locator(".planner-assets")
             assets.locator(".planner-solve").click()
             outcome = assets.locator(".planner-ok, .planner-error").first

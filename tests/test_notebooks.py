@@ -52,6 +52,7 @@ def test_notebook_runs_on_bundled_province(name, tmp_path, monkeypatch):
     monkeypatch.setenv("PLANNER_DATA", str(ROOT / "data" / "lang_son.xlsx"))
     monkeypatch.setenv("PLANNER_OUT", str(tmp_path / "out"))
     monkeypatch.delenv("PLANNER_SCENARIO", raising=False)  # the default settings
+    monkeypatch.delenv("PLANNER_LANG", raising=False)  # the default language (Vietnamese)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name=_python_kernel(),

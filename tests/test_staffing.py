@@ -126,7 +126,34 @@ def test_fairness_spreads_the_shortage():
     assert kpi(unfair, "max_shortage_ratio") == 1.0
     assert sorted(placed(fair).values()) == [1, 2]
     assert kpi(fair, "max_shortage_ratio") == 0.5
+    assert kpi(unfair, "max_commune_shortage_ratio") == 1.0
+    assert kpi(fair, "max_commune_shortage_ratio") == 0.5
     assert kpi(fair, "objective") == pytest.approx(kpi(unfair, "objective") + KM_AB + 15, abs=1e-6)
+
+
+def test_commune_fairness_spreads_gaps_when_a_post_cannot_be_filled():
+    """Both communes need 1 IT (nobody has IT: every IT post is 100% short, unavoidably) and 2 office staff;
+    the two office officials live in A. Least cost keeps both in A: A misses 1 of 3, B 3 of 3 (ratio 1).
+    Commune fairness moves one to B: each commune misses 2 of 3 (ratio 2/3, the unavoidable IT gap included),
+    at the extra cost of one commute (KM_AB) and one lost continuity bonus (15); the shortage penalties are equal."""
+    ds = province([{"field": "office"}] * 2, [{"field": "it_digital", "min_count": 1, "max_count": 1},
+                                              {"field": "office", "min_count": 2, "max_count": 2}])
+    unfair = plan_staffing(ds, scenario(fairness=False), hq=None)
+    fair = plan_staffing(ds, scenario(fairness=True), hq=None)
+    assert placed(unfair) == {"O1": 1, "O2": 1}
+    assert kpi(unfair, "objective") == pytest.approx(2 * 1000 + 2 * 300 - 2 * 15, abs=1e-6)
+    assert kpi(unfair, "max_commune_shortage_ratio") == 1.0
+    assert sorted(placed(fair).values()) == [1, 2]
+    assert kpi(fair, "objective") == pytest.approx(2 * 1000 + 2 * 300 - 15 + KM_AB, abs=1e-6)
+    assert kpi(fair, "max_commune_shortage_ratio") == pytest.approx(2 / 3, abs=1e-4)
+    assert kpi(fair, "max_shortage_ratio") == 1.0  # the per-post ratio cannot tell the two plans apart
+    assert kpi(fair, "total_shortage") == kpi(unfair, "total_shortage") == 4
+    note = next(n for n in fair.notes if n.startswith("Staffing fairness"))
+    assert "leaves one commune at 100%" in note and "below 67%" in note
+    # a tolerance wide enough to admit the least-cost plan (2/3 x 1.6 >= 1) keeps it
+    loose = plan_staffing(ds, scenario(fairness=True, fairness_tolerance=0.6), hq=None)
+    assert placed(loose) == placed(unfair)
+    assert kpi(loose, "objective") == pytest.approx(kpi(unfair, "objective"), abs=1e-6)
 
 
 def test_disruption_weight_keeps_the_previous_plan():
@@ -246,7 +273,8 @@ def test_tiny_province_plan(tiny_ds):
     assert set(result.tables) >= {"assignments", "surplus_officials", "staffing_by_commune", "recruitment_needs",
                                   "it_coverage", "it_officer_load"}
     assert result.tables["it_coverage"]["covered"].all()
-    assert {r["kpi"] for r in result.kpis} >= {"total_shortage", "max_shortage_ratio", "assigned", "surplus_count",
+    assert {r["kpi"] for r in result.kpis} >= {"total_shortage", "max_shortage_ratio", "max_commune_shortage_ratio",
+                                               "assigned", "surplus_count",
                                                "total_commute_km", "mean_commute_km", "share_own_area",
                                                "it_communes_uncovered", "objective"}
 
@@ -318,6 +346,53 @@ def test_random_plans_keep_every_rule(case):
         arcs = staffing.candidate_arcs(inputs, options)
         flow, _ = bench.min_cost_flow_objective(inputs, arcs, options)
         assert kpi(result, "objective") == pytest.approx(flow, rel=1e-6, abs=1e-6)
+
+
+def _largest_commune_ratio_by_mip(ds, scen) -> float:
+    """Independent check of stage 1: minimise the largest commune shortage ratio directly as a MIP."""
+    import pulp
+
+    from planner.solve import solve_fast
+
+    options = scen.staffing.model_copy(update={"fairness": False})
+    inputs = staffing.prepare_inputs(ds, scen)
+    arcs = staffing.candidate_arcs(inputs, options)
+    model = staffing.build_model(inputs, arcs, options)
+    minimum = inputs.slots["required_min"].to_numpy(dtype=float)
+    codes = inputs.slots["commune_code"].to_numpy()
+    largest = model.problem.add_variable("largest_ratio", 0, 1)
+    for code in np.unique(codes[minimum > 0]):
+        short = (codes == code) & (minimum > 0)
+        model.problem += pulp.lpSum(model.shortage[short]) - minimum[short].sum() * largest <= 0, f"ratio_{code}"
+    model.problem.objective = pulp.LpAffineExpression([(largest, 1.0)])
+    assert solve_fast(model.problem, scen.solver, "largest_ratio", 0.0, mip=True).status == "optimal"
+    return largest.varValue
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_province())
+def test_fairness_never_leaves_a_commune_worse_off(case):
+    """Fairness on: the largest commune shortage ratio is at most the least-cost plan's, at no lower cost,
+    the LP answer is integral (no MIP fallback), and stage 1 finds the same best ratio as a direct MIP."""
+    ds, _ = case
+    try:
+        unfair = plan_staffing(ds, scenario(fairness=False), hq=None)
+    except PlanInfeasible:
+        return
+    fair_scenario = scenario(fairness=True)
+    fair = plan_staffing(ds, fair_scenario, hq=None)
+    ratios = staffing.commune_shortage_ratios(fair.tables["staffing_by_commune"])
+    assert kpi(fair, "max_commune_shortage_ratio") == pytest.approx(ratios.max() if len(ratios) else 0.0, abs=1e-4)
+    assert kpi(fair, "max_commune_shortage_ratio") <= kpi(unfair, "max_commune_shortage_ratio") + 1e-9
+    assert kpi(fair, "objective") >= kpi(unfair, "objective") - 1e-6
+    assert "staffing_mip" not in {s.model for s in fair.solves}
+    inputs = staffing.prepare_inputs(ds, fair_scenario)
+    arcs = staffing.candidate_arcs(inputs, fair_scenario.staffing)
+    solution = staffing.solve_staffing(inputs, arcs, fair_scenario.staffing, fair_scenario.solver)
+    if solution.best_commune_ratio is not None:
+        assert solution.best_commune_ratio == pytest.approx(_largest_commune_ratio_by_mip(ds, fair_scenario), abs=1e-6)
+        bound = solution.best_commune_ratio * (1 + fair_scenario.staffing.fairness_tolerance) + 1e-6
+        assert kpi(fair, "max_commune_shortage_ratio") <= bound + 1e-4
 
 
 def test_previous_plan_is_read_from_the_scenario_path(tmp_path):

@@ -3,6 +3,8 @@ errors become messages, pins reach the dataset, explanations name the right plac
 
 Solves go through an injected `run` that builds a plan of the documented shape from the data, so these
 tests check the UI alone; test_ui_pipeline at the end runs the real pipeline once.
+The UI speaks Vietnamese unless asked for English; expected words come from planner.ui.text and
+planner.report.labels, never typed here twice.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import pytest
 
 from planner.norms import resolve_staffing_norms
 from planner.plan import Plan, PlanInfeasible
+from planner.report.labels import kpi_label, sheet_label, value_label
 from planner.scenario import Scenario
 from planner.ui import (App, AssetsExplorer, DataCheckExplorer, PlanStore, ScenarioExplorer, StaffingExplorer,
                         describe_error, explain_commune, explain_official, scenario_with, with_pins)
 from planner.ui import charts, maps
 from planner.ui.common import table_html
+from planner.ui.text import LANG_ENV, TEXT, language_options, ui_text
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +31,7 @@ def _outputs_in_tmp(tmp_path, monkeypatch):
     """Exports and saved scenarios go to the test's tmp dir, never into the repository."""
     monkeypatch.setenv("PLANNER_OUT", str(tmp_path / "out"))
     monkeypatch.delenv("PLANNER_SCENARIO", raising=False)
+    monkeypatch.delenv(LANG_ENV, raising=False)  # the default language
 
 
 def shaped_plan(ds, scenario: Scenario, stages=("sites", "staffing", "assets")) -> Plan:
@@ -109,6 +114,11 @@ def _find(widget, kind, css: str | None = None):
     return found
 
 
+def _done(label_key: str, lang: str = "vi") -> str:
+    """The start of the success message of a task, e.g. 'Lập phương án bố trí cán bộ: xong sau '."""
+    return ui_text("task_done", lang, label=ui_text(label_key, lang), seconds="§").split("§")[0]
+
+
 def _is_png(data: bytes) -> bool:
     return bytes(data[:8]) == b"\x89PNG\r\n\x1a\n"
 
@@ -132,8 +142,8 @@ def test_staffing_explorer_solves_on_click_only_and_renders(tiny_ds):
     maps_shown = _find(explorer.results, w.Image, "planner-map")
     assert maps_shown and _is_png(maps_shown[0].value)
     tables = [h.value for h in _find(explorer.results, w.HTML) if "planner-table" in h.value]
-    assert any("Total shortage" in t for t in tables)
-    assert "done" in explorer.status.value
+    assert any(kpi_label("total_shortage", "vi") in t for t in tables)
+    assert _done("staffing_solving") in explorer.status.value
     assert not explorer.solve_button.disabled and not explorer.export_button.disabled
 
 
@@ -170,7 +180,7 @@ def test_invalid_settings_are_messages(tiny_ds):
     explorer.base = explorer.base.model_copy(update={"staffing": explorer.base.staffing.model_copy(
         update={"fairness_tolerance": -1.0})})  # bypasses validation, as a hand-edited scenario could
     explorer.solve()
-    assert "not valid" in explorer.status.value and "fairness_tolerance" in explorer.status.value
+    assert ui_text("err_settings") in explorer.status.value and "fairness_tolerance" in explorer.status.value
 
 
 def test_background_solve_keeps_ui_free_and_finishes(tiny_ds):
@@ -186,25 +196,37 @@ def test_background_solve_keeps_ui_free_and_finishes(tiny_ds):
     explorer.solve()
     assert explorer.task.running and explorer.solve_button.disabled  # returned at once, button locked
     explorer.solve()  # a second click while running is refused politely
-    assert "already running" in explorer.status.value
+    assert ui_text("busy") in explorer.status.value
     gate.set()
     explorer.task.wait(10)
     assert explorer.plan is not None and not explorer.solve_button.disabled
-    assert "done" in explorer.status.value
+    assert _done("staffing_solving") in explorer.status.value
 
 
 def test_explanations_name_the_places(tiny_ds):
-    explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
+    explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True, lang="en")
     assert "Solve first" in explorer.explain(official="CB000")
     explorer.solve()
-    text = explain_official(explorer.plan, explorer.plan_ds, "CB003")
+    text = explain_official(explorer.plan, explorer.plan_ds, "CB003", "en")
     assert "Xã An" in text and "Next best" in text and "7.5" in text and "Commute cost" in text
     surplus_id = explorer.plan.tables["surplus_officials"]["official_id"].iloc[0]
-    assert "surplus" in explain_official(explorer.plan, explorer.plan_ds, surplus_id)
+    assert "surplus" in explain_official(explorer.plan, explorer.plan_ds, surplus_id, "en")
     short = explorer.plan.tables["staffing_by_commune"].query("shortage > 0")["commune_code"].iloc[0]
     text = explorer.explain(commune=int(short))
     assert "Missing" in text and "lower the plan" in text and explorer.explanation.value == text
-    assert "No commune" in explain_commune(explorer.plan, explorer.plan_ds, 999)
+    assert "No commune" in explain_commune(explorer.plan, explorer.plan_ds, 999, "en")
+
+
+def test_explanations_speak_vietnamese_by_default(tiny_ds):
+    explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
+    explorer.solve()
+    text = explain_official(explorer.plan, explorer.plan_ds, "CB003")
+    assert "Nơi thay thế tốt nhất" in text and "Chi phí đi lại" in text and "Next best" not in text
+    row = explorer.plan.tables["assignments"].set_index("official_id").loc["CB003"]
+    assert value_label("field", row["field"], "vi") in text  # the field in words, not its code
+    short = explorer.plan.tables["staffing_by_commune"].query("shortage > 0").iloc[0]
+    text = explorer.explain(commune=int(short["commune_code"]))
+    assert text.count("Thiếu ") >= 1 and "Missing" not in text
 
 
 def test_assets_explorer_budgets_and_maps(tiny_ds):
@@ -229,6 +251,9 @@ def test_scenarios_keep_compare_and_export(tiny_ds, tmp_path, monkeypatch):
     monkeypatch.setenv("PLANNER_OUT", str(tmp_path))
     store = PlanStore()
     explorer = ScenarioExplorer(tiny_ds, run=Recorder(), sync=True, store=store, scenario_folder="/nonexistent")
+    assert explorer.save_button.layout.display == "none"  # every solve here is kept...
+    assert explorer.solve_button.layout.display != "none" and explorer.export_button.layout.display != "none"
+    assert explorer.start_from.label == ui_text("defaults")  # ...and the menu names where the settings start
     explorer.name.value = "wide"
     explorer.threshold.value = 50
     explorer.solve()
@@ -239,7 +264,7 @@ def test_scenarios_keep_compare_and_export(tiny_ds, tmp_path, monkeypatch):
     assert store.entries["narrow"][0].staffing.distance_threshold_km == 10
     assert set(explorer.saved.options) == {"wide", "narrow"}
     explorer.compare(["wide"])
-    assert "at least two" in explorer.status.value
+    assert ui_text("choose_two") in explorer.status.value
     assert (tmp_path / "scenarios" / "narrow.yaml").read_text(encoding="utf-8").count("distance_threshold_km: 10")
     explorer.compare(["wide", "narrow"])
     assert explorer.task.error is None, explorer.status.value
@@ -267,7 +292,7 @@ def test_data_check_reports_problems_and_overview(tiny_ds, tmp_path):
     data = DataCheckExplorer(tiny_ds, sync=True, on_dataset=[seen.append])
     assert _find(data.results, w.Image, "planner-map")
     data.load(str(tmp_path / "missing.xlsx"))
-    assert "does not exist" in data.status.value and seen == []
+    assert "missing.xlsx" in data.status.value and ui_text("err_file") in data.status.value and seen == []
     assert "problem" in data.results.children[0].value.lower() or "missing.xlsx" in data.results.children[0].value
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a workbook")
@@ -278,7 +303,8 @@ def test_data_check_reports_problems_and_overview(tiny_ds, tmp_path):
 def test_app_switches_province_everywhere(tiny_ds):
     app = App(tiny_ds, sync=True, run=Recorder())
     app.data._loaded(tiny_ds)
-    assert "loaded" in app.staffing.status.value and "loaded" in app.assets.status.value
+    loaded = ui_text("province_loaded", province=tiny_ds.province, solve=ui_text("solve"))
+    assert loaded in app.staffing.status.value and loaded in app.assets.status.value
 
 
 def test_maps_and_charts_render_on_plain_background(tiny_ds):
@@ -301,19 +327,43 @@ def test_maps_and_charts_render_on_plain_background(tiny_ds):
     coverage_lines = figures[2].axes[0].collections[0]
     assert len(coverage_lines.get_segments()) == len(tiny_ds["old_units"])  # one line per old unit
     far = figures[2].axes[0].get_legend().get_texts()
-    assert any("beyond 10 km" in t.get_text() for t in far)
+    assert any(t.get_text() == ui_text("old_unit_beyond", km="10") for t in far)
+
+
+def test_maps_and_charts_speak_the_chosen_language(tiny_ds):
+    plan = shaped_plan(tiny_ds, Scenario())
+    by_commune = plan.tables["staffing_by_commune"]
+    vi, en = charts.shortage_by_field_chart(by_commune), charts.shortage_by_field_chart(by_commune, "en")
+    assert "thiếu" in vi.axes[0].get_title() and "missing" in en.axes[0].get_title()
+    assert value_label("field", "it_digital", "vi") in [t.get_text() for t in vi.axes[0].get_yticklabels()]
+    legend = [t.get_text() for t in vi.axes[0].get_legend().get_texts()]
+    assert legend == ["Định mức tối thiểu", "Đã bố trí", "Thiếu"]
+    vi_map, en_map = maps.overview_map(tiny_ds), maps.overview_map(tiny_ds, "en")
+    assert vi_map.axes[0].get_xlabel() == ui_text("longitude", "vi") != en_map.axes[0].get_xlabel()
+    assert "Xã" in [t.get_text() for t in vi_map.axes[0].get_legend().get_texts()]
 
 
 def test_tables_escape_data_and_limit_rows():
     frame = pd.DataFrame({"name": ["<script>x</script>", "=HYPERLINK(1)"], "value": [1234567.0, 0.5]})
-    text = table_html(frame, "t", max_rows=1)
+    text = table_html(frame, "t", max_rows=1, lang="en")
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "1,234,567" in text and "Showing 1 of 2" in text
+    assert "Đang hiển thị 1 trên 2" in table_html(frame, "t", max_rows=1)
+
+
+def test_tables_spell_out_headers_and_codes_in_the_language():
+    frame = pd.DataFrame({"field": ["it_digital"], "position": ["vice_chair"], "kpi": ["total_shortage"]})
+    vi, en = table_html(frame), table_html(frame, lang="en")
+    assert all(word in vi for word in ("Lĩnh vực", "Công nghệ thông tin - Chuyển đổi số", "Phó Chủ tịch",
+                                       kpi_label("total_shortage", "vi")))
+    assert all(word in en for word in ("Field", "IT and digital transformation", "Vice-chair", "Total shortage"))
 
 
 def test_describe_error_plain_words():
-    title, lines = describe_error(PlanInfeasible("assets", ["Renovation budget short by 1.2 billion VND."]))
+    title, lines = describe_error(PlanInfeasible("assets", ["Renovation budget short by 1.2 billion VND."]), "en")
     assert "cannot be met" in title and lines == ["Renovation budget short by 1.2 billion VND."]
+    title, _ = describe_error(PlanInfeasible("assets", []))
+    assert title == "Kịch bản không thể đáp ứng (Tài sản)"
     title, lines = describe_error(KeyError("x"))
     assert lines == ["KeyError: 'x'"]
 
@@ -338,16 +388,17 @@ def test_ui_pipeline_on_tiny_province(tiny_ds):
     surplus = explorer.plan.tables["surplus_officials"]["official_id"]
     assert sorted(assignments["official_id"].tolist() + surplus.tolist()) == sorted(tiny_ds["officials"]["id"])
     assert assignments.set_index("official_id").loc["HD2", "commune_code"] == 102
-    assert "Xã Bình" in explorer.explain(official="HD2") and "pinned" in explorer.explanation.value
+    assert "Xã Bình" in explorer.explain(official="HD2") and ui_text("pinned_decision") in explorer.explanation.value
 
 
 def test_export_writes_workbook_and_offers_download(tiny_ds, tmp_path, monkeypatch):
     monkeypatch.setenv("PLANNER_OUT", str(tmp_path))
     explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
     explorer.export()
-    assert "Solve first" in explorer.status.value
+    assert ui_text("solve_first_export") in explorer.status.value
     explorer.solve()
-    explorer.lang.value = "en"
+    assert explorer.workbook_lang.value == "vi"  # the workbook follows the screen unless changed
+    explorer.workbook_lang.value = "en"
     explorer.export()
     assert explorer.task.error is None, explorer.status.value
     written = list(tmp_path.glob("*.xlsx"))
@@ -368,7 +419,7 @@ def test_app_page_on_a_broken_workbook_shows_problems(tmp_path, monkeypatch):
     page = start_app()  # must not raise
     import ipywidgets as w
     messages = " ".join(h.value for h in _find(page, w.HTML))
-    assert "planner-error" in messages and "The input workbook has problems" in messages
+    assert "planner-error" in messages and ui_text("err_input") in messages
     (tmp_path / "s.yaml").write_text("staffing:\n  fairness: false\n", encoding="utf-8")
     monkeypatch.setenv("PLANNER_SCENARIO", str(tmp_path / "s.yaml"))
     assert default_scenario().staffing.fairness is False
@@ -379,8 +430,8 @@ def test_assignments_filter_by_commune(tiny_ds):
 
     explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
     explorer.solve()
-    show = next(d for d in _find(explorer.results, w.Dropdown) if d.description == "Show")
-    view = next(h for h in _find(explorer.results, w.HTML) if "Assignments" in h.value)
+    show = next(d for d in _find(explorer.results, w.Dropdown) if d.description == ui_text("show"))
+    view = next(h for h in _find(explorer.results, w.HTML) if sheet_label("assignments", "vi") in h.value)
     assert "CB000" in view.value and "CB100" in view.value
     show.value = 102
     assert "CB100" in view.value and "CB000" not in view.value
@@ -391,6 +442,67 @@ def test_uploading_a_valid_workbook_switches_the_app(tiny_ds, tmp_path):
     app = App(tiny_ds, sync=True, run=Recorder())
     app.data.load_upload(({"name": "my_province.xlsx", "content": memoryview(Path(workbook).read_bytes())},))
     assert app.data.error is None, app.data.status.value
-    assert "valid" in app.data.results.children[0].value
+    assert ui_text("workbook_valid", province=app.data.ds.province) in app.data.results.children[0].value
     assert app.staffing.ds is app.data.ds and app.scenarios.ds is app.data.ds
     assert app.data.ds.source.endswith("my_province.xlsx")
+
+
+# ---------------------------------------------------------------- language
+
+def test_every_ui_text_has_both_languages_and_vietnamese_differs():
+    placeholders = __import__("string").Formatter()
+    for key, words in TEXT.items():
+        assert set(words) == {"vi", "en"} and all(w.strip() for w in words.values()), key
+        assert words["vi"] != words["en"], f"{key}: the Vietnamese text is the English one"
+        fields = [{name for _, name, _, _ in placeholders.parse(w) if name} for w in words.values()]
+        assert fields[0] == fields[1], f"{key}: both languages need the same {{placeholders}}"
+    assert dict(language_options()) == {"Tiếng Việt": "vi", "English": "en"}
+
+
+def test_explorers_speak_vietnamese_by_default_and_english_on_request(tiny_ds, monkeypatch):
+    staffing = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
+    assert staffing.solve_button.description == "Giải bài toán"
+    assert staffing.export_button.description == "Xuất Excel"
+    assert staffing.it_radius.description == "Bán kính hỗ trợ CNTT (km)"
+    assert staffing.fairness.description.startswith("Công bằng giữa các xã")
+    assert staffing.penalties["it_digital"].description == value_label("field", "it_digital", "vi")
+    assert dict(staffing.pin_position.options)["Phó Chủ tịch"] == "vice_chair"
+    english = StaffingExplorer(tiny_ds, run=Recorder(), sync=True, lang="en")
+    assert english.solve_button.description == "Solve" and english.it_radius.description == "IT support radius (km)"
+    monkeypatch.setenv(LANG_ENV, "en")  # what the notebooks and the app read
+    assert AssetsExplorer(tiny_ds, run=Recorder(), sync=True).solve_button.description == "Solve"
+    with pytest.raises(ValueError, match="language"):
+        StaffingExplorer(tiny_ds, run=Recorder(), sync=True, lang="fr")
+
+
+def test_results_tabs_and_titles_in_the_language(tiny_ds):
+    import ipywidgets as w
+
+    explorer = AssetsExplorer(tiny_ds, run=Recorder(), sync=True)
+    explorer.solve()
+    tabs = _find(explorer.results, w.Tab)[0]
+    assert tabs.titles[:2] == (ui_text("tab_summary"), "Trụ sở")
+    html_text = " ".join(h.value for h in _find(explorer.results, w.HTML))
+    assert sheet_label("service_points", "vi") in html_text and "Service points" not in html_text
+
+
+def test_app_language_menu_rebuilds_in_english_and_keeps_the_work(tiny_ds):
+    import ipywidgets as w
+
+    app = App(tiny_ds, sync=True, run=Recorder())
+    assert app.tabs.titles == tuple(ui_text(k) for k in ("tab_data", "tab_staffing", "tab_assets", "tab_scenarios"))
+    app.staffing.threshold.value = 33
+    app.staffing.add_pin("HD1", 101, "specialist")
+    app.staffing.solve()
+    app.staffing.keep()
+    app.language.value = "en"
+    assert app.tabs.titles[1] == "2 · Staffing" and app.staffing.solve_button.description == "Solve"
+    assert app.staffing.threshold.value == 33 and list(app.staffing.pins["official_id"]) == ["HD1"]
+    assert app.staffing.plan is not None and not app.staffing.export_button.disabled
+    tables = " ".join(h.value for h in _find(app.staffing.results, w.HTML))
+    assert "Total shortage" in tables
+    assert app.widget.children[1] is app.tabs and "Commune merger planner" in app.widget.children[0].children[0].value
+    assert list(app.scenarios.saved.options) == list(app.store.entries)
+    assert len(app.store.listeners) == 1  # the replaced scenarios explorer no longer listens
+    app.language.value = "vi"
+    assert app.staffing.solve_button.description == "Giải bài toán"

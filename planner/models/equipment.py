@@ -193,7 +193,8 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
     final.update(zip(fixed, arcs["unit_transport_vnd"].to_numpy(float) + arcs["unit_repair_vnd"].to_numpy(float)))
     levels.append(("transport_and_repair_cost", pulp.LpAffineExpression(final)))
     all_vars = good + fixed + buy + unmet
-    solves += _lexicographic(problem, levels, all_vars, scenario, build_seconds, notes)
+    if all_vars:  # nothing to decide when no commune needs anything
+        solves += _lexicographic(problem, levels, all_vars, buy + unmet, scenario, build_seconds, notes)
 
     # extract
     g, r = np.round(values(good)).astype(int), np.round(values(fixed)).astype(int)
@@ -201,33 +202,39 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
     return _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes)
 
 
-def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, scenario: Scenario, build_seconds: float,
-                   notes: list) -> list:
+def _fractional(variables: list) -> bool:
+    flat = values(variables)
+    return bool(len(flat)) and float(np.max(np.abs(flat - np.round(flat)))) > INTEGRAL
+
+
+def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, purchases: list, scenario: Scenario,
+                   build_seconds: float, notes: list) -> list:
     """Minimize each level in turn, keeping every earlier level at its optimum (a 'keep_' row).
 
-    Levels are solved as LPs while the solution stays integral; from the first fractional level on, the
-    variables become integers and that level is solved again (earlier keep rows hold: an integral LP
-    optimum is also the integer optimum).
+    Levels are solved as LPs while the solution stays integral. From the first fractional level on,
+    purchases and unmet counts become integers (with them fixed the flows form a transportation problem,
+    whose vertices are integral) and that level is solved again; if flows still come out fractional,
+    every variable becomes an integer. Earlier keep rows hold: an integral LP optimum is also the integer one.
     """
-    solves, mip, k = [], False, 0
+    solves, stage, k = [], 0, 0  # stage 0: LP, 1: purchases and unmet integer, 2: all integer
     while k < len(levels):
         name, expr = levels[k]
         problem.setObjective(pulp.LpAffineExpression(expr))
-        info = solve_fast(problem, scenario.solver, f"equipment:{name}" + (":integer" if mip else ""),
-                          build_seconds if not solves else 0.0, mip=mip)
+        info = solve_fast(problem, scenario.solver, f"equipment:{name}" + ("" if stage == 0 else ":integer"),
+                          build_seconds if not solves else 0.0, mip=stage > 0)
         solves.append(info)
         if info.status not in ("optimal", "time_limit"):
             raise PlanInconsistent("assets", [f"equipment level '{name}' ended with status {info.status}"])
-        flat = values(variables)
-        if not mip and len(flat) and np.max(np.abs(flat - np.round(flat))) > INTEGRAL:
-            mip = True
-            for var in variables:
+        if stage < 2 and _fractional(variables):
+            stage += 1
+            for var in (purchases if stage == 1 else variables):
                 var.cat = pulp.LpInteger
-            notes.append(f"Equipment: the LP solution had fractional items at level '{name}' (the budget row binds); "
-                         "re-solved from there with whole items.")
+            if stage == 1:
+                notes.append(f"Equipment: the LP solution had fractional items at level '{name}' (the budget row binds); "
+                             "re-solved from there with whole items.")
             continue
         if k < len(levels) - 1:
-            best = float(info.objective)
+            best = float(info.objective or 0.0)  # an empty level has no objective value
             add_rows(problem, f"keep_{name}", [pulp.LpAffineExpression(expr)], pulp.LpConstraintLE,
                      best + 1e-7 * max(1.0, abs(best)) + 1e-6)
         k += 1

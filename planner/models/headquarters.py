@@ -170,25 +170,19 @@ def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> p
     return pairs
 
 
-def _hq_model(pairs: pd.DataFrame, n_communes: int, n_buildings: int, budget: float | None, overspend_price: float | None):
-    """The HQ MIP; with overspend_price the budget row gets a priced slack (to find the minimum budget)."""
+def _hq_model(pairs: pd.DataFrame, n_communes: int, n_buildings: int, budget: float | None, objective_column: str = "cost_vnd"):
+    """The HQ MIP: one HQ per commune, one commune per building, renovation + extension within the budget."""
     with gc_paused():
         problem = pulp.LpProblem("headquarters", pulp.LpMinimize)
         pick = [pulp.LpVariable(f"hq_{k}", 0, 1, pulp.LpBinary) for k in range(len(pairs))]
-        objective = dict(zip(pick, pairs["cost_vnd"].to_numpy(float)))
+        problem += pulp.LpAffineExpression(dict(zip(pick, pairs[objective_column].to_numpy(float))))
         add_rows(problem, "one_hq", linear_rows(pairs["_c"].to_numpy(), n_communes, pick), pulp.LpConstraintEQ, 1.0)
         add_rows(problem, "one_commune_per_building", linear_rows(pairs["_b"].to_numpy(), n_buildings, pick),
                  pulp.LpConstraintLE, 1.0)
-        overspend = None
         if budget is not None:
-            row = pulp.LpAffineExpression(dict(zip(pick, pairs["budget_vnd"].to_numpy(float))))
-            if overspend_price is not None:
-                overspend = pulp.LpVariable("overspend", 0)
-                row[overspend] = -1.0
-                objective[overspend] = overspend_price
-            add_rows(problem, "renovation_budget", [row], pulp.LpConstraintLE, budget)
-        problem += pulp.LpAffineExpression(objective)
-    return problem, pick, overspend
+            add_rows(problem, "renovation_budget", [pulp.LpAffineExpression(dict(zip(pick, pairs["budget_vnd"].to_numpy(float))))],
+                     pulp.LpConstraintLE, budget)
+    return problem, pick
 
 
 def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame, budget: float | None,
@@ -197,6 +191,10 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
     communes = ds["communes"]
     names = communes.set_index("code")["name"].astype(str)
     missing = sorted(set(communes["code"].astype(int)) - set(pairs["commune_code"]))
+    if missing and n_buildings == 0:
+        return PlanInfeasible("assets", ["The buildings table is empty, so no commune can get a headquarters. "
+                                         "List the old headquarters and other public buildings first."],
+                              pd.DataFrame({"commune_code": missing, "commune_name": [names[c] for c in missing]}))
     if missing:
         bld = buildings_with_commune(ds)
         rows = []
@@ -209,9 +207,8 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
                  f"Add a building or widen hq_candidate_radius_km to at least {np.ceil(r['nearest_building_km']):.0f} km."
                  for r in rows]
         return PlanInfeasible("assets", lines, pd.DataFrame(rows))
-    n_communes = len(communes)
-    price = float(pairs["cost_vnd"].sum()) + 1.0
-    problem, pick, overspend = _hq_model(pairs, n_communes, n_buildings, budget if budget is not None else 0.0, price)
+    # the minimum budget: the cheapest renovation + extension over all feasible HQ plans (no budget row)
+    problem, pick = _hq_model(pairs, len(communes), n_buildings, None, objective_column="budget_vnd")
     info = solve(problem, scenario.solver, "headquarters_min_budget", 0.0)
     if info.status not in ("optimal", "time_limit"):
         crowded = pairs.groupby("commune_code")["building_id"].nunique().sort_values().head(5)
@@ -224,10 +221,12 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
     paid = chosen[chosen["budget_vnd"] > 0].assign(commune_name=lambda d: d["commune_code"].map(names))
     conflicts = paid[["commune_code", "commune_name", "building_id", "renovation_cost_vnd", "extension_m2",
                       "extension_cost_vnd", "budget_vnd"]].sort_values("budget_vnd", ascending=False).reset_index(drop=True)
-    lines = [f"The renovation budget of {budget:,.0f} VND is too small for the headquarters: at least {needed:,.0f} VND "
-             f"is needed ({needed - budget:,.0f} VND more), because these communes have no candidate building that needs "
-             f"no renovation or extension: " + ", ".join(
-                 f"{r.commune_name} ({r.building_id}: {r.budget_vnd:,.0f} VND)" for r in conflicts.itertuples()) + "."]
+    shown = ", ".join(f"{r.commune_name} ({r.building_id}: {r.budget_vnd:,.0f} VND)" for r in conflicts.head(10).itertuples())
+    more = f" and {len(conflicts) - 10} more (see the conflicts table)" if len(conflicts) > 10 else ""
+    lines = [f"The renovation budget of {budget:,.0f} VND is too small for the headquarters: the cheapest plan that gives "
+             f"every commune a building with enough floor area needs at least {needed:,.0f} VND ({needed - budget:,.0f} VND more).",
+             f"That plan pays for renovation or extension in {len(conflicts)} communes: {shown}{more}.",
+             "Raise renovation_budget_vnd to at least that amount, lower m2_per_official, or add usable buildings."]
     return PlanInfeasible("assets", lines, conflicts)
 
 
@@ -240,7 +239,7 @@ def choose_headquarters(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame
     budget = renovation_budget(ds, scenario)
     if set(communes["code"].astype(int)) - set(pairs["commune_code"]):
         raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
-    problem, pick, _ = _hq_model(pairs, len(communes), len(bld), budget, None)
+    problem, pick = _hq_model(pairs, len(communes), len(bld), budget)
     info = solve(problem, scenario.solver, "headquarters", time.perf_counter() - start)
     if info.status not in ("optimal", "time_limit"):
         raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))

@@ -6,11 +6,14 @@ Three visible steps, as in every model module:
      every cost component in its own column;
   2. build (PuLP): one outcome per official, headcount ceiling per commune, slot maxima, priced
      shortages below the slot minima; solve least cost, then (fairness on, some commune short)
-     find the smallest achievable largest shortage ratio and re-solve least cost within it;
+     find the smallest achievable largest commune shortage ratio (missing officials / minimum
+     headcount over all the commune's posts) and re-solve least cost within it;
   3. extract (DataFrames) and verify in Python (planner.plan.PlanInconsistent on any violation).
 
 The model is a network problem (officials -> slots -> communes, laminar capacities), so its LP
-relaxation has an integral optimum: it is solved as an LP (HiGHS on arrays, warm-started across
+relaxation has an integral optimum (the fairness bound on a commune's total shortage is a
+capacity on one aggregated shortage arc per commune, which keeps the network structure): it is
+solved as an LP (HiGHS on arrays, warm-started across
 the fairness re-solves; CBC through PuLP as fallback), which also gives the duals used as the
 marginal value of one more official. A fractional answer (never expected) falls back to the MIP
 and a fixed-integer re-solve for the duals. Infeasibility explanations and runner-ups live in
@@ -308,7 +311,9 @@ class StaffingModel:
     x: np.ndarray  # per arc
     surplus: np.ndarray  # per official (None for pinned officials: they must be placed)
     shortage: np.ndarray  # per slot (None where required_min == 0)
-    excess: np.ndarray  # per slot: shortage beyond the fairness bound (fixed at 0 outside the search)
+    communes: np.ndarray  # codes of the communes with some minimum (fairness on; else empty)
+    commune_shortage: np.ndarray  # per such commune: its total shortage, bounded by the fairness stage
+    commune_excess: np.ndarray  # per such commune: shortage beyond that bound (fixed at 0 outside the search)
     min_rows: dict  # slot -> constraint
     over_ceiling: dict  # commune_code -> elastic variable (elastic model only)
     over_slot: dict  # slot -> elastic variable (elastic model only)
@@ -330,10 +335,19 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
         minimum = slots["required_min"].to_numpy(dtype=float)
         shortage = np.array([problem.add_variable(f"d{s}", 0, minimum[s]) if minimum[s] > 0 else None for s in range(len(slots))],
                             dtype=object)
-        # shortage beyond a fairness bound: fixed at 0 except while searching for the fair bound
-        excess = np.array([problem.add_variable(f"e{s}", 0, 0) if minimum[s] > 0 and stage == "cost" else None
-                           for s in range(len(slots))], dtype=object)
         constraints: dict[str, pulp.LpConstraint] = {}
+        # fairness: each commune's total shortage <= its aggregated shortage (bounded later) + excess
+        # (the excess is fixed at 0 except while searching for the fair bound)
+        has_min = np.flatnonzero(minimum > 0)
+        communes, groups = _grouped(slots["commune_code"].to_numpy()[has_min], shortage[has_min])
+        if stage != "cost" or not options.fairness:
+            communes, groups = communes[:0], []
+        required = pd.Series(minimum).groupby(slots["commune_code"].to_numpy()).sum()
+        commune_shortage = np.array([problem.add_variable(f"g{c}", 0, float(required[c])) for c in communes], dtype=object)
+        commune_excess = np.array([problem.add_variable(f"h{c}", 0, 0) for c in communes], dtype=object)
+        for c, terms, total, beyond in zip(communes.tolist(), groups, commune_shortage, commune_excess):
+            expr = _row(list(terms) + [total, beyond], [1.0] * len(terms) + [-1.0, -1.0])
+            constraints[f"fair_{c}"] = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"fair_{c}", 0)
         arc_off, arc_slot = arcs["off"].to_numpy(), arcs["slot"].to_numpy()
         # one outcome per official
         keys, groups = _grouped(arc_off, x)
@@ -349,8 +363,7 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
         for s in range(len(slots)):
             terms = list(by_slot.get(s, ()))
             if minimum[s] > 0:
-                extra = [shortage[s]] if excess[s] is None else [shortage[s], excess[s]]
-                row = pulp.LpConstraint(_row(terms + extra), pulp.LpConstraintGE, f"min_{s}", minimum[s])
+                row = pulp.LpConstraint(_row(terms + [shortage[s]]), pulp.LpConstraintGE, f"min_{s}", minimum[s])
                 constraints[f"min_{s}"] = min_rows[s] = row
             if not np.isnan(maximum[s]) and len(terms) > maximum[s]:
                 if stage == "elastic":
@@ -388,8 +401,8 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
                                 surplus_costs(inputs, options)[has_surplus],
                                 slots["penalty"].to_numpy(dtype=float)[has_short]]).tolist())))
         problem.extend(constraints)
-    return StaffingModel(problem, x, surplus, shortage, excess, min_rows, over_ceiling, over_slot,
-                         time.perf_counter() - start)
+    return StaffingModel(problem, x, surplus, shortage, communes, commune_shortage, commune_excess, min_rows,
+                         over_ceiling, over_slot, time.perf_counter() - start)
 
 
 def _values(variables: np.ndarray) -> np.ndarray:
@@ -405,18 +418,38 @@ class StaffingSolution:
     chosen: np.ndarray  # bool per arc
     marginal_value: np.ndarray  # per slot (NaN where no minimum)
     marginal_value_basis: str
-    best_max_ratio: float | None  # stage-1 value of the fairness solve (None when it did not run)
+    best_commune_ratio: float | None  # stage 1 of the fairness solve: smallest achievable largest commune ratio
+    least_cost_commune_ratio: float | None  # largest commune ratio of the least-cost plan (fairness solve only)
     objective: float
     solves: list[SolveInfo]
 
 
-def _ratio_candidates(minimum: np.ndarray) -> np.ndarray:
-    """Every achievable largest shortage ratio k / required_min, ascending."""
-    return np.unique(np.concatenate([np.arange(m + 1) / m for m in np.unique(minimum[minimum > 0]).astype(int)]))
+def _ratio_candidates(required: np.ndarray) -> np.ndarray:
+    """Every achievable commune shortage ratio k / required (k = 0..required), ascending."""
+    return np.unique(np.concatenate([np.arange(r + 1) / r for r in np.unique(required[required > 0]).astype(int)]))
 
 
-def _shortage_bounds(minimum: np.ndarray, ratio: float) -> np.ndarray:
-    return np.minimum(np.floor(ratio * minimum + 1e-9), minimum)
+def _shortage_bounds(required: np.ndarray, ratio: float) -> np.ndarray:
+    """Largest whole shortage per commune that keeps its ratio at or below `ratio`."""
+    return np.minimum(np.floor(ratio * required + 1e-9), required)
+
+
+def _slot_shortage(arcs: pd.DataFrame, arc_values: np.ndarray, minimum: np.ndarray) -> np.ndarray:
+    """Missing officials per slot for these arc values (from the assignments, not the shortage variables)."""
+    assigned = np.bincount(arcs["slot"].to_numpy(), weights=arc_values, minlength=len(minimum))
+    return np.maximum(minimum - assigned, 0.0)
+
+
+def _check_fairness(model: StaffingModel, inputs: StaffingInputs, arcs: pd.DataFrame, chosen: np.ndarray) -> None:
+    """Re-check on the integral plan that no commune's shortage exceeds the bound of the fairness stage."""
+    minimum = inputs.slots["required_min"].to_numpy(dtype=float)
+    shortage = pd.Series(_slot_shortage(arcs, chosen.astype(float), minimum)).groupby(
+        inputs.slots["commune_code"].to_numpy()).sum().reindex(model.communes).to_numpy()
+    bounds = np.array([v.upBound for v in model.commune_shortage], dtype=float)
+    over = np.flatnonzero(shortage > bounds + 1e-9)
+    if len(over):
+        raise PlanInconsistent(STAGE, [f"commune {model.communes[k]}: {shortage[k]:g} officials missing, "
+                                       f"above its fairness bound {bounds[k]:g}" for k in over])
 
 
 class _Resolver:
@@ -449,31 +482,31 @@ class _Resolver:
         return solve_fast(self.problem, self.options, model, 0.0, mip=False, presolve=False)
 
 
-def _fair_solve(model: StaffingModel, resolver: _Resolver, minimum: np.ndarray, reachable: np.ndarray,
-                options: StaffingOptions, solves: list[SolveInfo]) -> tuple[SolveInfo, float]:
-    """Stage 1: the smallest achievable largest shortage ratio z*; stage 2: least cost with ratio <= z*(1+tol).
+def _fair_solve(model: StaffingModel, resolver: _Resolver, shortage: np.ndarray, unavoidable: np.ndarray,
+                required: np.ndarray, options: StaffingOptions, solves: list[SolveInfo]) -> tuple[SolveInfo, float, float]:
+    """Stage 1: the smallest achievable largest commune shortage ratio z*; stage 2: least cost with every
+    commune's ratio <= z* x (1 + tolerance), and never above the least-cost plan's largest ratio.
 
-    z* is one of the ratios k / required_min. Whether a ratio r is achievable is an LP (integral, network
-    structure): minimise the shortage beyond floor(r x required_min); r is achievable when that is 0.
-    A binary search between the ratio forced by unreachable posts (fewer candidates than the minimum)
-    and the least-cost plan's ratio finds z*; every LP warm-starts from the previous one.
+    Arrays are per commune of model.communes: shortage of the least-cost plan, shortage no plan can avoid
+    (fewer candidates than a post's minimum), total minimum headcount. z* is one of the ratios k / required.
+    Whether a ratio r is achievable is an LP (integral, network structure): minimise the commune shortage
+    beyond floor(r x required); r is achievable when that is 0. A binary search between the unavoidable
+    ratio and the least-cost plan's ratio finds z*; every LP warm-starts from the previous one.
+    Returns the final solve, z* and the least-cost plan's largest ratio.
     """
-    has_min = np.flatnonzero(minimum > 0)
-    shortage, excess = list(model.shortage[has_min]), list(model.excess[has_min])
-    current = _values(model.shortage)[has_min] / minimum[has_min]
-    candidates = _ratio_candidates(minimum)
-    forced = (np.maximum(minimum[has_min] - reachable[has_min], 0) / minimum[has_min]).max()
-    low = int(np.searchsorted(candidates, forced - 1e-9))  # no plan does better than the unreachable posts allow
-    high = int(np.searchsorted(candidates, current.max() - 1e-9))  # the least-cost plan achieves this one
+    candidates = _ratio_candidates(required)
+    least_cost = float((shortage / required).max())
+    low = int(np.searchsorted(candidates, (unavoidable / required).max() - 1e-9))
+    high = int(np.searchsorted(candidates, least_cost - 1e-9))  # the least-cost plan achieves this one
     if low >= high:  # the least-cost plan is already as fair as possible
-        return solves[-1], float(candidates[high])
+        return solves[-1], float(candidates[high]), least_cost
     cost_objective = model.problem.objective
-    resolver.set_objective(_row(excess))
-    resolver.set_bounds(excess, 0.0, np.inf)
+    resolver.set_objective(_row(model.commune_excess))
+    resolver.set_bounds(model.commune_excess, 0.0, np.inf)
     solves.append(resolver.solve("staffing_fairness"))  # optimal at once (excess 0): keeps the basis warm
 
     def achievable(ratio: float) -> bool:
-        resolver.set_bounds(shortage, 0.0, _shortage_bounds(minimum[has_min], ratio))
+        resolver.set_bounds(model.commune_shortage, 0.0, _shortage_bounds(required, ratio))
         info = resolver.solve("staffing_fairness")
         solves.append(info)
         return info.status == "optimal" and (info.objective or 0.0) <= 1e-6
@@ -485,16 +518,19 @@ def _fair_solve(model: StaffingModel, resolver: _Resolver, minimum: np.ndarray, 
         else:
             low = middle + 1
     best = float(candidates[low])
-    resolver.set_bounds(excess, 0.0, 0.0)
-    resolver.set_bounds(shortage, 0.0, _shortage_bounds(minimum[has_min], best * (1 + options.fairness_tolerance) + 1e-6))
+    limit = min(best * (1 + options.fairness_tolerance) + 1e-6, least_cost)
+    resolver.set_bounds(model.commune_excess, 0.0, 0.0)
+    resolver.set_bounds(model.commune_shortage, 0.0, _shortage_bounds(required, limit))
     resolver.set_objective(cost_objective)
     info = resolver.solve("staffing")
     solves.append(info)
-    return info, best
+    return info, best, least_cost
 
 
 def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, solver_options) -> StaffingSolution:
-    """Least-cost LP (integral: network structure); if fairness is on and some commune is short, the two-stage fair solve."""
+    """Least-cost LP (integral: network structure); if fairness is on and some commune is short, the two-stage fair solve.
+
+    A fractional LP answer (not expected) is replaced by the MIP under the same bounds, fairness bounds included."""
     solves: list[SolveInfo] = []
     problems = pin_problems(inputs, arcs)
     if problems:
@@ -510,10 +546,16 @@ def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staffing
     if info.status not in ("optimal", "time_limit"):
         raise PlanInfeasible(STAGE, [f"The staffing model could not be solved (solver status: {info.status})."])
     minimum = inputs.slots["required_min"].to_numpy(dtype=float)
-    best_ratio = None
-    if options.fairness and (_values(model.shortage) > 1e-6).any():
+    best_ratio = least_cost_ratio = None
+    shortage = _slot_shortage(arcs, _values(model.x), minimum)
+    if len(model.communes) and (shortage > 1e-6).any():
         reachable = np.bincount(arcs["slot"].to_numpy(), minlength=len(minimum))
-        info, best_ratio = _fair_solve(model, resolver, minimum, reachable, options, solves)
+        per_commune = pd.DataFrame({"shortage": shortage, "unavoidable": np.maximum(minimum - reachable, 0),
+                                    "required": minimum}).groupby(inputs.slots["commune_code"].to_numpy()).sum()
+        per_commune = per_commune.loc[model.communes]
+        info, best_ratio, least_cost_ratio = _fair_solve(
+            model, resolver, per_commune["shortage"].to_numpy(), per_commune["unavoidable"].to_numpy(dtype=float),
+            per_commune["required"].to_numpy(), options, solves)
     values = _values(model.x)
     basis = "LP relaxation dual (the LP optimum is integral)"
     if np.any(np.abs(values - np.round(values)) > 1e-6):  # not expected for this network structure
@@ -524,10 +566,13 @@ def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staffing
             var.lowBound = var.upBound = round(val)
         solves.append(solve_fast(model.problem, solver_options, "staffing_fixed_lp", 0.0, mip=False))
         basis = "fixed-integer re-solve dual"
+    if best_ratio is not None:
+        _check_fairness(model, inputs, arcs, values > 0.5)
     marginal = np.full(len(inputs.slots), np.nan)
     for s, row in model.min_rows.items():
         marginal[s] = np.nan if row.pi is None else abs(float(row.pi))
-    return StaffingSolution(arcs=arcs, chosen=values > 0.5, marginal_value=marginal, marginal_value_basis=basis, best_max_ratio=best_ratio,
+    return StaffingSolution(arcs=arcs, chosen=values > 0.5, marginal_value=marginal, marginal_value_basis=basis,
+                            best_commune_ratio=best_ratio, least_cost_commune_ratio=least_cost_ratio,
                             objective=float(info.objective or 0.0), solves=solves)
 
 
@@ -665,12 +710,25 @@ def _kpi(name: str, value, unit: str) -> dict:
     return {"stage": STAGE, "kpi": name, "value": value, "unit": unit}
 
 
+def kpi_value(kpis: list[dict], name: str):
+    return next(row["value"] for row in kpis if row["kpi"] == name)
+
+
+def commune_shortage_ratios(by_commune: pd.DataFrame) -> pd.Series:
+    """Per commune with some minimum: missing officials / minimum headcount, all its posts together."""
+    totals = by_commune.groupby("commune_code")[["shortage", "required_min"]].sum()
+    totals = totals[totals["required_min"] > 0]
+    return totals["shortage"] / totals["required_min"]
+
+
 def staffing_kpis(assignments, surplus, by_commune, solution: StaffingSolution) -> list[dict]:
+    commune_ratios = commune_shortage_ratios(by_commune)
     kpis = [_kpi("total_shortage", int(by_commune["shortage"].sum()), "officials")]
     for field, value in by_commune.groupby("field")["shortage"].sum().items():
         kpis.append(_kpi(f"shortage_{field}", int(value), "officials"))
     kpis += [
         _kpi("max_shortage_ratio", float(by_commune["shortage_ratio"].max()) if len(by_commune) else 0.0, "ratio"),
+        _kpi("max_commune_shortage_ratio", round(float(commune_ratios.max()), 4) if len(commune_ratios) else 0.0, "ratio"),
         _kpi("assigned", len(assignments), "officials"),
         _kpi("surplus_count", len(surplus), "officials"),
         _kpi("total_commute_km", round(float(assignments["distance_km"].sum()), 2), "km"),
@@ -706,9 +764,12 @@ def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
     kpis = staffing_kpis(assignments, surplus, by_commune, solution)
     notes = [f"Staffing: {len(arcs)} candidate posts for {len(inputs.officials)} officials "
              f"(prepared in {prepare_seconds:.2f} s, extracted and checked in {time.perf_counter() - start:.2f} s)."]
-    if solution.best_max_ratio is not None:
-        notes.append(f"Staffing fairness: no plan keeps every commune's shortage ratio below {solution.best_max_ratio:.0%}; "
-                     f"the least-cost plan within {options.fairness_tolerance:.0%} of that was chosen.")
+    if solution.best_commune_ratio is not None:
+        notes.append(f"Staffing fairness (a commune's shortage ratio = its missing officials / its minimum headcount, "
+                     f"all posts together): the least-cost plan leaves one commune at {solution.least_cost_commune_ratio:.0%}; "
+                     f"no plan can bring every commune below {solution.best_commune_ratio:.0%}, so the least-cost plan "
+                     f"within {options.fairness_tolerance:.0%} of that was chosen "
+                     f"(largest commune ratio now {kpi_value(kpis, 'max_commune_shortage_ratio'):.0%}).")
     tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
               "recruitment_needs": recruitment}
     solves = list(solution.solves)

@@ -168,6 +168,23 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "constraints": ("Số ràng buộc", "Constraints"),
     "key": ("Mục", "Item"),
     "parameter": ("Tham số", "Parameter"),
+    # input checks and the data overview (planner.validate, the data-check screen)
+    "file": ("File", "File"),
+    "sheet": ("Trang tính", "Sheet"),
+    "row": ("Dòng", "Row"),
+    "column": ("Cột", "Column"),
+    "expected": ("Yêu cầu", "Expected"),
+    "problem": ("Lỗi", "Problem"),
+    "table": ("Bảng", "Table"),
+    "rows": ("Số dòng", "Rows"),
+    "figure": ("Nội dung", "Figure"),
+    "commune_type": ("Loại đơn vị", "Unit type"),
+    "old_unit_kind": ("Loại đơn vị cũ", "Old unit kind"),
+    "old_code": ("Mã cũ", "Old code"),
+    "district": ("Huyện cũ", "Former district"),
+    "area_km2": ("Diện tích (km²)", "Area (km²)"),
+    "population": ("Dân số", "Population"),
+    "population_share": ("Tỷ lệ dân số", "Population share"),
 }
 
 # Which vocabulary translates a column's values.
@@ -176,6 +193,7 @@ VALUE_KIND: dict[str, str] = {
     "use": "use", "item_type": "item_type", "site_kind": "site_kind", "match": "match",
     "condition": "condition", "qualification": "qualification", "status": "status",
     "stage": "stage", "marginal_value_basis": "basis", "changes": "changes",
+    "commune_type": "commune_type",
 }
 
 VALUES: dict[str, dict[str, tuple[str, str]]] = {
@@ -290,6 +308,12 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "communes": ("xã", "communes"), "hours": ("giờ", "hours"), "km": ("km", "km"), "%": ("%", "%"),
         "m2": ("m²", "m²"), "m²": ("m²", "m²"), "ratio": ("tỷ lệ", "ratio"), "points": ("điểm", "points"),
         "seconds": ("giây", "seconds"), "s": ("giây", "s"), "cost points": ("điểm chi phí", "cost points"),
+    },
+    "commune_type": {"xa": ("Xã", "Commune"), "phuong": ("Phường", "Ward"), "dac_khu": ("Đặc khu", "Special zone")},
+    "building_kind": {
+        "commune_hq": ("Trụ sở xã cũ", "Old commune HQ"),
+        "district_office": ("Trụ sở huyện cũ", "Old district office"),
+        "other_public": ("Công trình công khác", "Other public building"),
     },
 }
 

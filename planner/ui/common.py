@@ -19,12 +19,13 @@ from typing import Callable
 import ipywidgets as widgets
 import pandas as pd
 
+from .text import ui_lang, ui_text
+
 DATA_ENV = "PLANNER_DATA"  # path of the province workbook the notebooks and the app open
 OUT_ENV = "PLANNER_OUT"  # folder where exported workbooks and saved scenarios go
 SCENARIO_ENV = "PLANNER_SCENARIO"  # optional scenario YAML the explorers start from
 DEFAULT_PROVINCE_FILE = "lang_son.xlsx"
 TABLE_ROWS = 200  # rows shown in the browser; the exported workbook has them all
-UI_LANG = "en"  # language of table headers and KPI names on screen (the workbook has its own choice)
 
 
 # ---------------------------------------------------------------- data location
@@ -47,14 +48,13 @@ def bundled_provinces() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.xlsx"))} if folder.exists() else {}
 
 
-def open_province(path: str | Path | None = None):
+def open_province(path: str | Path | None = None, lang: str | None = None):
     """Load and validate a province workbook (InputError lists every problem)."""
     from ..dataset import load_dataset
 
     path = Path(path) if path is not None else default_data_path()
     if not path.exists():
-        raise FileNotFoundError(f"The province file {path} does not exist. Set {DATA_ENV} to a workbook "
-                                f"or put {DEFAULT_PROVINCE_FILE} in the data folder.")
+        raise FileNotFoundError(ui_text("file_missing", lang, path=path, env=DATA_ENV, file=DEFAULT_PROVINCE_FILE))
     return load_dataset(path)
 
 
@@ -76,25 +76,30 @@ def output_folder() -> Path:
 
 # ---------------------------------------------------------------- errors in plain words
 
-def describe_error(exc: BaseException) -> tuple[str, list[str]]:
-    """A title and the lines a user should read, for any error a solve or a load can raise."""
+def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, list[str]]:
+    """A title and the lines a user should read, for any error a solve or a load can raise.
+
+    The lines are the error's own words (the models and the validator write them in English).
+    """
     from ..plan import PlanInconsistent, PlanInfeasible
+    from ..report.labels import text, value_label
     from ..scenario import ScenarioError
 
+    lang = ui_lang(lang)
     if isinstance(exc, PlanInfeasible):
-        return f"The scenario cannot be met ({exc.stage})", list(exc.lines)
+        return f"{text('infeasible_title', lang)} ({value_label('stage', exc.stage, lang)})", list(exc.lines)
     if isinstance(exc, PlanInconsistent):
-        return (f"The solver's answer failed the re-check ({exc.stage}); the plan is not shown",
+        return (ui_text("err_inconsistent", lang, stage=value_label("stage", exc.stage, lang)),
                 list(exc.violations[:20]))
     if isinstance(exc, ScenarioError):
-        return "Some settings are not valid", list(exc.problems)
+        return ui_text("err_settings", lang), list(exc.problems)
     if hasattr(exc, "report") and callable(exc.report):  # planner.validate.InputError
-        return "The input workbook has problems", str(exc.report()).splitlines()
+        return ui_text("err_input", lang), str(exc.report()).splitlines()
     if isinstance(exc, (FileNotFoundError, PermissionError)):
-        return "File problem", [str(exc)]
+        return ui_text("err_file", lang), [str(exc)]
     if isinstance(exc, ImportError):
-        return "This part of the planner is not installed yet", [str(exc)]
-    return "Something went wrong", [f"{type(exc).__name__}: {exc}"]
+        return ui_text("err_not_installed", lang), [str(exc)]
+    return ui_text("err_unexpected", lang), [f"{type(exc).__name__}: {exc}"]
 
 
 def message_html(title: str, lines: list[str] = (), kind: str = "error") -> str:
@@ -118,36 +123,47 @@ def _format_cell(value) -> str:
     return str(value)
 
 
-def readable(df: pd.DataFrame, lang: str = UI_LANG) -> tuple[pd.DataFrame, list[str]]:
-    """Rows with KPI names spelled out, and the column headers used in the workbook (planner.report.labels)."""
-    from ..report.labels import column_label, kpi_label
+def readable(df: pd.DataFrame, lang: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Rows with KPI names and coded values (fields, positions, uses...) spelled out, and the column headers
+    used in the workbook (planner.report.labels)."""
+    from ..report.labels import VALUE_KIND, base_column, column_label, kpi_label, value_label
 
-    if "kpi" in df.columns:
-        df = df.assign(kpi=df["kpi"].map(lambda k: kpi_label(str(k), lang)))
-    return df, [column_label(str(c), lang) for c in df.columns]
+    lang = ui_lang(lang)
+    spelled = {}
+    for column in df.columns:
+        name = base_column(str(column))
+        if name == "kpi":
+            spelled[column] = df[column].map(lambda k: kpi_label(str(k), lang))
+        elif name in VALUE_KIND or name == "unit":  # units are spelled out as in the workbook's key figures
+            kind = VALUE_KIND.get(name, "unit")
+            spelled[column] = df[column].map(lambda v, kind=kind: value_label(kind, v, lang))
+    return df.assign(**spelled) if spelled else df, [column_label(str(c), lang) for c in df.columns]
 
 
-def table_html(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS) -> str:
+def table_html(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS, lang: str | None = None) -> str:
     """An HTML table (escaped text, thousands separators, readable headers) showing at most max_rows rows."""
+    from ..report.labels import text
+
     if df is None or df.empty:
-        return message_html(title or "Table", ["No rows."], kind="info")
-    shown, headers = readable(df.head(max_rows))
+        return message_html(title or ui_text("table", lang), [text("no_rows", ui_lang(lang))], kind="info")
+    shown, headers = readable(df.head(max_rows), lang)
     header = "".join(f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>{html.escape(h)}</th>"
                      for h in headers)
     rows = "".join(
         "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(_format_cell(v))}</td>" for v in row) + "</tr>"
         for row in shown.itertuples(index=False, name=None)
     )
-    note = (f"<div style='color:#666;font-size:90%'>Showing {len(shown):,} of {len(df):,} rows "
-            f"(export the workbook for all).</div>" if len(df) > len(shown) else "")
+    note = (f"<div style='color:#666;font-size:90%'>"
+            f"{html.escape(ui_text('showing_rows', lang, shown=f'{len(shown):,}', total=f'{len(df):,}'))}</div>"
+            if len(df) > len(shown) else "")
     caption = f"<div style='font-weight:bold;margin:6px 0 2px 0'>{html.escape(title)}</div>" if title else ""
     return (f"{caption}<div style='max-height:420px;overflow:auto'><table class='planner-table' "
             f"style='border-collapse:collapse;font-size:90%'><thead><tr>{header}</tr></thead>"
             f"<tbody>{rows}</tbody></table></div>{note}")
 
 
-def table_widget(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS) -> widgets.HTML:
-    return widgets.HTML(table_html(df, title, max_rows))
+def table_widget(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS, lang: str | None = None) -> widgets.HTML:
+    return widgets.HTML(table_html(df, title, max_rows, lang))
 
 
 def figure_png(fig) -> bytes:
@@ -181,7 +197,8 @@ class BackgroundTask:
     """
 
     def __init__(self, status: widgets.HTML, progress: widgets.FloatProgress, busy: list[widgets.Widget],
-                 on_finish: Callable[[], None] | None = None):
+                 on_finish: Callable[[], None] | None = None, lang: str | None = None):
+        self.lang = ui_lang(lang)
         self.status = status
         self.progress = progress
         self.busy = busy
@@ -196,7 +213,7 @@ class BackgroundTask:
 
     def start(self, label: str, job: Callable[[], object], on_done: Callable[[object], None], sync: bool = False) -> None:
         if self.running:
-            self.status.value = message_html("A solve is already running; please wait.", kind="info")
+            self.status.value = message_html(ui_text("busy", self.lang), kind="info")
             return
         self.error = None
         if sync:
@@ -219,7 +236,8 @@ class BackgroundTask:
                     return
                 elapsed = time.perf_counter() - started
                 self.progress.value = (elapsed % 10) / 10
-                self.status.value = message_html(f"{label}… {elapsed:.0f} s", kind="info")
+                self.status.value = message_html(ui_text("task_elapsed", self.lang, label=label, seconds=f"{elapsed:.0f}"),
+                                                 kind="info")
 
     def _run(self, label, job, on_done, started, finished) -> None:
         for w in self.busy:
@@ -229,10 +247,11 @@ class BackgroundTask:
         self.status.value = message_html(f"{label}…", kind="info")
         try:
             on_done(job())
-            outcome, style = message_html(f"{label}: done in {time.perf_counter() - started:.1f} s", kind="ok"), "success"
+            seconds = f"{time.perf_counter() - started:.1f}"
+            outcome, style = message_html(ui_text("task_done", self.lang, label=label, seconds=seconds), kind="ok"), "success"
         except Exception as exc:  # shown to the user in plain words, never as a traceback
             self.error = exc
-            outcome, style = message_html(*describe_error(exc)), "danger"
+            outcome, style = message_html(*describe_error(exc, self.lang)), "danger"
         with self._lock:
             finished.set()
             self.status.value = outcome

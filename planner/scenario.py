@@ -59,8 +59,8 @@ class StaffingOptions(_Strict):
         },
         description="Penalty per missing official below the minimum, by field ('default' for the others)",
     )
-    fairness: bool = Field(True, description="First minimize the largest shortage ratio across communes, then cost")
-    fairness_tolerance: float = Field(0.02, ge=0, description="Relative slack on the best largest shortage ratio kept in the second stage")
+    fairness: bool = Field(True, description="First minimize the largest commune shortage ratio (a commune's missing officials / its minimum headcount, all posts together; gaps no plan can fill count too), then the cost within fairness_tolerance")
+    fairness_tolerance: float = Field(0.02, ge=0, description="Relative slack on the best largest commune shortage ratio: the cheapest plan keeping every commune at or below best x (1 + tolerance), never above the least-cost plan's largest ratio, is chosen")
     disruption_weight: float = Field(0.0, ge=0, description="Cost of moving an official away from the previous plan")
     previous_plan: str | None = Field(None, description="Earlier result workbook whose assignments are the reference for disruption")
     max_candidate_communes: int | None = Field(
@@ -94,6 +94,7 @@ class AssetOptions(_Strict):
     idle_years: float = Field(5.0, ge=0, description="Horizon over which an idle building's yearly cost is counted")
     vnd_per_cost_point: float = Field(1e6, gt=0, description="Money value of one travel or commute cost point (puts travel and renovation on one VND scale when choosing headquarters)")
     allow_sale: bool = Field(True, description="Surplus buildings may be sold or leased; False keeps a building idle unless a need uses it")
+    public_use_first: bool = Field(True, description="Surplus buildings serve public needs (officials' housing, schools, health stations, culture) before any is sold: first the most needs met, then the most value")
     housing_value_per_m2_vnd: float = Field(5e6, ge=0, description="Value of one m² of needed public housing for officials (ranks housing against sale and other uses)")
     equipment_candidate_communes: int = Field(10, ge=1, description="Equipment at an old unit may go to its own commune, this many nearest headquarters, and this many nearest communes short of that item")
 

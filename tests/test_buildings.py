@@ -83,3 +83,18 @@ def test_every_building_gets_exactly_one_use(conditions, needs, allow_sale, budg
     need_counts = free[free["use"] != "housing"].groupby(["serves_commune_code", "use"]).size()
     needed = {(c, u): n for c, u, n, _, _ in needs}
     assert all(n <= needed.get(key, 0) for key, n in need_counts.items())
+
+
+def test_public_needs_come_before_sale(tiny_ds):
+    # 30 officials of Xã Bình live far away: 600 m² of housing at 5 M/m² (3 bn) is worth less than selling the
+    # buildings that could house them (B3 2 bn + B7 20 bn ...). Value alone sells; public use first houses them all.
+    sites = plan_sites(tiny_ds, Scenario(), None)
+    staffing = _staffing([(f"X{k}", 102, 45.0) for k in range(30)])
+    by_value = plan_building_uses(tiny_ds, Scenario.from_dict({"assets": {"public_use_first": False}}), sites, staffing)
+    needs_first = plan_building_uses(tiny_ds, Scenario(), sites, staffing)
+    provided = {name: r.tables["housing_needs"].set_index("commune_code").loc[102, "m2_provided"]
+                for name, r in (("value", by_value), ("needs", needs_first))}
+    assert provided["needs"] == pytest.approx(600) and provided["value"] < 600
+    sold = {name: r.tables["building_uses"].query("use == 'sale_or_lease'")["value_vnd"].sum()
+            for name, r in (("value", by_value), ("needs", needs_first))}
+    assert sold["needs"] < sold["value"]  # the price of meeting the need, visible in the plan

@@ -10,7 +10,10 @@ Every building not used as a headquarters or service point gets exactly one of
   idle         costs idle_cost_per_m2_year x floor area x idle_years
 A building serves needs of its own commune, or of a commune whose centre is within hq_candidate_radius_km.
 Poor and unusable buildings need their renovation_cost_vnd before any use except sale or idle; all
-renovations share what the site plan left of the renovation budget. Objective: maximize value - cost.
+renovations share what the site plan left of the renovation budget. Objective: maximize value - cost;
+with public_use_first (default) that comes second, after the most needs met (officials housed plus
+facility needs served), as the inspection reports ask that surplus headquarters serve public needs
+before they are sold.
 """
 
 from __future__ import annotations
@@ -161,11 +164,19 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
             if budget_left is not None:
                 add_rows(problem, "renovation_budget", [pulp.LpAffineExpression(dict(zip(pick, cand["budget_vnd"].to_numpy(float))))],
                          pulp.LpConstraintLE, budget_left)
-            problem += pulp.LpAffineExpression(objective)
+            needs_met = pulp.LpAffineExpression({pick[k]: 1.0 for k in np.flatnonzero(need_rows)})
+            if len(is_housing):
+                needs_met.update({var: 1.0 / opts.housing_m2_per_official for var in covered})
+        if opts.public_use_first and len(needs_met):
+            problem.setObjective(needs_met)
+            info = solve(problem, scenario.solver, "building_uses_needs", time.perf_counter() - start)
+            solves.append(info)
+            _require_solution(info)
+            problem += needs_met >= info.objective - 1e-6, "needs_met_first"
+        problem.setObjective(pulp.LpAffineExpression(objective))
         info = solve(problem, scenario.solver, "building_uses", time.perf_counter() - start)
         solves.append(info)
-        if info.status not in ("optimal", "time_limit"):
-            raise PlanInconsistent("assets", [f"building uses model ended with status {info.status} (sale or idle is always possible)"])
+        _require_solution(info)
         chosen = cand[values(pick) > 0.5]
     else:
         chosen = pd.DataFrame(columns=["building_id", "use", "serves_commune_code", "value_vnd", "cost_vnd", "need", "housing_m2"])
@@ -210,6 +221,11 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     ]
     tables = {"building_uses": uses, "housing_needs": housing_table}
     return StageResult(tables=tables, kpis=kpis, solves=solves, notes=notes)
+
+
+def _require_solution(info) -> None:
+    if info.status not in ("optimal", "time_limit"):
+        raise PlanInconsistent("assets", [f"building uses model ended with status {info.status} (sale or idle is always possible)"])
 
 
 def _housing_table(housing: pd.DataFrame, uses: pd.DataFrame, opts) -> pd.DataFrame:

@@ -71,6 +71,19 @@ _STATUS = {
 }
 
 
+def _reported_gap(problem: pulp.LpProblem, name: str, status: str, mip: bool) -> float | None:
+    """Relative optimality gap: 0 for a solved LP, HiGHS's own figure for a MIP; None where unknown (CBC MIP)."""
+    if status not in ("optimal", "time_limit"):
+        return None
+    integer = mip and any(v.cat == pulp.LpInteger for v in problem.variables())
+    if not integer:
+        return 0.0 if status == "optimal" else None
+    highs = getattr(problem, "solverModel", None)
+    if name == "highs" and highs is not None and hasattr(highs, "getInfo"):
+        return float(highs.getInfo().mip_gap)
+    return None
+
+
 def solve(problem: pulp.LpProblem, options: SolverOptions, model: str, build_seconds: float, mip: bool = True) -> SolveInfo:
     """Solve with the scenario's solver; on a solver error fall back to the other one.
 
@@ -97,7 +110,7 @@ def solve(problem: pulp.LpProblem, options: SolverOptions, model: str, build_sec
             solver_version=solver_version(name),
             status=status,
             objective=None if objective is None else float(objective),
-            gap=None,
+            gap=_reported_gap(problem, name, status, mip),
             build_seconds=round(build_seconds, 4),
             solve_seconds=round(seconds, 4),
             variables=problem.numVariables(),
@@ -148,8 +161,10 @@ def pulp_arrays(problem: pulp.LpProblem) -> dict:
 
 
 def _solve_highs_arrays(problem: pulp.LpProblem, options: SolverOptions, mip: bool,
-                        presolve: bool = True) -> tuple[str, int, int]:
-    """Solve the flattened model with highspy; write values and duals back onto the PuLP objects."""
+                        presolve: bool = True) -> tuple[str, int, int, float | None]:
+    """Solve the flattened model with highspy; write values and duals back onto the PuLP objects.
+
+    Returns status, number of variables, number of constraints and the relative gap (0 for an LP)."""
     import highspy
     import numpy as np
 
@@ -179,14 +194,15 @@ def _solve_highs_arrays(problem: pulp.LpProblem, options: SolverOptions, mip: bo
         if not mip or not arrays["integer"].any():
             for con, dual in zip(arrays["constraints"], solution.row_dual):
                 con.pi = dual
+    gap = (float(info.mip_gap) if mip and arrays["integer"].any() else 0.0) if has_solution else None
     if status == statuses.kOptimal:
-        return "optimal", n, m
+        return "optimal", n, m, gap
     if status in (statuses.kInfeasible, statuses.kUnboundedOrInfeasible):
-        return "infeasible", n, m
+        return "infeasible", n, m, None
     if status == statuses.kUnbounded:
-        return "unbounded", n, m
+        return "unbounded", n, m, None
     if status in (statuses.kTimeLimit, statuses.kIterationLimit, statuses.kInterrupt):
-        return ("time_limit" if has_solution else "not_solved"), n, m
+        return ("time_limit" if has_solution else "not_solved"), n, m, gap
     raise RuntimeError(f"HiGHS stopped with status {highs.modelStatusToString(status)}")
 
 
@@ -201,7 +217,7 @@ def solve_fast(problem: pulp.LpProblem, options: SolverOptions, model: str, buil
         return solve(problem, options, model, build_seconds, mip=mip)
     start = time.perf_counter()
     try:
-        status, n_variables, n_constraints = _solve_highs_arrays(problem, options, mip, presolve)
+        status, n_variables, n_constraints, gap = _solve_highs_arrays(problem, options, mip, presolve)
     except Exception:  # a broken HiGHS install must not stop the plan: CBC through PuLP
         fallback = options.model_copy(update={"name": "cbc"})
         return solve(problem, fallback, model, build_seconds, mip=mip)
@@ -209,7 +225,7 @@ def solve_fast(problem: pulp.LpProblem, options: SolverOptions, model: str, buil
     objective = pulp.value(problem.objective) if status in ("optimal", "time_limit") else None
     return SolveInfo(
         model=model, solver="highs", solver_version=solver_version("highs"), status=status,
-        objective=None if objective is None else float(objective), gap=None,
+        objective=None if objective is None else float(objective), gap=gap,
         build_seconds=round(build_seconds, 4), solve_seconds=round(seconds, 4),
         variables=n_variables, constraints=n_constraints,
     )
@@ -277,5 +293,6 @@ class HighsSession:
             label = "infeasible" if status in (statuses.kInfeasible, statuses.kUnboundedOrInfeasible) else "not_solved"
             objective = None
         return SolveInfo(model=model, solver="highs", solver_version=solver_version("highs"), status=label,
-                         objective=objective, gap=None, build_seconds=0.0, solve_seconds=round(seconds, 4),
+                         objective=objective, gap=0.0 if label == "optimal" else None,  # an LP: solved means gap 0
+                         build_seconds=0.0, solve_seconds=round(seconds, 4),
                          variables=len(self.arrays["variables"]), constraints=len(self.arrays["constraints"]))

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from planner.docs import EXAMPLE_SCENARIO
-from planner.scenario import NormOverride, Scenario, ScenarioError
+from planner.scenario import NormOverride, Scenario, ScenarioError, SolverOptions
 
 
 def write(tmp_path, text: str, name: str = "s.yaml"):
@@ -88,3 +88,27 @@ def test_digest_is_stable_and_sensitive(tmp_path):
 def test_to_yaml_round_trips():
     s = Scenario.from_dict({"name": "Kịch bản A", "norm_overrides": [{"field": "total", "position": "any", "max_count": 40}]})
     assert Scenario.from_dict(yaml.safe_load(s.to_yaml())) == s
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_solver_runs_record_status_objective_and_gap(solver):
+    import pulp
+
+    from planner.solve import solve, solve_fast
+
+    def model():
+        problem = pulp.LpProblem("knapsack", pulp.LpMaximize)
+        x = [pulp.LpVariable(f"x{i}", cat=pulp.LpBinary) for i in range(4)]
+        problem += pulp.lpSum(v * w for v, w in zip(x, (5, 4, 3, 2)))
+        problem += pulp.lpSum(v * w for v, w in zip(x, (4, 3, 2, 1))) <= 7
+        return problem
+
+    options = SolverOptions(name=solver)
+    for run in (solve, solve_fast):
+        info = run(model(), options, "knapsack", 0.0)
+        assert info.status == "optimal" and info.objective == pytest.approx(10.0) and info.solver == solver
+        assert info.gap is None or info.gap <= options.mip_gap + 1e-12
+        if solver == "highs":
+            assert info.gap is not None
+    lp = solve(model(), options, "knapsack_lp", 0.0, mip=False)
+    assert lp.objective == pytest.approx(10.25) and lp.gap == 0.0  # LP relaxation: x1..x3 (weight 6, value 9) + x0 / 4

@@ -29,7 +29,7 @@ from ..geo import distance_matrix_km
 from ..plan import PlanInconsistent, StageResult
 from ..scenario import Scenario
 from ..solve import solve
-from .facility_location import add_rows, gc_paused, linear_rows, values
+from .lp import add_rows, gc_paused, linear_rows, values
 from .headquarters import buildings_with_commune, cost_parameter, renovation_budget
 
 USES = ("headquarters", "service_point", "housing", "education", "health", "culture", "sale_or_lease", "idle")

@@ -38,7 +38,7 @@ from ..geo import distance_matrix_km
 from ..plan import PlanInconsistent, StageResult
 from ..scenario import Scenario
 from ..solve import solve_fast
-from .facility_location import add_rows, gc_paused, linear_rows, make_variables, values
+from .lp import add_rows, gc_paused, linear_rows, make_variables, values
 from .headquarters import cost_parameter, planned_headcount
 
 INTEGRAL = 1e-6

@@ -20,9 +20,7 @@ Steps: candidate arcs (given) -> build (PuLP, vectorized) -> extract (DataFrames
 
 from __future__ import annotations
 
-import gc
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,56 +30,10 @@ import pulp
 from ..plan import PlanInconsistent
 from ..scenario import SolverOptions
 from ..solve import SolveInfo, pulp_arrays, solve_fast
+from .lp import add_rows, gc_paused, linear_rows, make_variables, values
 
 TOLERANCE = 1e-6
 LAZY_LINKS_ABOVE = 20_000  # arcs; above this the full strong LP is slow (100 x 1000: minutes vs seconds)
-
-
-# ---------------------------------------------------------------- fast PuLP construction helpers
-@contextmanager
-def gc_paused():
-    """Pause the garbage collector while building a large model (halves build time, design notes)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def make_variables(prefix: str, count: int, low: float | None = 0.0, up: float | None = None,
-                   cat: str = pulp.LpContinuous) -> list[pulp.LpVariable]:
-    """`count` variables named prefix_0, prefix_1, ..."""
-    return [pulp.LpVariable(f"{prefix}_{k}", low, up, cat) for k in range(count)]
-
-
-def linear_rows(groups: np.ndarray, n_groups: int, variables: list, coefs: np.ndarray | None = None) -> list[pulp.LpAffineExpression]:
-    """One expression per group: sum of coef * variable over the entries whose group is g.
-
-    Built from dicts in one pass (builtin sum() or lpSum on large models is orders of magnitude slower).
-    """
-    groups = np.asarray(groups, dtype=np.int64)
-    coefs = np.ones(len(groups)) if coefs is None else np.asarray(coefs, dtype=float)
-    order = np.argsort(groups, kind="stable")
-    bounds = np.searchsorted(groups[order], np.arange(n_groups + 1))
-    rows = []
-    for g in range(n_groups):
-        idx = order[bounds[g]:bounds[g + 1]]
-        rows.append(pulp.LpAffineExpression({variables[k]: coefs[k] for k in idx}))
-    return rows
-
-
-def add_rows(problem: pulp.LpProblem, prefix: str, expressions: list, sense: int, rhs) -> None:
-    """Add `expression sense rhs` rows in one call (prob.extend skips per-row registration)."""
-    rhs = np.broadcast_to(np.asarray(rhs, dtype=float), (len(expressions),))
-    problem.extend({f"{prefix}_{k}": pulp.LpConstraint(e, sense, rhs=float(r))
-                    for k, (e, r) in enumerate(zip(expressions, rhs))})
-
-
-def values(variables: list) -> np.ndarray:
-    """Solution values as an array (0 for variables the solver did not report)."""
-    return np.array([v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float)
 
 
 def _violated_links(problem: pulp.LpProblem, x: list, y: list, site_of_arc: np.ndarray, max_rounds: int = 200) -> np.ndarray:

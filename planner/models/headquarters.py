@@ -32,7 +32,8 @@ from ..norms import planned_headcount_from_norms, resolve_staffing_norms
 from ..plan import PlanInconsistent, PlanInfeasible, StageResult
 from ..scenario import Scenario
 from ..solve import solve
-from .facility_location import add_rows, explain_infeasible, gc_paused, linear_rows, solve_facility_location, values
+from .facility_location import explain_infeasible, solve_facility_location
+from .lp import add_rows, gc_paused, linear_rows, values
 
 NEEDS_RENOVATION = ("poor", "unusable")
 

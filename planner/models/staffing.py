@@ -22,9 +22,7 @@ planner.models.staffing_explain.
 
 from __future__ import annotations
 
-import gc
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -38,22 +36,11 @@ from ..plan import PlanInconsistent, PlanInfeasible, StageResult
 from ..scenario import Scenario, StaffingOptions
 from ..schema import LEADERSHIP_POSITIONS
 from ..solve import HighsSession, SolveInfo, solve_fast
+from .lp import gc_paused
 from .staffing_explain import explain_infeasible, pin_problems, runner_ups
 
 STAGE = "staffing"
 ELASTIC_COST = 1.0
-
-
-@contextmanager
-def paused_gc():
-    """Pause the garbage collector while building many PuLP objects (about twice as fast)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -325,7 +312,7 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
     """stage 'cost' (minimise cost) or 'elastic' (minimise how far pinned officials push ceilings
     and slot maxima over their limits)."""
     start = time.perf_counter()
-    with paused_gc():
+    with gc_paused():
         n_off, slots = len(inputs.officials), inputs.slots
         problem = pulp.LpProblem(f"staffing_{stage}", pulp.LpMinimize)
         x = np.array([problem.add_variable(f"x{k}", 0, 1, pulp.LpInteger) for k in range(len(arcs))], dtype=object)

@@ -139,7 +139,7 @@ def print_summary(plan: Plan, path: Path, csv_dir: str | None = None) -> None:
     values = pd.to_numeric(plan.kpis["value"], errors="coerce")
     shown = plan.kpis[~(plan.kpis["kpi"].astype(str).map(L.is_breakdown_kpi) & (values == 0))]
     for stage, rows in shown.groupby("stage", sort=False):
-        figures = "; ".join(f"{r.kpi} {_plain_number(r.value)}{' ' + str(r.unit) if _has(r.unit) else ''}"
+        figures = "; ".join(f"{L.kpi_label(str(r.kpi), 'en')} {_plain_number(r.value)}{' ' + str(r.unit) if _has(r.unit) else ''}"
                             for r in rows.itertuples())
         print(textwrap.fill(figures, width=110, initial_indent=f"  {stage}: ", subsequent_indent="      "))
     if len(plan.solves):

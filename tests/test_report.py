@@ -372,7 +372,7 @@ def test_print_summary(capsys, tmp_path):
     plan = hand_made_plan(ds)
     print_summary(plan, tmp_path / "x.xlsx", csv_dir=str(tmp_path / "csv"))
     out = capsys.readouterr().out
-    assert ds.province in out and "baseline" in out and "total_shortage" in out
+    assert ds.province in out and "baseline" in out and "Total shortage" in out and "total_shortage" not in out
     assert "solver staffing: HiGHS 1.15.1, 1 solve(s) (1 optimal)" in out
     assert str(tmp_path / "x.xlsx") in out and "csv" in out
     # zero breakdowns are left out, non-zero ones and totals stay
@@ -381,7 +381,7 @@ def test_print_summary(capsys, tmp_path):
                                                    columns=plan.kpis.columns)], ignore_index=True)
     print_summary(plan, tmp_path / "x.xlsx")
     out = capsys.readouterr().out
-    assert "shortage_it_digital" not in out and "shortage_office 2" in out and "total_shortage" in out
+    assert "IT and digital" not in out and f"{L.kpi_label('shortage_office', 'en')} 2" in out and "Total shortage" in out
 
 
 def test_labels_are_unique_and_fit_excel():

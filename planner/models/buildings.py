@@ -26,6 +26,7 @@ import pulp
 
 from ..dataset import Dataset
 from ..geo import distance_matrix_km
+from ..messages import message, with_vietnamese
 from ..plan import PlanInconsistent, StageResult
 from ..scenario import Scenario
 from ..solve import solve
@@ -115,24 +116,26 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     budget = renovation_budget(ds, scenario)
     spent_by_sites = 0.0
     if sites is None:
-        notes.append("Building uses: no site plan, so no building is reserved as headquarters or service point.")
+        notes.append(message("buildings_without_sites"))
     else:
         hq = sites.tables["hq_plan"]
         sp = sites.tables["service_points"]
-        fixed_rows.append(pd.DataFrame({"building_id": hq["building_id"], "use": "headquarters", "serves_commune_code": hq["commune_code"],
-                                        "value_vnd": 0.0, "cost_vnd": hq["renovation_cost_vnd"] + hq["extension_cost_vnd"],
-                                        "note": "headquarters of " + hq["commune_name"].astype(str)
-                                        + np.where(hq["extension_m2"] > 0, " (extension " + hq["extension_m2"].round(0).astype(str) + " m²)", "")}))
-        fixed_rows.append(pd.DataFrame({"building_id": sp["building_id"], "use": "service_point", "serves_commune_code": sp["commune_code"],
-                                        "value_vnd": 0.0, "cost_vnd": sp["fixed_cost_vnd"] + sp["renovation_cost_vnd"],
-                                        "note": "service point, " + sp["residents_served"].round(0).astype(int).astype(str) + " residents"}))
+        hq_notes = [message("headquarters_extended", commune=c, m2=round(m2, 0)) if m2 > 0 else message("headquarters_of", commune=c)
+                    for c, m2 in zip(hq["commune_name"], hq["extension_m2"])]
+        fixed_rows.append(with_vietnamese(pd.DataFrame({"building_id": hq["building_id"], "use": "headquarters", "serves_commune_code": hq["commune_code"],
+                                                        "value_vnd": 0.0, "cost_vnd": hq["renovation_cost_vnd"] + hq["extension_cost_vnd"]}),
+                                          "note", hq_notes))
+        sp_notes = [message("service_point_residents", residents=n) for n in sp["residents_served"].round(0).astype(int)]
+        fixed_rows.append(with_vietnamese(pd.DataFrame({"building_id": sp["building_id"], "use": "service_point", "serves_commune_code": sp["commune_code"],
+                                                        "value_vnd": 0.0, "cost_vnd": sp["fixed_cost_vnd"] + sp["renovation_cost_vnd"]}),
+                                          "note", sp_notes))
         spent_by_sites = float((hq["renovation_cost_vnd"] + hq["extension_cost_vnd"]).sum() + sp["renovation_cost_vnd"].sum())
-    taken = pd.concat(fixed_rows, ignore_index=True) if fixed_rows else pd.DataFrame(columns=["building_id", "use", "serves_commune_code", "value_vnd", "cost_vnd", "note"])
+    taken = pd.concat(fixed_rows, ignore_index=True) if fixed_rows else pd.DataFrame(columns=["building_id", "use", "serves_commune_code", "value_vnd", "cost_vnd", "note", "note_vi"])
     budget_left = None if budget is None else max(budget - spent_by_sites, 0.0)
     free = bld[~bld["building_id"].isin(taken["building_id"])].reset_index(drop=True)
     housing = housing_demand(ds, scenario, staffing)
     if staffing is None:
-        notes.append("Building uses: no staffing plan, so no housing demand for officials is counted.")
+        notes.append(message("buildings_without_staffing"))
 
     # build
     cand = _options(ds, scenario, free, housing) if len(free) else pd.DataFrame()
@@ -186,10 +189,10 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     free_rows = pd.DataFrame({"building_id": chosen["building_id"], "use": chosen["use"],
                               "serves_commune_code": chosen["serves_commune_code"], "value_vnd": chosen["value_vnd"],
                               "cost_vnd": chosen["cost_vnd"]})
-    free_rows["note"] = np.select(
-        [free_rows["use"] == "sale_or_lease", free_rows["use"] == "idle"],
-        ["sale or lease at book value", f"idle {opts.idle_years:g} years"],
-        default=free_rows["use"] + " for " + free_rows["serves_commune_code"].map(lambda c: names.get(int(c), "") if pd.notna(c) else ""))
+    free_notes = [message("sale_or_lease") if use == "sale_or_lease" else message("idle_years", years=f"{opts.idle_years:g}") if use == "idle"
+                  else message("use_for_commune", use=use, commune=names.get(int(c), "") if pd.notna(c) else "")
+                  for use, c in zip(free_rows["use"], free_rows["serves_commune_code"])]
+    free_rows = with_vietnamese(free_rows, "note", free_notes)
     if len(chosen) and (chosen["use"] == "housing").any():
         hsg = chosen[chosen["use"] == "housing"]
         free_rows.loc[hsg.index, "value_vnd"] = np.nan  # filled below from the covered area
@@ -207,7 +210,7 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
         uses.loc[hmask, "value_vnd"] = per_m2 * covered * uses.loc[hmask, "floor_area_m2"].to_numpy() / area_by_commune.to_numpy()
     uses["value_vnd"] = uses["value_vnd"].astype(float).fillna(0.0)
     uses = uses[["building_id", "building_name", "old_unit_id", "commune_code", "use", "serves_commune_code", "value_vnd",
-                 "cost_vnd", "note", "floor_area_m2", "condition"]]
+                 "cost_vnd", "note", "note_vi", "floor_area_m2", "condition"]]
 
     _verify(ds, bld, uses, sites, budget_left, chosen)
     counts = uses["use"].value_counts()

@@ -35,6 +35,7 @@ import pulp
 
 from ..dataset import Dataset
 from ..geo import distance_matrix_km
+from ..messages import message
 from ..plan import PlanInconsistent, StageResult
 from ..scenario import Scenario
 from ..solve import solve_fast
@@ -138,7 +139,7 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
     notes = []
     headcount = planned_headcount(ds, scenario, headcount)
     if sites is None:
-        notes.append("Equipment: no headquarters plan, so items are sent to commune centres and none counts as kept in place.")
+        notes.append(message("equipment_without_sites"))
     demand = equipment_demand(ds, headcount)
     eq = ds["equipment"].astype({"old_unit_id": str, "item_type": str, "condition": str})
     inv = eq.pivot_table(index=["old_unit_id", "item_type"], columns="condition", values="count", aggfunc="sum",
@@ -149,7 +150,7 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
     budget = scenario.assets.equipment_budget_vnd if scenario.assets.equipment_budget_vnd is not None else cost_parameter(ds, "equipment_budget")
     no_price = sorted(set(demand["item_type"]) - set(price.index))
     if no_price:
-        notes.append("Equipment: no new_unit_price for " + ", ".join(no_price) + ", so these cannot be bought.")
+        notes.append(message("equipment_without_price", items=no_price))
 
     dest = _destinations(ds, sites)
     nodes = demand.groupby(["commune_code", "item_type"], as_index=False)["demand"].sum()
@@ -230,8 +231,7 @@ def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, purch
             for var in (purchases if stage == 1 else variables):
                 var.cat = pulp.LpInteger
             if stage == 1:
-                notes.append(f"Equipment: the LP solution had fractional items at level '{name}' (the budget row binds); "
-                             "re-solved from there with whole items.")
+                notes.append(message("equipment_whole_items", level=name))
             continue
         if k < len(levels) - 1:
             best = float(info.objective or 0.0)  # an empty level has no objective value

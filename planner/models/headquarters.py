@@ -28,6 +28,7 @@ import pulp
 
 from ..dataset import Dataset
 from ..geo import distance_matrix_km, haversine_km
+from ..messages import message, with_vietnamese
 from ..norms import planned_headcount_from_norms, resolve_staffing_norms
 from ..plan import PlanInconsistent, PlanInfeasible, StageResult
 from ..scenario import Scenario
@@ -319,7 +320,7 @@ def choose_service_points(ds: Dataset, scenario: Scenario, hq: pd.DataFrame, bud
         notes += ["Service points: " + line for line in explain_infeasible(
             sites, customers, arcs, opts.single_source, budget_left, customer_word="Old unit", facility_word="service point",
             labels=names, demand_word="residents")]
-        unserved_reason = {cid: f"capacity ({opts.service_capacity:,.0f} residents per point) or renovation budget"
+        unserved_reason = {cid: message("over_capacity_or_budget", capacity=f"{opts.service_capacity:,.0f}")
                            for cid in fl.unserved["customer_id"]}
 
     # coverage: allocations, then residents left to the HQ (out of reach or unserved)
@@ -327,7 +328,7 @@ def choose_service_points(ds: Dataset, scenario: Scenario, hq: pd.DataFrame, bud
     alloc = fl.allocation.merge(arcs[["customer_id", "site_id", "km"]], on=["customer_id", "site_id"], how="left")
     cov = pd.DataFrame({"old_unit_id": alloc["customer_id"].to_numpy(), "served_by_building_id": alloc["site_id"].to_numpy(),
                         "distance_km": alloc["km"].to_numpy(float), "share": alloc["share"].to_numpy(float),
-                        "within_distance": True, "shortfall": ""})
+                        "within_distance": True, "shortfall": "", "shortfall_vi": ""})
     hq_of = hq.set_index("commune_code")
     left = units[~reachable | units["old_unit_id"].isin(list(unserved_reason))]
     if len(left):
@@ -336,18 +337,18 @@ def choose_service_points(ds: Dataset, scenario: Scenario, hq: pd.DataFrame, bud
         unserved_share = fl.unserved.set_index("customer_id")["unserved_share"] if len(fl.unserved) else pd.Series(dtype=float)
         share = np.where(left["old_unit_id"].isin(unserved_share.index), unserved_share.reindex(left["old_unit_id"]).fillna(1.0), 1.0)
         nearest = np.min(km[units.index[units["old_unit_id"].isin(left["old_unit_id"])]], axis=1) if len(sites) else dist
-        reasons = [unserved_reason.get(u, f"no usable building within {opts.service_distance_km:g} km (nearest {n:.1f} km)")
+        reasons = [unserved_reason.get(u, message("no_building_within_km", km=f"{opts.service_distance_km:g}", nearest=f"{n:.1f}"))
                    for u, n in zip(left["old_unit_id"], nearest)]
-        cov = pd.concat([cov, pd.DataFrame({"old_unit_id": left["old_unit_id"].to_numpy(), "served_by_building_id": hq_b["building_id"].to_numpy(),
-                                            "distance_km": dist, "share": share, "within_distance": dist <= opts.service_distance_km,
-                                            "shortfall": reasons})], ignore_index=True)
+        left_cov = pd.DataFrame({"old_unit_id": left["old_unit_id"].to_numpy(), "served_by_building_id": hq_b["building_id"].to_numpy(),
+                                 "distance_km": dist, "share": share, "within_distance": dist <= opts.service_distance_km})
+        cov = pd.concat([cov, with_vietnamese(left_cov, "shortfall", reasons)], ignore_index=True)
         for u, n, r in zip(left["old_unit_name"], left["commune_code"], reasons):
-            notes.append(f"Service points: {u} (commune {hq_of.loc[n, 'commune_name']}) is left to the headquarters: {r}.")
+            notes.append(message("left_to_headquarters", unit=u, commune=hq_of.loc[n, "commune_name"], reason=r))
     cov = cov.merge(units[["old_unit_id", "old_unit_name", "commune_code", "residents"]], on="old_unit_id", how="left")
     cov["site_kind"] = site_info["site_kind"].reindex(cov["served_by_building_id"]).to_numpy()
     cov["residents"] = cov["residents"] * cov["share"]
     coverage = cov[["old_unit_id", "old_unit_name", "commune_code", "served_by_building_id", "site_kind", "distance_km",
-                    "residents", "share", "within_distance", "shortfall"]].sort_values(["commune_code", "old_unit_id"]).reset_index(drop=True)
+                    "residents", "share", "within_distance", "shortfall", "shortfall_vi"]].sort_values(["commune_code", "old_unit_id"]).reset_index(drop=True)
 
     opened = fl.open_sites.merge(sites[["site_id", "commune_code", "site_kind", "budget_cost"]], on="site_id")
     opened = opened[opened["site_kind"] == "service_point"]

@@ -19,6 +19,7 @@ import pandas as pd
 import pulp
 
 from ..geo import haversine_km
+from ..messages import message
 from ..plan import PlanInconsistent, StageResult
 from ..scenario import ITSupportOptions, SolverOptions
 from ..solve import SolveInfo, solve_fast
@@ -129,7 +130,7 @@ def plan_it_support(inputs, assignments: pd.DataFrame, options: ITSupportOptions
         chosen = result.assignment
     else:
         chosen = pairs
-        notes.append("IT support: no IT officer is placed within reach of any commune.")
+        notes.append(message("it_support_out_of_reach"))
     officer_commune = officers.set_index("official_id")["commune_code"]
     by_job = chosen.set_index("job")
     codes = communes["commune_code"]

@@ -31,6 +31,7 @@ import pulp
 
 from ..dataset import Dataset
 from ..geo import distance_matrix_km, haversine_km
+from ..messages import message, with_vietnamese
 from ..norms import headcount_ceilings, resolve_staffing_norms
 from ..plan import PlanInconsistent, PlanInfeasible, StageResult
 from ..scenario import Scenario, StaffingOptions
@@ -669,22 +670,28 @@ def surplus_table(inputs: StaffingInputs, solution: StaffingSolution, by_commune
     has_arc[arcs["off"].to_numpy()] = True
     near_short = np.zeros(len(off), dtype=bool)
     near_short[arcs.loc[arcs["slot"].isin(short_slots), "off"].to_numpy()] = True
-    radius = f"within {options.candidate_radius_km:g} km"
+    reach = message("within_km", km=f"{options.candidate_radius_km:g}")
     if options.max_candidate_communes is not None:
-        radius = f"in the {options.max_candidate_communes} nearest communes " + radius
+        reach = message("nearest_communes_within_km", count=options.max_candidate_communes, km=f"{options.candidate_radius_km:g}")
     if options.candidates == "pair_costs":
-        radius = "among the communes listed for them in pair_costs"
-    fields = off["field"].where(off["secondary_field"] == "", off["field"] + " or " + off["secondary_field"])
-    reasons = np.where(~has_arc, "no post in field " + fields + " " + radius,
-                       np.where(near_short, "filling the nearest vacancy in field " + fields + " would cost more than the shortage it closes",
-                                "no vacancy in field " + fields + " " + radius + " (posts are filled to the minimum or the ceiling)"))
-    return pd.DataFrame({
+        reach = message("pair_cost_communes")
+    reasons = []
+    for k in idle:
+        field, other = off["field"].iat[k], off["secondary_field"].iat[k]
+        fields = message("field_or_field", field=field, other_field=other) if pd.notna(other) and other != "" else field
+        if not has_arc[k]:
+            reasons.append(message("no_post_in_field", field=fields, reach=reach))
+        elif near_short[k]:
+            reasons.append(message("vacancy_costs_more", field=fields))
+        else:
+            reasons.append(message("no_vacancy_in_field", field=fields, reach=reach))
+    surplus = pd.DataFrame({
         "official_id": off["official_id"].to_numpy()[idle], "name": off["name"].to_numpy()[idle],
         "old_unit_id": off["old_unit_id"].to_numpy()[idle], "field": off["field"].to_numpy()[idle],
         "position": off["position"].to_numpy()[idle], "qualification": off["qualification"].to_numpy()[idle],
         "birth_year": pd.array(off["birth_year"].to_numpy()[idle], dtype="Float64").astype("Int64"),
-        "reason": np.asarray(reasons)[idle],
     })
+    return with_vietnamese(surplus, "reason", reasons)
 
 
 def recruitment_table(by_commune: pd.DataFrame) -> pd.DataFrame:
@@ -749,14 +756,12 @@ def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
     verify_staffing(inputs, assignments, surplus, options)
     recruitment = recruitment_table(by_commune)
     kpis = staffing_kpis(assignments, surplus, by_commune, solution)
-    notes = [f"Staffing: {len(arcs)} candidate posts for {len(inputs.officials)} officials "
-             f"(prepared in {prepare_seconds:.2f} s, extracted and checked in {time.perf_counter() - start:.2f} s)."]
+    notes = [message("staffing_candidates", posts=len(arcs), officials=len(inputs.officials),
+                     prepared=f"{prepare_seconds:.2f}", checked=f"{time.perf_counter() - start:.2f}")]
     if solution.best_commune_ratio is not None:
-        notes.append(f"Staffing fairness (a commune's shortage ratio = its missing officials / its minimum headcount, "
-                     f"all posts together): the least-cost plan leaves one commune at {solution.least_cost_commune_ratio:.0%}; "
-                     f"no plan can bring every commune below {solution.best_commune_ratio:.0%}, so the least-cost plan "
-                     f"within {options.fairness_tolerance:.0%} of that was chosen "
-                     f"(largest commune ratio now {kpi_value(kpis, 'max_commune_shortage_ratio'):.0%}).")
+        notes.append(message("staffing_fairness", least_cost=f"{solution.least_cost_commune_ratio:.0%}",
+                             best=f"{solution.best_commune_ratio:.0%}", tolerance=f"{options.fairness_tolerance:.0%}",
+                             now=f"{kpi_value(kpis, 'max_commune_shortage_ratio'):.0%}"))
     tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
               "recruitment_needs": recruitment}
     solves = list(solution.solves)

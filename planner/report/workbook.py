@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 
 from ..dataset import Dataset
+from ..messages import in_language, translated
 from ..plan import Plan, PlanInfeasible
 from . import labels as L
 
@@ -323,8 +324,8 @@ class _Writer:
         ws.oddFooter.right.text = L.text("page", self.lang)
 
     def display(self, df: pd.DataFrame) -> pd.DataFrame:
-        """Names beside codes, names anonymized when asked, codes and booleans in words."""
-        out = df.reset_index(drop=True)
+        """Sentences in the workbook's language, names beside codes, names anonymized when asked, codes and booleans in words."""
+        out = in_language(df.reset_index(drop=True), self.lang)
         out = self._with_names(out)
         if self.anon is not None:
             out = self.anon.frame(out)
@@ -514,6 +515,7 @@ class _Writer:
         if plan.notes:
             _put(ws.cell(row + 1, 1), L.text("notes", lang)).font = BLOCK_FONT
             for k, note in enumerate(plan.notes, start=row + 2):
+                note = translated(note, lang)
                 _put(ws.cell(k, 1), self.anon.text(note) if self.anon else note)
 
         anchor_row = 4

@@ -126,9 +126,11 @@ def _format_cell(value) -> str:
 def readable(df: pd.DataFrame, lang: str | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Rows with KPI names and coded values (fields, positions, uses...) spelled out, and the column headers
     used in the workbook (planner.report.labels)."""
+    from ..messages import in_language
     from ..report.labels import VALUE_KIND, base_column, column_label, kpi_label, value_label
 
     lang = ui_lang(lang)
+    df = in_language(df, lang)
     spelled = {}
     for column in df.columns:
         name = base_column(str(column))

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..dataset import Dataset
+from ..messages import in_language
 from ..report.labels import column_label, sheet_label, text, value_label, value_labels
 from ..scenario import Scenario
 from . import charts, maps
@@ -468,7 +469,7 @@ def explain_official(plan, ds: Dataset, official_id: str, lang: str | None = Non
     surplus = plan.tables.get("surplus_officials", pd.DataFrame())
     hit = surplus[surplus["official_id"] == official_id] if len(surplus) else surplus
     if len(hit):
-        reason = [f"{column_label(c, lang)}: {v}" for c, v in hit.iloc[0].items()
+        reason = [f"{column_label(c, lang)}: {v}" for c, v in in_language(hit, lang).iloc[0].items()
                   if c not in ("official_id", "name") and pd.notna(v)]
         return message_html(intro, [ui_text("listed_surplus", lang)] + reason, kind="info")
     return message_html(intro, [ui_text("not_in_plan", lang)], kind="info")

@@ -1,0 +1,130 @@
+"""Sentences the models write into tables and notes, in Vietnamese and English.
+
+A model calls `message(key, **values)`: the result is the English sentence (a str, so CSV outputs and
+code that reads the English text keep working) that also carries its Vietnamese form in `.vi`.
+A table keeps the English sentence in its column and the Vietnamese one in `<column>_vi`;
+`in_language` picks the one a reader's language needs. Names and numbers are inserted as given;
+codes (fields, uses, item types) are spelled out with the workbook's value labels.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+VI_SUFFIX = "_vi"
+
+# key -> (vi, en) templates with the same named placeholders
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # staffing: why an official has no post
+    "within_km": ("trong bán kính {km} km", "within {km} km"),
+    "nearest_communes_within_km": ("tại {count} xã gần nhất trong bán kính {km} km",
+                                   "in the {count} nearest communes within {km} km"),
+    "pair_cost_communes": ("tại các xã được liệt kê cho cán bộ trong bảng pair_costs",
+                           "among the communes listed for them in pair_costs"),
+    "field_or_field": ("{field} hoặc {other_field}", "{field} or {other_field}"),
+    "no_post_in_field": ("không có vị trí thuộc lĩnh vực {field} {reach}", "no post in field {field} {reach}"),
+    "vacancy_costs_more": ("bố trí vào chỗ còn thiếu gần nhất thuộc lĩnh vực {field} tốn kém hơn lợi ích bù phần thiếu hụt",
+                           "filling the nearest vacancy in field {field} would cost more than the shortage it closes"),
+    "no_vacancy_in_field": ("không còn chỉ tiêu trống thuộc lĩnh vực {field} {reach} "
+                            "(các vị trí đã đủ định mức tối thiểu hoặc đã đạt mức tối đa)",
+                            "no vacancy in field {field} {reach} (posts are filled to the minimum or the ceiling)"),
+    # staffing notes
+    "staffing_candidates": ("Bố trí cán bộ: {posts} phương án vị trí cho {officials} cán bộ "
+                            "(chuẩn bị trong {prepared} giây, trích xuất và kiểm tra trong {checked} giây).",
+                            "Staffing: {posts} candidate posts for {officials} officials "
+                            "(prepared in {prepared} s, extracted and checked in {checked} s)."),
+    "staffing_fairness": ("Cân đối giữa các xã (tỷ lệ thiếu của một xã = số cán bộ còn thiếu / định mức tối thiểu của xã, "
+                          "tính chung mọi vị trí): phương án chi phí thấp nhất để một xã thiếu {least_cost}; "
+                          "không phương án nào đưa được mọi xã xuống dưới {best}, nên đã chọn phương án chi phí thấp nhất "
+                          "trong phạm vi {tolerance} so với mức đó (tỷ lệ thiếu lớn nhất của một xã hiện là {now}).",
+                          "Staffing fairness (a commune's shortage ratio = its missing officials / its minimum headcount, "
+                          "all posts together): the least-cost plan leaves one commune at {least_cost}; "
+                          "no plan can bring every commune below {best}, so the least-cost plan "
+                          "within {tolerance} of that was chosen (largest commune ratio now {now})."),
+    "it_support_out_of_reach": ("Hỗ trợ CNTT: không có công chức CNTT nào được bố trí trong phạm vi hỗ trợ của bất kỳ xã nào.",
+                                "IT support: no IT officer is placed within reach of any commune."),
+    # buildings: what a building is used for
+    "headquarters_of": ("trụ sở {commune}", "headquarters of {commune}"),
+    "headquarters_extended": ("trụ sở {commune} (mở rộng {m2} m²)", "headquarters of {commune} (extension {m2} m²)"),
+    "service_point_residents": ("điểm phục vụ, {residents} người dân", "service point, {residents} residents"),
+    "sale_or_lease": ("bán hoặc cho thuê theo giá trị sổ sách", "sale or lease at book value"),
+    "idle_years": ("để trống {years} năm", "idle {years} years"),
+    "use_for_commune": ("{use} cho {commune}", "{use} for {commune}"),
+    "buildings_without_sites": ("Sử dụng công trình: chưa có phương án trụ sở, nên chưa dành công trình nào "
+                                "làm trụ sở hoặc điểm phục vụ.",
+                                "Building uses: no site plan, so no building is reserved as headquarters or service point."),
+    "buildings_without_staffing": ("Sử dụng công trình: chưa có phương án bố trí cán bộ, nên chưa tính nhu cầu nhà công vụ.",
+                                   "Building uses: no staffing plan, so no housing demand for officials is counted."),
+    # headquarters: residents a service point cannot serve
+    "over_capacity_or_budget": ("vượt công suất ({capacity} người dân mỗi điểm) hoặc không đủ kinh phí cải tạo",
+                                "capacity ({capacity} residents per point) or renovation budget"),
+    "no_building_within_km": ("không có công trình sử dụng được trong bán kính {km} km (gần nhất cách {nearest} km)",
+                              "no usable building within {km} km (nearest {nearest} km)"),
+    "left_to_headquarters": ("Điểm phục vụ: {unit} ({commune}) do trụ sở xã phục vụ trực tiếp: {reason}.",
+                             "Service points: {unit} (commune {commune}) is left to the headquarters: {reason}."),
+    # equipment notes
+    "equipment_without_sites": ("Thiết bị: chưa có phương án trụ sở, nên thiết bị được chuyển về trung tâm xã "
+                                "và không thiết bị nào được tính là giữ tại chỗ.",
+                                "Equipment: no headquarters plan, so items are sent to commune centres "
+                                "and none counts as kept in place."),
+    "equipment_without_price": ("Thiết bị: chưa có đơn giá mua mới (new_unit_price) cho {items}, nên không thể mua các loại này.",
+                                "Equipment: no new_unit_price for {items}, so these cannot be bought."),
+    "equipment_whole_items": ("Thiết bị: lời giải LP có số lượng lẻ ở mức '{level}' (ràng buộc ngân sách bị chặt); "
+                              "đã giải lại từ mức này với số lượng nguyên.",
+                              "Equipment: the LP solution had fractional items at level '{level}' (the budget row binds); "
+                              "re-solved from there with whole items."),
+}
+
+# placeholders holding codes, spelled out in Vietnamese with planner.report.labels.VALUES[kind]
+CODE_KINDS = {"field": "field", "other_field": "field", "use": "use", "items": "item_type"}
+
+
+class Message(str):
+    """An English sentence from the catalogue; its Vietnamese form is in `.vi`."""
+
+    vi: str
+
+
+def message(key: str, **values) -> Message:
+    """Catalogue sentence `key` with its placeholders filled; values may be Messages, codes or lists of codes."""
+    vi, en = CATALOGUE[key]
+    out = Message(en.format(**{name: _value(name, v, "en") for name, v in values.items()}))
+    out.vi = vi.format(**{name: _value(name, v, "vi") for name, v in values.items()})
+    return out
+
+
+def _value(name: str, value, lang: str) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value(name, v, lang) for v in value)
+    if lang == "vi" and isinstance(value, Message):
+        return value.vi
+    if lang == "vi" and name in CODE_KINDS:
+        from .report.labels import value_label  # lazy: planner.report imports the models' plan
+
+        return str(value_label(CODE_KINDS[name], value, lang))
+    return str(value)
+
+
+def with_vietnamese(df: pd.DataFrame, column: str, texts) -> pd.DataFrame:
+    """Put the English sentences in `column` and their Vietnamese forms in `<column>_vi` right after it."""
+    texts = list(texts)
+    df[column] = [str(t) for t in texts]
+    df.insert(df.columns.get_loc(column) + 1, column + VI_SUFFIX, [getattr(t, "vi", t) for t in texts])
+    return df
+
+
+def in_language(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One text per column: `<column>_vi` replaces `<column>` in Vietnamese, and is dropped either way."""
+    companions = [c for c in df.columns if isinstance(c, str) and c.endswith(VI_SUFFIX) and c[: -len(VI_SUFFIX)] in df.columns]
+    if not companions:
+        return df
+    out = df.copy()
+    if lang == "vi":
+        for c in companions:
+            out[c[: -len(VI_SUFFIX)]] = out[c]
+    return out.drop(columns=companions)
+
+
+def translated(text, lang: str) -> str:
+    """A note in the reader's language (plain strings, written outside the catalogue, stay as they are)."""
+    return text.vi if lang == "vi" and isinstance(text, Message) else text

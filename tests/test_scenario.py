@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -112,3 +114,12 @@ def test_solver_runs_record_status_objective_and_gap(solver):
             assert info.gap is not None
     lp = solve(model(), options, "knapsack_lp", 0.0, mip=False)
     assert lp.objective == pytest.approx(10.25) and lp.gap == 0.0  # LP relaxation: x1..x3 (weight 6, value 9) + x0 / 4
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_bundled_scenarios_load_and_differ_from_the_defaults(path):
+    scenario = Scenario.from_yaml(path)
+    assert scenario.name == path.stem
+    if path.stem != "baseline":
+        assert scenario.digest() != Scenario(name=path.stem).digest()

@@ -71,8 +71,10 @@ def _cmd_sample(args) -> int:
 
 def _cmd_solve(args) -> int:
     from .dataset import load_dataset
+    from .messages import translated
     from .plan import PlanInconsistent, PlanInfeasible, run_plan
     from .report import OutputError, print_summary, read_plan_assignments, write_infeasibility, write_plan_workbook
+    from .report.labels import text
     from .scenario import Scenario, ScenarioError
     from .validate import InputError
 
@@ -105,7 +107,8 @@ def _cmd_solve(args) -> int:
         plan = run_plan(ds, scenario)
     except PlanInfeasible as err:
         path = write_infeasibility(err, out, scenario=scenario, dataset=ds, lang=args.lang)
-        print("The scenario cannot be met:\n  " + "\n  ".join(err.lines), file=sys.stderr)
+        print(f"{text('infeasible_title', args.lang)}:\n  " + "\n  ".join(translated(line, args.lang) for line in err.lines),
+              file=sys.stderr)
         print(f"explanation written: {path}", file=sys.stderr)
         return EXIT_INFEASIBLE
     except PlanInconsistent as err:

@@ -1,4 +1,4 @@
-"""Sentences the models write into tables and notes, in Vietnamese and English.
+"""Sentences the models write into tables, notes and infeasibility explanations, in Vietnamese and English.
 
 A model calls `message(key, **values)`: the result is the English sentence (a str, so CSV outputs and
 code that reads the English text keep working) that also carries its Vietnamese form in `.vi`.
@@ -73,10 +73,90 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                               "đã giải lại từ mức này với số lượng nguyên.",
                               "Equipment: the LP solution had fractional items at level '{level}' (the budget row binds); "
                               "re-solved from there with whole items."),
+    # infeasible scenarios: staffing pins, ceilings and slot maxima
+    "pin_unknown_commune": ("{who} được chốt vào xã {code}, nhưng xã này không có trong bảng communes.",
+                            "{who} is pinned to commune {code}, which is not in the communes table."),
+    "pin_forbidden_pair": ("{where}: {who} được chốt tại đây nhưng bảng pair_costs không cho phép bố trí cán bộ này vào xã này.",
+                           "{where}: {who} is pinned there but the pair_costs table forbids this official in this commune."),
+    "pin_not_eligible": ("{where}: {who} được chốt vào chức danh {position} nhưng không đủ điều kiện giữ chức vụ lãnh đạo.",
+                         "{where}: {who} is pinned as {position} but is not eligible for leadership."),
+    "pin_no_post": ("{where}: {who} được chốt tại đây nhưng xã không có vị trí thuộc lĩnh vực {field}.",
+                    "{where}: {who} is pinned there but the commune has no post in field {field}."),
+    "pin_no_position_post": ("{where}: {who} được chốt tại đây với chức danh {position} nhưng xã không có vị trí "
+                             "{position} thuộc lĩnh vực {field}.",
+                             "{where}: {who} is pinned there as {position} but the commune has no {position} post "
+                             "in field {field}."),
+    "pins_over_ceiling": ("{commune}: {pinned} cán bộ đã được chốt nhưng biên chế tối đa chỉ là {ceiling} (vượt {over}).",
+                          "{commune}: {pinned} officials are pinned but the headcount ceiling is {ceiling} ({over} over)."),
+    "pins_over_slot": ("{commune}, lĩnh vực {field}, chức danh {position}: {pinned} cán bộ đã được chốt "
+                       "nhưng chỉ được tối đa {limit} (vượt {over}).",
+                       "{commune}, field {field}, position {position}: {pinned} officials "
+                       "are pinned but at most {limit} are allowed ({over} over)."),
+    "staffing_unsolved": ("Không giải được mô hình bố trí cán bộ (trạng thái bộ giải: {status}).",
+                          "The staffing model could not be solved (solver status: {status})."),
+    # infeasible scenarios: headquarters
+    "hq_no_buildings": ("Bảng công trình (buildings) đang trống nên không xã nào có trụ sở. "
+                        "Hãy nhập trụ sở cũ và các công trình công khác trước.",
+                        "The buildings table is empty, so no commune can get a headquarters. "
+                        "List the old headquarters and other public buildings first."),
+    "hq_no_candidate": ("{commune} không có công trình nào làm được trụ sở: không đơn vị cũ nào của xã sở hữu công trình "
+                        "và công trình gần nhất cách {nearest} km (giới hạn {limit} km). "
+                        "Hãy bổ sung công trình hoặc nới hq_candidate_radius_km lên ít nhất {needed} km.",
+                        "{commune} has no building that can host its headquarters: none of its old units owns a building "
+                        "and the nearest building is {nearest} km away (limit {limit} km). "
+                        "Add a building or widen hq_candidate_radius_km to at least {needed} km."),
+    "hq_too_few_candidates": ("Không thể bố trí cho mọi xã một trụ sở riêng: một số xã dùng chung quá ít công trình "
+                              "ứng viên (mỗi công trình chỉ làm trụ sở cho một xã). Các xã có ít công trình ứng viên nhất: "
+                              "{communes}.",
+                              "Not every commune can get its own headquarters building: some communes share too few "
+                              "candidate buildings (a building can host one commune only). Communes with the fewest "
+                              "candidates: {communes}."),
+    "hq_budget_short": ("Kinh phí cải tạo {budget} VND không đủ cho trụ sở: phương án rẻ nhất bảo đảm mọi xã có "
+                        "công trình đủ diện tích sàn cần ít nhất {needed} VND (thiếu {short} VND).",
+                        "The renovation budget of {budget} VND is too small for the headquarters: the cheapest plan "
+                        "that gives every commune a building with enough floor area needs at least {needed} VND "
+                        "({short} VND more)."),
+    "hq_budget_paid": ("Phương án đó chi cải tạo hoặc mở rộng tại {count} xã: {shown}{more}.",
+                       "That plan pays for renovation or extension in {count} communes: {shown}{more}."),
+    "and_more_in_conflicts": (" và {count} xã khác (xem bảng xung đột)", " and {count} more (see the conflicts table)"),
+    "hq_budget_advice": ("Hãy nâng renovation_budget_vnd lên ít nhất mức đó, giảm m2_per_official "
+                         "hoặc bổ sung công trình sử dụng được.",
+                         "Raise renovation_budget_vnd to at least that amount, lower m2_per_official, "
+                         "or add usable buildings."),
+    "service_points_line": ("Điểm phục vụ: {line}", "Service points: {line}"),
+    # infeasible facility location (service points, OR-Library benchmarks)
+    "word_customer": ("Điểm nhu cầu", "Customer"),
+    "word_facility": ("cơ sở", "facility"),
+    "word_units_of_demand": ("đơn vị nhu cầu", "units of demand"),
+    "word_old_unit": ("Đơn vị cũ", "Old unit"),
+    "word_service_point": ("điểm phục vụ", "service point"),
+    "word_residents": ("người dân", "residents"),
+    "fl_unreachable": ("{customer} {name} ({demand} {demand_word}) không có {facility} nào được phép sử dụng.",
+                       "{customer} {name} ({demand} {demand_word}) has no {facility} it may use."),
+    "fl_above_every_capacity": ("{customer} {name}: {demand} {demand_word}, lớn hơn công suất của mọi {facility} "
+                                "được phép sử dụng (lớn nhất {largest}).",
+                                "{customer} {name}: {demand} {demand_word}, more than the capacity of "
+                                "every {facility} it may use (largest {largest})."),
+    "fl_single_source": ("Khi mỗi {customer} chỉ do một {facility} phục vụ thì không có phương án khả thi; "
+                         "cho phép chia nhu cầu sẽ phục vụ được.",
+                         "With single sourcing each {customer} is served by one {facility}, so this is infeasible; "
+                         "allowing split demand would serve them."),
+    "fl_above_summed_capacity": ("{customer} {name}: {demand} {demand_word}, nhưng mọi {facility} được phép sử dụng "
+                                 "cộng lại chỉ chứa được {capacity}.",
+                                 "{customer} {name}: {demand} {demand_word}, but every {facility} it may use "
+                                 "together holds only {capacity}."),
+    "fl_above_total_capacity": ("Tổng cộng {demand} {demand_word}, vượt tổng công suất {capacity} của tất cả các {facility}.",
+                                "In total {demand} {demand_word}, above the total capacity {capacity} of all {facility} sites."),
+    "fl_must_open_budget": ("Các {facility} bắt buộc mở cần kinh phí {forced}, vượt mức {budget} hiện có.",
+                            "The {facility} sites that must open need a budget of {forced}, above the {budget} available."),
+    "fl_unsolved": ("Bộ giải không tìm được cách phục vụ mọi điểm nhu cầu trong phạm vi công suất.",
+                    "The solver found no way to serve every customer within the capacities."),
+    "fl_unsolved_budget": ("Bộ giải không tìm được cách phục vụ mọi điểm nhu cầu trong phạm vi công suất và kinh phí.",
+                           "The solver found no way to serve every customer within the capacities and the budget."),
 }
 
 # placeholders holding codes, spelled out in Vietnamese with planner.report.labels.VALUES[kind]
-CODE_KINDS = {"field": "field", "other_field": "field", "use": "use", "items": "item_type"}
+CODE_KINDS = {"field": "field", "other_field": "field", "position": "position", "use": "use", "items": "item_type"}
 
 
 class Message(str):
@@ -90,6 +170,13 @@ def message(key: str, **values) -> Message:
     vi, en = CATALOGUE[key]
     out = Message(en.format(**{name: _value(name, v, "en") for name, v in values.items()}))
     out.vi = vi.format(**{name: _value(name, v, "vi") for name, v in values.items()})
+    return out
+
+
+def lowered(text) -> str:
+    """`text` in lower case, its Vietnamese form too when it is a Message."""
+    out = Message(text.lower())
+    out.vi = getattr(text, "vi", text).lower()
     return out
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from ..messages import lowered, message
 from ..plan import PlanInconsistent
 from ..scenario import SolverOptions
 from ..solve import SolveInfo, pulp_arrays, solve_fast
@@ -102,14 +103,15 @@ def _prepare(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.DataFrame):
 
 
 def explain_infeasible(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.DataFrame,
-                       single_source: bool, budget: float | None = None, customer_word: str = "Customer",
-                       facility_word: str = "facility", labels: dict | None = None,
-                       demand_word: str = "units of demand") -> list[str]:
+                       single_source: bool, budget: float | None = None,
+                       customer_word: str = message("word_customer"), facility_word: str = message("word_facility"),
+                       labels: dict | None = None, demand_word: str = message("word_units_of_demand")) -> list[str]:
     """Plain-words reasons why every customer cannot be served (empty list: no obvious reason found).
 
     customer_word / facility_word / demand_word / labels (customer_id -> display name) let callers speak
-    their users' terms.
+    their users' terms (catalogue words keep the reasons in both languages, see planner.messages).
     """
+    words = {"customer": customer_word, "facility": facility_word, "demand_word": demand_word}
     sites, customers, arcs, i, j = _prepare(sites, customers, arcs)
     shown = customers["customer_id"].map(lambda c: (labels or {}).get(c, c)).astype(str)
     demand = customers["demand"].to_numpy(dtype=float)
@@ -119,25 +121,24 @@ def explain_infeasible(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.Da
     np.maximum.at(reachable_cap, j, capacity[i])
     summed_cap = np.bincount(j, weights=capacity[i], minlength=len(customers))
     for k in np.flatnonzero(~np.isin(np.arange(len(customers)), j) & (demand > 0)):
-        lines.append(f"{customer_word} {shown.iloc[k]} ({demand[k]:g} {demand_word}) has no {facility_word} it may use.")
+        lines.append(message("fl_unreachable", name=shown.iloc[k], demand=f"{demand[k]:g}", **words))
     if single_source:
         too_big = np.flatnonzero(np.isin(np.arange(len(customers)), j) & (demand > reachable_cap + TOLERANCE))
-        lines += [f"{customer_word} {shown.iloc[k]}: {demand[k]:g} {demand_word}, more than the capacity of "
-                  f"every {facility_word} it may use (largest {reachable_cap[k]:g})." for k in too_big]
+        lines += [message("fl_above_every_capacity", name=shown.iloc[k], demand=f"{demand[k]:g}",
+                          largest=f"{reachable_cap[k]:g}", **words) for k in too_big]
         if len(too_big):
-            lines.append(f"With single sourcing each {customer_word.lower()} is served by one {facility_word}, so this is infeasible; "
-                         "allowing split demand would serve them.")
+            lines.append(message("fl_single_source", customer=lowered(customer_word), facility=facility_word))
     else:
         short = np.flatnonzero(np.isin(np.arange(len(customers)), j) & (demand > summed_cap + TOLERANCE))
         for k in short:
-            lines.append(f"{customer_word} {shown.iloc[k]}: {demand[k]:g} {demand_word}, but every {facility_word} it may use "
-                         f"together holds only {summed_cap[k]:g}.")
+            lines.append(message("fl_above_summed_capacity", name=shown.iloc[k], demand=f"{demand[k]:g}",
+                                 capacity=f"{summed_cap[k]:g}", **words))
     if demand.sum() > capacity.sum() + TOLERANCE:
-        lines.append(f"In total {demand.sum():g} {demand_word}, above the total capacity {capacity.sum():g} of all {facility_word} sites.")
+        lines.append(message("fl_above_total_capacity", demand=f"{demand.sum():g}", capacity=f"{capacity.sum():g}", **words))
     if budget is not None:
         forced = sites["budget_cost"].to_numpy(float)[sites["must_open"].to_numpy(bool)].sum()
         if forced > budget + TOLERANCE:
-            lines.append(f"The {facility_word} sites that must open need a budget of {forced:,.0f}, above the {budget:,.0f} available.")
+            lines.append(message("fl_must_open_budget", facility=facility_word, forced=f"{forced:,.0f}", budget=f"{budget:,.0f}"))
     return lines
 
 
@@ -201,8 +202,7 @@ def solve_facility_location(sites: pd.DataFrame, customers: pd.DataFrame, arcs: 
     info = solve_fast(problem, options, name, time.perf_counter() - start)
     if info.status not in ("optimal", "time_limit"):
         reasons = explain_infeasible(sites, customers, arcs, single_source, budget) or [
-            "The solver found no way to serve every customer within the capacities"
-            + (" and the budget." if budget is not None else ".")]
+            message("fl_unsolved_budget" if budget is not None else "fl_unsolved")]
         return FacilityLocationResult(info.status, None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), info, reasons)
 
     # extract

@@ -194,8 +194,7 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
     names = communes.set_index("code")["name"].astype(str)
     missing = sorted(set(communes["code"].astype(int)) - set(pairs["commune_code"]))
     if missing and n_buildings == 0:
-        return PlanInfeasible("assets", ["The buildings table is empty, so no commune can get a headquarters. "
-                                         "List the old headquarters and other public buildings first."],
+        return PlanInfeasible("assets", [message("hq_no_buildings")],
                               pd.DataFrame({"commune_code": missing, "commune_name": [names[c] for c in missing]}))
     if missing:
         bld = buildings_with_commune(ds)
@@ -204,19 +203,16 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
             c = communes[communes["code"] == code].iloc[0]
             km = haversine_km(c["lon"], c["lat"], bld["lon"], bld["lat"]) if len(bld) else np.array([np.inf])
             rows.append({"commune_code": code, "commune_name": names[code], "nearest_building_km": float(np.min(km))})
-        lines = [f"{r['commune_name']} has no building that can host its headquarters: none of its old units owns a building "
-                 f"and the nearest building is {r['nearest_building_km']:.1f} km away (limit {scenario.assets.hq_candidate_radius_km:g} km). "
-                 f"Add a building or widen hq_candidate_radius_km to at least {np.ceil(r['nearest_building_km']):.0f} km."
-                 for r in rows]
+        lines = [message("hq_no_candidate", commune=r["commune_name"], nearest=f"{r['nearest_building_km']:.1f}",
+                         limit=f"{scenario.assets.hq_candidate_radius_km:g}",
+                         needed=f"{np.ceil(r['nearest_building_km']):.0f}") for r in rows]
         return PlanInfeasible("assets", lines, pd.DataFrame(rows))
     # the minimum budget: the cheapest renovation + extension over all feasible HQ plans (no budget row)
     problem, pick = _hq_model(pairs, len(communes), n_buildings, None, objective_column="budget_vnd")
     info = solve(problem, scenario.solver, "headquarters_min_budget", 0.0)
     if info.status not in ("optimal", "time_limit"):
         crowded = pairs.groupby("commune_code")["building_id"].nunique().sort_values().head(5)
-        lines = ["Not every commune can get its own headquarters building: some communes share too few candidate buildings "
-                 "(a building can host one commune only). Communes with the fewest candidates: "
-                 + ", ".join(f"{names[c]} ({n})" for c, n in crowded.items()) + "."]
+        lines = [message("hq_too_few_candidates", communes=", ".join(f"{names[c]} ({n})" for c, n in crowded.items()))]
         return PlanInfeasible("assets", lines, crowded.rename("candidate_buildings").reset_index())
     chosen = pairs[values(pick) > 0.5]
     needed = float(chosen["budget_vnd"].sum())
@@ -224,11 +220,10 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
     conflicts = paid[["commune_code", "commune_name", "building_id", "renovation_cost_vnd", "extension_m2",
                       "extension_cost_vnd", "budget_vnd"]].sort_values("budget_vnd", ascending=False).reset_index(drop=True)
     shown = ", ".join(f"{r.commune_name} ({r.building_id}: {r.budget_vnd:,.0f} VND)" for r in conflicts.head(10).itertuples())
-    more = f" and {len(conflicts) - 10} more (see the conflicts table)" if len(conflicts) > 10 else ""
-    lines = [f"The renovation budget of {budget:,.0f} VND is too small for the headquarters: the cheapest plan that gives "
-             f"every commune a building with enough floor area needs at least {needed:,.0f} VND ({needed - budget:,.0f} VND more).",
-             f"That plan pays for renovation or extension in {len(conflicts)} communes: {shown}{more}.",
-             "Raise renovation_budget_vnd to at least that amount, lower m2_per_official, or add usable buildings."]
+    more = message("and_more_in_conflicts", count=len(conflicts) - 10) if len(conflicts) > 10 else ""
+    lines = [message("hq_budget_short", budget=f"{budget:,.0f}", needed=f"{needed:,.0f}", short=f"{needed - budget:,.0f}"),
+             message("hq_budget_paid", count=len(conflicts), shown=shown, more=more),
+             message("hq_budget_advice")]
     return PlanInfeasible("assets", lines, conflicts)
 
 
@@ -317,9 +312,9 @@ def choose_service_points(ds: Dataset, scenario: Scenario, hq: pd.DataFrame, bud
                                      budget=budget_left, unserved_penalty=penalty, name="service_points_shortfall")
         solves.append(fl.solve)
         names = dict(zip(units["old_unit_id"], units["old_unit_name"] + " (" + units["old_unit_id"] + ")"))
-        notes += ["Service points: " + line for line in explain_infeasible(
-            sites, customers, arcs, opts.single_source, budget_left, customer_word="Old unit", facility_word="service point",
-            labels=names, demand_word="residents")]
+        notes += [message("service_points_line", line=line) for line in explain_infeasible(
+            sites, customers, arcs, opts.single_source, budget_left, customer_word=message("word_old_unit"),
+            facility_word=message("word_service_point"), labels=names, demand_word=message("word_residents"))]
         unserved_reason = {cid: message("over_capacity_or_budget", capacity=f"{opts.service_capacity:,.0f}")
                            for cid in fl.unserved["customer_id"]}
 

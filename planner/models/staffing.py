@@ -532,7 +532,7 @@ def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staffing
     if info.status == "infeasible":
         raise explain_infeasible(inputs, arcs, options, solver_options, [])
     if info.status not in ("optimal", "time_limit"):
-        raise PlanInfeasible(STAGE, [f"The staffing model could not be solved (solver status: {info.status})."])
+        raise PlanInfeasible(STAGE, [message("staffing_unsolved", status=info.status)])
     minimum = inputs.slots["required_min"].to_numpy(dtype=float)
     best_ratio = least_cost_ratio = None
     shortage = _slot_shortage(arcs, _values(model.x), minimum)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..messages import message, with_vietnamese
 from ..plan import PlanInfeasible
 from ..schema import LEADERSHIP_POSITIONS
 from ..solve import solve_fast
@@ -42,15 +43,16 @@ def pin_problems(inputs: StaffingInputs, arcs: pd.DataFrame) -> list[dict]:
         where = _commune_label(inputs, code) if code in codes else f"commune {code}"
         position = row["fixed_position"]
         if code not in codes:
-            why = f"{who} is pinned to commune {code}, which is not in the communes table."
+            why = message("pin_unknown_commune", who=who, code=code)
         elif (i, code) in banned:
-            why = f"{where}: {who} is pinned there but the pair_costs table forbids this official in this commune."
+            why = message("pin_forbidden_pair", where=where, who=who)
         elif position in LEADERSHIP_POSITIONS and not row["eligible"]:
-            why = f"{where}: {who} is pinned as {position} but is not eligible for leadership."
+            why = message("pin_not_eligible", where=where, who=who, position=position)
         else:
-            fields = " or ".join(f for f in (row["field"], row["secondary_field"]) if f)  # '' = none
-            post = f"{position} post" if position else "post"
-            why = f"{where}: {who} is pinned there{' as ' + position if position else ''} but the commune has no {post} in field {fields}."
+            fields = [f for f in (row["field"], row["secondary_field"]) if f]  # '' = none
+            fields = message("field_or_field", field=fields[0], other_field=fields[1]) if len(fields) == 2 else "".join(fields)
+            why = (message("pin_no_position_post", where=where, who=who, position=position, field=fields) if position
+                   else message("pin_no_post", where=where, who=who, field=fields))
         problems.append({"commune_code": code, "commune_name": where, "field": row["field"], "position": position or "",
                          "limit": "pin", "limit_value": 0, "pinned": 1, "over": 1, "line": why})
     return problems
@@ -76,7 +78,8 @@ def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options, solv
                 label = _commune_label(inputs, code)
                 rows.append({"commune_code": code, "commune_name": label, "field": "total", "position": "any",
                              "limit": "headcount ceiling", "limit_value": ceiling, "pinned": n_pinned, "over": over,
-                             "line": f"{label}: {n_pinned} officials are pinned but the headcount ceiling is {ceiling} ({over} over)."})
+                             "line": message("pins_over_ceiling", commune=label, pinned=n_pinned, ceiling=ceiling,
+                                             over=over)})
         for s, var in model.over_slot.items():
             over = round(var.varValue or 0)
             if over > 0:
@@ -87,14 +90,15 @@ def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options, solv
                 rows.append({"commune_code": int(slot["commune_code"]), "commune_name": label, "field": slot["field"],
                              "position": slot["position"], "limit": "slot maximum", "limit_value": limit,
                              "pinned": n_pinned, "over": over,
-                             "line": (f"{label}, field {slot['field']}, position {slot['position']}: {n_pinned} officials "
-                                      f"are pinned but at most {limit} are allowed ({over} over).")})
+                             "line": message("pins_over_slot", commune=label, field=slot["field"],
+                                             position=slot["position"], pinned=n_pinned, limit=limit, over=over)})
     if not rows:
         rows.append({"commune_code": pd.NA, "commune_name": "", "field": "", "position": "", "limit": "solver",
                      "limit_value": 0, "pinned": 0, "over": 0,
-                     "line": f"The staffing model could not be solved (solver status: {info.status})."})
-    conflicts = pd.DataFrame(rows)
-    return PlanInfeasible(stage=STAGE, lines=conflicts["line"].tolist(), conflicts=conflicts)
+                     "line": message("staffing_unsolved", status=info.status)})
+    lines = [row["line"] for row in rows]
+    conflicts = with_vietnamese(pd.DataFrame(rows), "line", lines)
+    return PlanInfeasible(stage=STAGE, lines=lines, conflicts=conflicts)
 
 
 def runner_ups(arcs: pd.DataFrame, chosen: np.ndarray) -> pd.DataFrame:

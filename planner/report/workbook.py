@@ -112,7 +112,7 @@ def write_infeasibility(err: PlanInfeasible, out: Path, scenario, dataset: Datas
     lines = [title,
              f"{L.text('scenario', lang)}: {scenario.name} ({scenario.digest()})",
              f"{L.text('infeasible_stage', lang)}: {stage}", ""]
-    lines += [f"• {line}" for line in err.lines] + ["", L.text("infeasible_hint", lang)]
+    lines += [f"• {translated(line, lang)}" for line in err.lines] + ["", L.text("infeasible_hint", lang)]
     for row, line in enumerate(lines, start=1):
         _put(ws.cell(row, 1), line)
     ws.cell(1, 1).font = TITLE_FONT
@@ -124,7 +124,7 @@ def write_infeasibility(err: PlanInfeasible, out: Path, scenario, dataset: Datas
     path = _save_atomic(writer.wb, out, protected=[dataset.source])
     txt = out.with_suffix(".txt")
     _refuse_input(txt, [dataset.source])
-    txt.write_text("\n".join(lines) + "\n" + _conflicts_text(err.conflicts), encoding="utf-8")
+    txt.write_text("\n".join(lines) + "\n" + _conflicts_text(err.conflicts, lang), encoding="utf-8")
     return path
 
 
@@ -807,10 +807,10 @@ def _plain_number(value) -> str:
         else f"{number:,.2f}"
 
 
-def _conflicts_text(conflicts: pd.DataFrame | None) -> str:
+def _conflicts_text(conflicts: pd.DataFrame | None, lang: str) -> str:
     if conflicts is None or not len(conflicts):
         return ""
-    return "\n" + conflicts.to_string(index=False) + "\n"
+    return "\n" + in_language(conflicts, lang).to_string(index=False) + "\n"
 
 
 def _refuse_input(path: Path, protected: list[str | None]) -> None:

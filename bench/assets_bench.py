@@ -70,6 +70,7 @@ def bench(path: Path, with_staffing: bool, dense_equipment: bool) -> None:
     if dense_equipment:
         dense = Scenario.from_dict({"assets": {"equipment_candidate_communes": max(len(ds["communes"]), 1)}})
         full = _timed("equipment dense", plan_equipment, ds, dense, headcount, sites)
+
         def figures(result):
             kpi = {k["kpi"]: k["value"] for k in result.kpis}
             unmet = int(result.tables["unmet_equipment"]["unmet"].sum())

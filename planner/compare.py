@@ -157,7 +157,7 @@ def _shortage_delta(plans: dict[str, Plan]) -> pd.DataFrame:
         merged[_col("delta", label)] = merged[_col("shortage", label)] - merged[_col("shortage", first)]
     values = [_col("shortage", p) for p in present]
     deltas = [_col("delta", p) for p in present[1:]]
-    keep = (merged[values] > 0).any(axis=1) | (merged[deltas] != 0).any(axis=1) if deltas else (merged[values] > 0).any(axis=1)
+    keep = (merged[values] > 0).any(axis=1) | (merged[deltas] != 0).any(axis=1)  # no deltas: all False
     head = ["commune_code"] + (["commune_name"] if "commune_name" in merged.columns else []) + ["field"]
     return merged.loc[keep, head + values + deltas].sort_values(["commune_code", "field"]).reset_index(drop=True)
 

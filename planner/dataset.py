@@ -112,8 +112,9 @@ class Dataset:
         """Write <table>.csv per non-empty table."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
+        schema = load_schema()
         for name, df in self.tables.items():
-            if len(df) or load_schema()[name].required:
+            if len(df) or schema[name].required:
                 df.to_csv(folder / f"{name}.csv", index=False)
         return folder
 

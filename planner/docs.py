@@ -44,16 +44,17 @@ def allowed_text(col: ColumnSpec) -> str:
     return " / ".join(col.allowed)
 
 
-def bounds_text(col: ColumnSpec) -> str:
+def bounds_text(col: ColumnSpec, between: str = "{} to {}", at_least: str = ">= {}", at_most: str = "<= {}") -> str:
+    """The column's min/max in words ("" without bounds); `between`, `at_least`, `at_most` are the wordings, {} per number."""
     def fmt(x: float) -> str:
         return str(int(x)) if float(x).is_integer() else str(x)
 
     if col.min is not None and col.max is not None:
-        return f"{fmt(col.min)} to {fmt(col.max)}"
+        return between.format(fmt(col.min), fmt(col.max))
     if col.min is not None:
-        return f">= {fmt(col.min)}"
+        return at_least.format(fmt(col.min))
     if col.max is not None:
-        return f"<= {fmt(col.max)}"
+        return at_most.format(fmt(col.max))
     return ""
 
 
@@ -72,8 +73,9 @@ def column_note(col: ColumnSpec) -> str:
     lines.append(f"Bắt buộc / {requirement_text(col)}" if col.required else "Không bắt buộc / optional")
     if col.allowed or col.dtype == "bool":
         lines.append(f"Giá trị / allowed: {allowed_text(col)}")
-    if bounds_text(col):
-        lines.append(f"Giới hạn / bounds: {bounds_text(col)}")
+    bounds = bounds_text(col)
+    if bounds:
+        lines.append(f"Giới hạn / bounds: {bounds}")
     if col.references:
         lines.append(f"Tham chiếu / must exist in: {col.references}")
     return "\n".join(lines)
@@ -170,9 +172,13 @@ def data_dictionary_markdown() -> str:
 
 def write_data_dictionary(path: Path) -> Path:
     """Write the data dictionary (Markdown) generated from the schema."""
+    return _write_text(path, data_dictionary_markdown())
+
+
+def _write_text(path: Path, text: str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(data_dictionary_markdown(), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path
 
 
@@ -265,7 +271,4 @@ def scenario_markdown() -> str:
 
 def write_scenario_reference(path: Path) -> Path:
     """Write docs/scenario.md: every Scenario key (nested), its type, default and description, and an example."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(scenario_markdown(), encoding="utf-8")
-    return path
+    return _write_text(path, scenario_markdown())

@@ -72,8 +72,7 @@ def resolve_staffing_norms(communes: pd.DataFrame, norms: pd.DataFrame,
 
 def headcount_ceilings(requirements: pd.DataFrame) -> pd.Series:
     """Staff quota per commune (from the 'total' rows; NaN where none is set), indexed by commune_code."""
-    total = requirements[requirements["field"] == "total"].set_index("commune_code")["required_max"]
-    return total
+    return requirements[requirements["field"] == "total"].set_index("commune_code")["required_max"]
 
 
 def planned_headcount_from_norms(requirements: pd.DataFrame) -> pd.DataFrame:

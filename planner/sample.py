@@ -19,7 +19,7 @@ import pandas as pd
 
 from .dataset import Dataset
 from .geo import haversine_km
-from .norms import resolve_staffing_norms
+from .norms import headcount_ceilings, resolve_staffing_norms
 from .schema import load_schema
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
@@ -617,7 +617,7 @@ def _unit_costs() -> pd.DataFrame:
 
 def _equipment_demand(communes: pd.DataFrame, required: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
     """Rough demand per commune and item if every commune were staffed to its quota (sizes the budget)."""
-    ceiling = required[required["field"] == "total"].set_index("commune_code")["required_max"]
+    ceiling = headcount_ceilings(required)
     counters = required[required["field"] == "public_service_centre"].groupby("commune_code")["required_min"].sum()
     basis = pd.DataFrame({"code": communes["code"], "type": communes["type"],
                           "per_official": communes["code"].map(ceiling).fillna(0).to_numpy(),
@@ -631,11 +631,11 @@ def _equipment_demand(communes: pd.DataFrame, required: pd.DataFrame, norms: pd.
     return pairs.groupby(["item_type", "priority"], as_index=False)["demand"].sum()
 
 
-def _costs(communes, old_units, officials, required, equipment, equipment_norms, buildings) -> pd.DataFrame:
+def _costs(communes, old_units, required, unit_costs, equipment, equipment_norms, buildings) -> pd.DataFrame:
     """Unit prices, transport and repair costs per item, and budgets sized from the data so that they bind:
     the equipment budget covers the counters' shortfall but only part of the rest; the renovation budget
     covers one usable headquarters per commune plus about a third of the other renovations."""
-    unit = _unit_costs().set_index("item_type")
+    unit = unit_costs.set_index("item_type")
     rows = []
     for parameter, unit_name in (("new_unit_price", "VND"), ("transport_cost_per_km", "VND/km/item"), ("repair_cost", "VND")):
         rows += [{"parameter": parameter, "item_type": item, "value": float(unit.loc[item, parameter]), "unit": unit_name,
@@ -651,7 +651,7 @@ def _costs(communes, old_units, officials, required, equipment, equipment_norms,
     counter_cost = float((counter_demand * unit["new_unit_price"].reindex(counter_demand.index)).sum())
     equipment_budget = max(0.6 * (buy_cost + repair_cost), 0.5 * counter_cost)
 
-    ceiling = required[required["field"] == "total"].set_index("commune_code")["required_max"]
+    ceiling = headcount_ceilings(required)
     sites = buildings.merge(old_units[["id", "commune_code"]], left_on="old_unit_id", right_on="id", suffixes=("", "_unit"))
     need_m2 = sites["commune_code"].map(ceiling).fillna(35).to_numpy() * FLOOR_M2_PER_OFFICIAL
     must_renovate = sites["condition"].isin(["poor", "unusable"]).to_numpy()
@@ -718,9 +718,10 @@ def build_sample(province: str | int, seed: int = 7, officials_per_commune: floa
     staffing_norms = _staffing_norms(communes)
     required = resolve_staffing_norms(communes, staffing_norms)
     buildings = _buildings(old_units, streams[2])
-    equipment = _equipment(old_units, officials, _unit_costs(), streams[3])
+    unit_costs = _unit_costs()
+    equipment = _equipment(old_units, officials, unit_costs, streams[3])
     equipment_norms = pd.read_csv(REFERENCE_DIR / "equipment_norms.csv")
-    costs = _costs(communes, old_units, officials, required, equipment, equipment_norms, buildings)
+    costs = _costs(communes, old_units, required, unit_costs, equipment, equipment_norms, buildings)
     imputed = ", ".join(ref.loc[ref["population_imputed"], "commune_name"]) or "none"
     info = pd.DataFrame({"key": ["province_name", "province_code", "generator", "seed", "officials_per_commune", "source",
                                  "population_imputed"],

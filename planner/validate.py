@@ -30,6 +30,7 @@ import pandas as pd
 from openpyxl.xml import DEFUSEDXML
 
 from .dataset import PANDAS_DTYPE, Dataset
+from .docs import bounds_text
 from .norms import headcount_ceilings, resolve_staffing_norms
 from .schema import LEADERSHIP_POSITIONS, ColumnSpec, TableSpec, load_schema
 
@@ -494,16 +495,7 @@ def _type_expectation(col: ColumnSpec, value) -> str:
 
 
 def _bounds_text(col: ColumnSpec) -> str:
-    def fmt(x: float) -> str:
-        return str(int(x)) if float(x).is_integer() else str(x)
-
-    if col.min is not None and col.max is not None:
-        return f"between {fmt(col.min)} and {fmt(col.max)}"
-    if col.min is not None:
-        return f"of at least {fmt(col.min)}"
-    if col.max is not None:
-        return f"of at most {fmt(col.max)}"
-    return ""
+    return bounds_text(col, between="between {} and {}", at_least="of at least {}", at_most="of at most {}")
 
 
 def _range_expectation(col: ColumnSpec) -> str:

@@ -33,17 +33,22 @@ def _names(kind: str, codes, lang: str) -> list[str]:
     return [str(value_label(kind, code, lang)) for code in codes]
 
 
+def _stacked_bars(ax, names: list[str], table: pd.DataFrame, kind: str, lang: str, colours: dict | None = None) -> None:
+    """Horizontal bars, one segment per column of `table` (labelled as a `kind` code), stacked left to right."""
+    left = np.zeros(len(table))
+    for column in table.columns:
+        values = table[column].astype(float).to_numpy()
+        ax.barh(names, values, left=left, label=value_label(kind, column, lang), color=(colours or {}).get(column))
+        left += values
+
+
 def staff_by_field_chart(ds, lang: str | None = None) -> Figure:
     """Officials by primary field and current position (horizontal stacked bars)."""
     lang = ui_lang(lang)
     counts = ds["officials"].groupby(["field", "position"]).size().unstack(fill_value=0)
     counts = counts.loc[counts.sum(axis=1).sort_values().index]
     fig, ax = _bar_figure(height=0.3 * len(counts) + 1.5)
-    left = np.zeros(len(counts))
-    fields = _names("field", counts.index, lang)
-    for position in counts.columns:
-        ax.barh(fields, counts[position], left=left, label=value_label("position", position, lang))
-        left += counts[position].to_numpy()
+    _stacked_bars(ax, _names("field", counts.index, lang), counts, "position", lang)
     ax.set_xlabel(ui_text("axis_officials", lang))
     ax.set_title(ui_text("staff_chart", lang, total=f"{int(counts.to_numpy().sum()):,}"))
     ax.legend(fontsize=8)
@@ -59,12 +64,7 @@ def equipment_chart(ds, lang: str | None = None) -> Figure:
         _empty(ax, ui_text("no_equipment", lang))
         return fig
     colours = {"good": "#27ae60", "repairable": "#f39c12", "unusable": "#c0392b"}
-    left = np.zeros(len(counts))
-    for condition in counts.columns:
-        values = counts[condition].astype(float).to_numpy()
-        ax.barh(_names("item_type", counts.index, lang), values, left=left,
-                label=value_label("condition", condition, lang), color=colours.get(condition))
-        left += values
+    _stacked_bars(ax, _names("item_type", counts.index, lang), counts, "condition", lang, colours)
     ax.set_xlabel(ui_text("axis_items", lang))
     ax.set_title(ui_text("equipment_chart", lang))
     ax.legend(fontsize=8)
@@ -79,11 +79,7 @@ def buildings_chart(ds, lang: str | None = None) -> Figure:
     if counts.empty:
         _empty(ax, ui_text("no_buildings", lang))
         return fig
-    left = np.zeros(len(counts))
-    for condition in counts.columns:
-        ax.barh(_names("building_kind", counts.index, lang), counts[condition], left=left,
-                label=value_label("condition", condition, lang))
-        left += counts[condition].to_numpy()
+    _stacked_bars(ax, _names("building_kind", counts.index, lang), counts, "condition", lang)
     ax.set_xlabel(ui_text("axis_buildings", lang))
     ax.set_title(ui_text("buildings_chart", lang))
     ax.legend(fontsize=8)
@@ -120,10 +116,7 @@ def shortage_by_commune_chart(staffing_by_commune: pd.DataFrame, top: int = 20, 
     name = "commune_name" if "commune_name" in rows else "commune_code"
     table = rows.pivot_table(index=name, columns="field", values="shortage", aggfunc="sum", fill_value=0)
     table = table.loc[table.sum(axis=1).nlargest(top).index[::-1]]
-    left = np.zeros(len(table))
-    for field in table.columns:
-        ax.barh(table.index.astype(str), table[field], left=left, label=value_label("field", field, lang))
-        left += table[field].to_numpy()
+    _stacked_bars(ax, table.index.astype(str), table, "field", lang)
     ax.set_xlabel(ui_text("axis_missing", lang))
     ax.set_title(ui_text("shortage_commune_chart", lang, count=len(table)))
     ax.legend(fontsize=7, ncol=2)

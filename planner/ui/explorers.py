@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..messages import in_language
+from ..models.headquarters import cost_parameter
 from ..report.labels import column_label, sheet_label, text, value_label, value_labels
 from ..scenario import Scenario
 from . import charts, maps
@@ -78,11 +79,14 @@ def scenario_with(base: Scenario, changes: dict) -> Scenario:
     return Scenario.from_dict(data, source="the settings")
 
 
-def cost_parameter(ds: Dataset, parameter: str, fallback: float) -> float:
-    """A budget or price from the costs table (first row of that parameter)."""
-    costs = ds["costs"]
-    hit = costs.loc[costs["parameter"] == parameter, "value"]
-    return float(hit.iloc[0]) if len(hit) else fallback
+def default_budgets(ds: Dataset, assets) -> tuple[float, float]:
+    """(renovation, equipment) budgets in VND: the scenario's, else the costs table's (read as the models
+    read it), else 10 bn / 1 bn as a starting point for the sliders."""
+    def budget(scenario_value, parameter, start):
+        return scenario_value if scenario_value is not None else cost_parameter(ds, parameter, start)
+
+    return (budget(assets.renovation_budget_vnd, "renovation_budget", 10e9),
+            budget(assets.equipment_budget_vnd, "equipment_budget", 1e9))
 
 
 def commune_options(ds: Dataset) -> list[tuple[str, int]]:
@@ -134,7 +138,26 @@ def _kpi_table(plan, stages: tuple[str, ...] | None = None) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- base explorer
 
-class Explorer:
+class _Panel:
+    """What every tab has: its words in its language (`ui_lang`), tables, and `widget` shown in a notebook."""
+
+    ui_lang: str
+    widget: widgets.Widget
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.widget)
+
+    def t(self, key: str, **values) -> str:
+        """The tab's words (planner.ui.text) in its language."""
+        return ui_text(key, self.ui_lang, **values)
+
+    def table(self, df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS) -> widgets.HTML:
+        return table_widget(df, title, max_rows, lang=self.ui_lang)
+
+
+class Explorer(_Panel):
     """Settings on the left, Solve/Export buttons, a status line with progress, results below."""
 
     title_key = solve_key = ""  # each explorer names its planner.ui.text keys
@@ -180,18 +203,6 @@ class Explorer:
             self.progress, self.status, self.export_note, self.results,
         ])
         self.widget.add_class(f"planner-{type(self).__name__.removesuffix('Explorer').lower()}")  # a handle for tests
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-
-    def t(self, key: str, **values) -> str:
-        """The explorer's words (planner.ui.text) in its language."""
-        return ui_text(key, self.ui_lang, **values)
-
-    def table(self, df: pd.DataFrame, title: str = "") -> widgets.HTML:
-        return table_widget(df, title, lang=self.ui_lang)
 
     def carry_over(self, old: "Explorer") -> None:
         """Take the last plan (and its results) of an explorer this one replaces, e.g. in another language."""
@@ -272,12 +283,14 @@ class Explorer:
             name = f"{self.plan_ds.province}_{self.plan_scenario.name}_plan.xlsx".replace(" ", "_")
             return write_plan_workbook(self.plan, self.plan_ds, output_folder() / name, lang=self.workbook_lang.value)
 
-        def done(path):
-            path = Path(path)
-            self.export_note.value = (message_html(self.t("workbook_written"), [str(path)], kind="ok")
-                                      + download_link(path, self.t("download", name=path.name)))
+        self.task.start(self.t("writing_workbook"), job, lambda path: self._written(path, "workbook_written"),
+                        sync=self.sync or wait)
 
-        self.task.start(self.t("writing_workbook"), job, done, sync=self.sync or wait)
+    def _written(self, path, title_key: str) -> None:
+        """Say where an exported workbook went, with a download link."""
+        path = Path(path)
+        self.export_note.value = (message_html(self.t(title_key), [str(path)], kind="ok")
+                                  + download_link(path, self.t("download", name=path.name)))
 
     def keep(self) -> None:
         """Save the last plan under the typed name for the scenarios explorer."""
@@ -309,9 +322,10 @@ class StaffingExplorer(Explorer):
                                          layout=widgets.Layout(width="auto"))
         self.it_radius = _slider(self.t("it_radius"), staffing.it_support.radius_km, 5, 150, 5)
         self.pins = pd.DataFrame(columns=["official_id", "commune_code", "position"])
-        self.pin_official = widgets.Combobox(placeholder=self.t("id_or_name"), options=official_options(self.ds),
+        officials, communes = official_options(self.ds), commune_options(self.ds)
+        self.pin_official = widgets.Combobox(placeholder=self.t("id_or_name"), options=officials,
                                              ensure_option=True, description=self.t("official"), layout=WIDE)
-        self.pin_commune = widgets.Dropdown(options=commune_options(self.ds), description=self.t("commune"), layout=WIDE)
+        self.pin_commune = widgets.Dropdown(options=communes, description=self.t("commune"), layout=WIDE)
         positions = value_labels("position", self.ui_lang)
         self.pin_position = widgets.Dropdown(options=[(positions[p], p) for p in ("specialist", "vice_chair", "chair")],
                                              description=column_label("position", self.ui_lang), layout=widgets.Layout(width="300px"))
@@ -326,9 +340,9 @@ class StaffingExplorer(Explorer):
                                self.it_radius, _heading(self.t("pins_heading")),
                                self.pin_official, widgets.HBox([self.pin_commune]),
                                widgets.HBox([self.pin_position, add, clear]), self.pins_view])
-        self.explain_official = widgets.Combobox(placeholder=self.t("id_or_name"), options=official_options(self.ds),
+        self.explain_official = widgets.Combobox(placeholder=self.t("id_or_name"), options=officials,
                                                  ensure_option=True, description=self.t("official"), layout=WIDE)
-        self.explain_commune = widgets.Dropdown(options=[("—", None)] + commune_options(self.ds), value=None,
+        self.explain_commune = widgets.Dropdown(options=[("—", None)] + communes, value=None,
                                                 description=self.t("commune"), layout=WIDE)
         self.explanation = widgets.HTML()
         self.explain_official.observe(lambda change: self.explain(official=change["new"]), names="value")
@@ -372,8 +386,9 @@ class StaffingExplorer(Explorer):
     def set_dataset(self, ds: Dataset) -> None:
         super().set_dataset(ds)
         self.pin_official.options = self.explain_official.options = official_options(ds)
-        self.pin_commune.options = commune_options(ds)
-        self.explain_commune.options = [("—", None)] + commune_options(ds)
+        communes = commune_options(ds)
+        self.pin_commune.options = communes
+        self.explain_commune.options = [("—", None)] + communes
         self.clear_pins()
 
     def carry_over(self, old: "StaffingExplorer") -> None:
@@ -519,8 +534,7 @@ class AssetsExplorer(Explorer):
 
     def settings_panel(self) -> widgets.Widget:
         assets = self.base.assets
-        renovation = assets.renovation_budget_vnd or cost_parameter(self.ds, "renovation_budget", 10e9)
-        equipment = assets.equipment_budget_vnd or cost_parameter(self.ds, "equipment_budget", 1e9)
+        renovation, equipment = default_budgets(self.ds, assets)
         self.service_distance = _slider(self.t("service_distance"), assets.service_distance_km, 2, 50, 1)
         self.renovation_budget = _slider(self.t("renovation_budget"), renovation / 1e9, 0, 3 * renovation / 1e9,
                                          0.1, ".1f")
@@ -623,8 +637,7 @@ class ScenarioExplorer(Explorer):
         self.it_radius.value = s.it_support.radius_km
         self.it_penalty.value = s.penalty("it_digital")
         self.service_distance.value = a.service_distance_km
-        renovation = a.renovation_budget_vnd or cost_parameter(self.ds, "renovation_budget", 10e9)
-        equipment = a.equipment_budget_vnd or cost_parameter(self.ds, "equipment_budget", 1e9)
+        renovation, equipment = default_budgets(self.ds, a)
         self.renovation_budget.max = max(self.renovation_budget.max, 3 * renovation / 1e9)
         self.equipment_budget.max = max(self.equipment_budget.max, 3 * equipment / 1e6)
         self.renovation_budget.value = renovation / 1e9
@@ -675,18 +688,18 @@ class ScenarioExplorer(Explorer):
     def render(self) -> list[widgets.Widget]:
         last = widgets.Accordion(children=[self.table(_kpi_table(self.plan))], selected_index=None)
         last.set_title(0, self.t("last_kpis", name=self.plan_scenario.name))
-        return [_heading(self.t("compare_heading"), self.t("compare_hint")),
-                widgets.HBox([self.saved, widgets.VBox([self.compare_button, self.export_comparison_button])]),
+        return [_heading(self.t("compare_heading"), self.t("compare_hint")), self._compare_controls(),
                 self.comparison_view, last]
+
+    def _compare_controls(self) -> widgets.Widget:
+        return widgets.HBox([self.saved, widgets.VBox([self.compare_button, self.export_comparison_button])])
 
     def _refresh_saved(self) -> None:
         names = list(self.store.entries)
         self.saved.options = names
         self.saved.value = tuple(names[-2:]) if len(names) >= 2 else tuple(names)
         if not self.results.children and names:
-            self.results.children = [widgets.HBox([self.saved, widgets.VBox([self.compare_button,
-                                                                             self.export_comparison_button])]),
-                                     self.comparison_view]
+            self.results.children = [self._compare_controls(), self.comparison_view]
 
     def compare(self, names: list[str] | None = None, wait: bool = False) -> None:
         """Compare the chosen kept plans: KPIs, who moves, shortage deltas, buildings and purchases that differ."""
@@ -730,17 +743,13 @@ class ScenarioExplorer(Explorer):
             return write_comparison_workbook(self.comparison, output_folder() / "scenario_comparison.xlsx",
                                              lang=self.workbook_lang.value)
 
-        def done(path):
-            path = Path(path)
-            self.export_note.value = (message_html(self.t("comparison_written"), [str(path)], kind="ok")
-                                      + download_link(path, self.t("download", name=path.name)))
-
-        self.task.start(self.t("writing_comparison"), job, done, sync=self.sync or wait)
+        self.task.start(self.t("writing_comparison"), job, lambda path: self._written(path, "comparison_written"),
+                        sync=self.sync or wait)
 
 
 # ---------------------------------------------------------------- data check
 
-class DataCheckExplorer:
+class DataCheckExplorer(_Panel):
     """Open the bundled province or an uploaded workbook; show the validation report or an overview."""
 
     def __init__(self, ds: Dataset | None = None, *, sync: bool = False, on_dataset: list[Callable] | None = None,
@@ -771,22 +780,12 @@ class DataCheckExplorer:
         if ds is not None:
             self.results.children = self.render(ds)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-
-    def t(self, key: str, **values) -> str:
-        return ui_text(key, self.ui_lang, **values)
-
-    def table(self, df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS) -> widgets.HTML:
-        return table_widget(df, title, max_rows, lang=self.ui_lang)
-
     def load(self, path, wait: bool = False) -> None:
         """Validate a workbook; show every problem, or the overview when it is valid."""
         if not path:
             self.status.value = message_html(self.t("no_file"), kind="info")
             return
+
         def job():
             try:
                 return open_province(path, self.ui_lang)

@@ -96,8 +96,9 @@ def shortage_map(ds, staffing_by_commune: pd.DataFrame, lang: str | None = None)
     return fig
 
 
-def _building_points(ds) -> pd.DataFrame:
-    return ds["buildings"][["id", "lon", "lat"]].rename(columns={"id": "building_id"}).astype({"lon": float, "lat": float})
+def _points(ds, table: str, id_name: str) -> pd.DataFrame:
+    """The table's id (renamed `id_name`), lon and lat as floats."""
+    return ds[table][["id", "lon", "lat"]].rename(columns={"id": id_name}).astype({"lon": float, "lat": float})
 
 
 def coverage_map(ds, hq_plan: pd.DataFrame, service_points: pd.DataFrame, service_coverage: pd.DataFrame,
@@ -107,9 +108,9 @@ def coverage_map(ds, hq_plan: pd.DataFrame, service_points: pd.DataFrame, servic
     Old units farther than the service distance are drawn in red.
     """
     lang = ui_lang(lang)
-    ou = ds["old_units"][["id", "lon", "lat"]].rename(columns={"id": "old_unit_id"}).astype({"lon": float, "lat": float})
+    ou = _points(ds, "old_units", "old_unit_id")
     cov = (service_coverage.merge(ou, on="old_unit_id")
-           .merge(_building_points(ds).rename(columns={"lon": "site_lon", "lat": "site_lat"}),
+           .merge(_points(ds, "buildings", "building_id").rename(columns={"lon": "site_lon", "lat": "site_lat"}),
                   left_on="served_by_building_id", right_on="building_id", how="left"))
     fig, ax = _geo_figure(ds["communes"]["lat"], ui_text("coverage_map", lang), lang)
     kinds = cov["site_kind"].astype(str) if "site_kind" in cov else pd.Series("", index=cov.index)
@@ -140,7 +141,7 @@ def equipment_flow_map(ds, transfers: pd.DataFrame, purchases: pd.DataFrame, hq_
                        lang: str | None = None) -> Figure:
     """Equipment moved from old units to new communes (line width = items), communes sized by purchase cost."""
     lang = ui_lang(lang)
-    ou = ds["old_units"][["id", "lon", "lat"]].rename(columns={"id": "from_old_unit_id"}).astype({"lon": float, "lat": float})
+    ou = _points(ds, "old_units", "from_old_unit_id")
     sites = ds["communes"][["code", "lon", "lat", "name"]].rename(columns={"code": "to_commune_code"})
     if hq_plan is not None and len(hq_plan):
         hq = hq_plan[["commune_code", "lon", "lat"]].rename(columns={"commune_code": "to_commune_code"})

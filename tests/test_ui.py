@@ -506,3 +506,12 @@ def test_app_language_menu_rebuilds_in_english_and_keeps_the_work(tiny_ds):
     assert len(app.store.listeners) == 1  # the replaced scenarios explorer no longer listens
     app.language.value = "vi"
     assert app.staffing.solve_button.description == "Giải bài toán"
+
+
+def test_infeasibility_lines_follow_the_ui_language():
+    from planner.messages import message
+
+    line = message("pins_over_ceiling", commune="Xã An (101)", pinned=3, ceiling=2, over=1)
+    err = PlanInfeasible("staffing", [line])
+    assert describe_error(err, "vi")[1] == [line.vi] and describe_error(err, "en")[1] == [str(line)]
+    assert line.vi != str(line)

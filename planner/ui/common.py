@@ -79,15 +79,18 @@ def output_folder() -> Path:
 def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, list[str]]:
     """A title and the lines a user should read, for any error a solve or a load can raise.
 
-    The lines are the error's own words (the models and the validator write them in English).
+    Infeasibility explanations come in the reader's language (planner.messages); the other lines are the
+    error's own words (the validator and the re-checks write them in English).
     """
+    from ..messages import translated
     from ..plan import PlanInconsistent, PlanInfeasible
     from ..report.labels import text, value_label
     from ..scenario import ScenarioError
 
     lang = ui_lang(lang)
     if isinstance(exc, PlanInfeasible):
-        return f"{text('infeasible_title', lang)} ({value_label('stage', exc.stage, lang)})", list(exc.lines)
+        return (f"{text('infeasible_title', lang)} ({value_label('stage', exc.stage, lang)})",
+                [translated(line, lang) for line in exc.lines])
     if isinstance(exc, PlanInconsistent):
         return (ui_text("err_inconsistent", lang, stage=value_label("stage", exc.stage, lang)),
                 list(exc.violations[:20]))

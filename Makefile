@@ -5,15 +5,27 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROVINCE ?= lang_son
 
-.PHONY: install demo test test-fast system-deps lab app bench docs clean
+.PHONY: install lock demo test test-fast system-deps lab app bench docs clean
 
-$(STAMP): pyproject.toml
+LOCK   := requirements.lock
+
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --disable-pip-version-check -r $(LOCK)
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## Re-resolve every dependency from pyproject.toml's ranges in a scratch venv and write the exact versions to requirements.lock
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q --disable-pip-version-check 'setuptools>=68' -e '.[dev]'
+	{ echo "# Exact versions of every dependency (direct and transitive) that make demo / make test / CI install."; \
+	  echo "# Regenerate with 'make lock' (see README, 'Upgrading dependencies'); pyproject.toml keeps the ranges for library users."; \
+	  .lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^pip==\|^commune-planner'; } > $(LOCK)
+	rm -rf .lock-venv
 
 ## Solve the bundled sample province and write out/<province>_plan.xlsx
 demo: install

@@ -14,7 +14,7 @@ EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE = 0, 2, 3
 
 def _cmd_validate(args) -> int:
     from .dataset import load_dataset
-    from .validate import InputError
+    from .errors import InputError
 
     try:
         ds = load_dataset(args.file)
@@ -72,11 +72,11 @@ def _cmd_sample(args) -> int:
 def _cmd_solve(args) -> int:
     from .dataset import load_dataset
     from .messages import translated
-    from .plan import PlanInconsistent, PlanInfeasible, run_plan
-    from .report import OutputError, print_summary, read_plan_assignments, write_infeasibility, write_plan_workbook
+    from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError
+    from .plan import run_plan
+    from .report import print_summary, read_plan_assignments, write_infeasibility, write_plan_workbook
     from .report.labels import text
-    from .scenario import Scenario, ScenarioError
-    from .validate import InputError
+    from .scenario import Scenario
 
     source = Path(args.file)
     out = Path(args.out) if args.out else Path("out") / f"{source.stem}_plan.xlsx"

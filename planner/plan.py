@@ -18,37 +18,9 @@ from . import __version__
 from .dataset import Dataset
 from .scenario import Scenario
 from .solve import SolveInfo
+from .stage import StageResult
 
 STAGES = ("sites", "staffing", "assets")
-
-
-@dataclass
-class StageResult:
-    """What one model returns: named result tables, KPI rows, solver runs, remarks."""
-
-    tables: dict[str, pd.DataFrame]
-    kpis: list[dict] = field(default_factory=list)  # {"stage", "kpi", "value", "unit"}
-    solves: list[SolveInfo] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
-class PlanInfeasible(Exception):
-    """The scenario cannot be met; `lines` say in plain words which limits conflict and by how much."""
-
-    def __init__(self, stage: str, lines: list[str], conflicts: pd.DataFrame | None = None):
-        self.stage = stage
-        self.lines = lines
-        self.conflicts = conflicts if conflicts is not None else pd.DataFrame()
-        super().__init__(f"{stage}: " + " ".join(lines))
-
-
-class PlanInconsistent(Exception):
-    """The solver's answer broke a constraint when re-checked in Python; the plan is not exported."""
-
-    def __init__(self, stage: str, violations: list[str]):
-        self.stage = stage
-        self.violations = violations
-        super().__init__(f"{stage}: {len(violations)} violated checks: " + "; ".join(violations[:10]))
 
 
 @dataclass

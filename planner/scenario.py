@@ -13,6 +13,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .errors import ScenarioError
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
@@ -121,7 +123,7 @@ class Scenario(_Strict):
         try:
             return cls.model_validate(data or {})
         except ValidationError as exc:
-            raise ScenarioError(source, exc) from None
+            raise ScenarioError(source, [f"{'.'.join(str(p) for p in err['loc'])}: {_explain(err)}" for err in exc.errors()]) from None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "Scenario":
@@ -129,9 +131,9 @@ class Scenario(_Strict):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
-            raise ScenarioError(str(path), None, f"not valid YAML: {exc}") from None
+            raise ScenarioError(str(path), [f"not valid YAML: {exc}"]) from None
         if data is not None and not isinstance(data, dict):
-            raise ScenarioError(str(path), None, "the file must hold a mapping of keys to values")
+            raise ScenarioError(str(path), ["the file must hold a mapping of keys to values"])
         return cls.from_dict(data, source=str(path))
 
     def to_yaml(self) -> str:
@@ -141,20 +143,6 @@ class Scenario(_Strict):
         """Short hash of all settings, recorded with every result."""
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-class ScenarioError(ValueError):
-    """A scenario file with unknown keys, wrong types or values out of range."""
-
-    def __init__(self, source: str, exc: ValidationError | None, message: str | None = None):
-        self.source = source
-        if exc is not None:
-            self.problems = [
-                f"{'.'.join(str(p) for p in err['loc'])}: {_explain(err)}" for err in exc.errors()
-            ]
-        else:
-            self.problems = [message or "invalid scenario"]
-        super().__init__(f"{source}: " + "; ".join(self.problems))
 
 
 def _explain(err: dict) -> str:

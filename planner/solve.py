@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 import pulp
 
+from .errors import SolverFailed
 from .scenario import SolverOptions
 
 
@@ -27,10 +28,6 @@ class SolveInfo:
 
     def as_row(self) -> dict:
         return asdict(self)
-
-
-class SolverFailed(RuntimeError):
-    """No solver could solve the model (not an infeasibility: that is a status)."""
 
 
 def solver_version(name: str) -> str:

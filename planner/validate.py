@@ -21,7 +21,7 @@ import math
 import unicodedata
 import warnings
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ import pandas as pd
 from openpyxl.xml import DEFUSEDXML
 
 from .dataset import PANDAS_DTYPE, Dataset
+from .errors import InputError, Problem
 from .docs import bounds_text
 from .norms import headcount_ceilings, resolve_staffing_norms
 from .schema import LEADERSHIP_POSITIONS, ColumnSpec, TableSpec, load_schema
@@ -47,65 +48,6 @@ IGNORED_SHEETS = ("readme", "hướng dẫn", "huong dan")
 TRUE_WORDS = {"true", "yes", "y", "x", "1", "có", "co", "đúng", "dung"}
 FALSE_WORDS = {"false", "no", "n", "0", "không", "khong", "sai"}
 PER_ITEM_COSTS = ("new_unit_price", "transport_cost_per_km", "repair_cost")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem in the input: where it is (file, sheet, Excel row / CSV line, column), what is there, what was expected."""
-
-    file: str
-    sheet: str | None
-    row: int | None
-    column: str | None
-    value: object
-    expected: str
-
-    def line(self) -> str:
-        where = [Path(self.file).name]
-        if self.sheet:
-            where.append(f"sheet {self.sheet}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column}")
-        if self.column is None and self.value is None:  # a whole file or sheet: there is no cell value to show
-            return f"{', '.join(where)}: expected {self.expected}"
-        return f"{', '.join(where)}: value {_show(self.value)}; expected {self.expected}"
-
-
-class InputError(Exception):
-    """The input has problems; `problems` lists all of them, `report()` puts them in plain words."""
-
-    def __init__(self, problems: list[Problem], source: str = ""):
-        self.source = source
-        self.problems = sorted(problems, key=_problem_order)
-        super().__init__(f"{len(self.problems)} problem(s) in {source}")
-
-    def report(self, max_lines: int | None = 1000) -> str:
-        """Readable multi-line report: a count, then one line per problem (file, sheet, row, column, value, expected)."""
-        n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} in {self.source} (nothing was written):"
-        shown = self.problems if max_lines is None else self.problems[:max_lines]
-        lines = [head] + [f"  {p.line()}" for p in shown]
-        if len(shown) < n:
-            lines.append(f"  ... and {n - len(shown)} more (InputError.to_frame() lists them all)")
-        return "\n".join(lines)
-
-    def to_frame(self) -> pd.DataFrame:
-        """All problems as a table (file, sheet, row, column, value, expected), e.g. to save as Excel."""
-        frame = pd.DataFrame([asdict(p) for p in self.problems], columns=["file", "sheet", "row", "column", "value", "expected"])
-        frame["row"] = frame["row"].astype("Int64")
-        frame["value"] = frame["value"].map(_show)
-        return frame
-
-
-def _show(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "(empty)"
-    text = str(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"'{text}'" if isinstance(value, str) else text
 
 
 def _problem_order(p: Problem):
@@ -699,7 +641,7 @@ def read_and_validate(path: Path) -> Dataset:
                                   "an .xlsx workbook or a folder of CSV files (other formats such as .xls or .ods: "
                                   "save as .xlsx first)")], str(path))
     if not raw and problems:
-        raise InputError(problems, str(path))
+        raise InputError(sorted(problems, key=_problem_order), str(path))
 
     schema = load_schema()
     checked: dict[str, _Checked] = {}
@@ -724,7 +666,7 @@ def read_and_validate(path: Path) -> Dataset:
     if {"pair_costs", "officials"} <= set(checked):
         _check_pair_costs(checked["pair_costs"], checked["officials"], problems)
     if problems:
-        raise InputError(problems, str(path))
+        raise InputError(sorted(problems, key=_problem_order), str(path))
 
     ds = Dataset.from_frames({name: table.clean for name, table in checked.items()}, source=str(path))
     ds.sheet_rows = {name: pd.Series(table.clean.index, name="row") for name, table in checked.items()}

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from planner.dataset import Dataset
 from planner.models.buildings import USES, plan_building_uses
 from planner.models.headquarters import plan_sites
-from planner.plan import StageResult
+from planner.stage import StageResult
 from planner.scenario import Scenario
 from tiny import tiny_frames
 

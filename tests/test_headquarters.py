@@ -5,7 +5,7 @@ import pytest
 
 from planner.dataset import Dataset
 from planner.models.headquarters import plan_sites
-from planner.plan import PlanInfeasible
+from planner.errors import PlanInfeasible
 from planner.scenario import Scenario
 
 

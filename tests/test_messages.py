@@ -10,7 +10,8 @@ from tiny import tiny_dataset
 from planner.cli import main
 from planner.messages import CATALOGUE, message
 from planner.models.facility_location import explain_infeasible
-from planner.plan import PlanInfeasible, run_plan
+from planner.errors import PlanInfeasible
+from planner.plan import run_plan
 from planner.report import write_infeasibility, write_plan_workbook
 from planner.report.labels import column_label, sheet_label, text
 from planner.scenario import Scenario

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from planner.dataset import Dataset
-from planner.plan import Plan, PlanInfeasible
+from planner.errors import PlanInfeasible
+from planner.plan import Plan
 from planner.report import (OutputError, print_summary, read_plan_assignments, read_table, write_infeasibility,
                             write_plan_workbook)
 from planner.report import labels as L

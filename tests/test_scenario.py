@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from planner.docs import EXAMPLE_SCENARIO
-from planner.scenario import NormOverride, Scenario, ScenarioError, SolverOptions
+from planner.errors import ScenarioError
+from planner.scenario import NormOverride, Scenario, SolverOptions
 
 
 def write(tmp_path, text: str, name: str = "s.yaml"):

@@ -15,7 +15,7 @@ from planner.dataset import Dataset
 from planner.geo import haversine_km
 from planner.models import staffing
 from planner.models.staffing import plan_staffing
-from planner.plan import PlanInfeasible
+from planner.errors import PlanInfeasible
 from planner.scenario import Scenario
 
 LAT = 21.0
@@ -433,7 +433,7 @@ def test_fairness_with_cbc_matches_highs():
 
 
 def test_verification_refuses_a_broken_plan(tiny_ds):
-    from planner.plan import PlanInconsistent
+    from planner.errors import PlanInconsistent
 
     options = Scenario().staffing
     inputs = staffing.prepare_inputs(tiny_ds, Scenario())

@@ -15,7 +15,8 @@ from planner.cli import main
 from planner.dataset import Dataset
 from planner.schema import load_schema
 from planner.template import write_input_workbook
-from planner.validate import InputError, read_and_validate
+from planner.errors import InputError
+from planner.validate import read_and_validate
 from tiny import tiny_frames
 
 

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 
 from planner.norms import resolve_staffing_norms
-from planner.plan import Plan, PlanInfeasible
+from planner.errors import PlanInfeasible
+from planner.plan import Plan
 from planner.report.labels import kpi_label, sheet_label, value_label
 from planner.scenario import Scenario
 from planner.ui import (App, AssetsExplorer, DataCheckExplorer, PlanStore, ScenarioExplorer, StaffingExplorer,

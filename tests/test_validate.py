@@ -14,7 +14,8 @@ import pytest
 
 from planner.dataset import Dataset
 from planner.template import write_input_workbook
-from planner.validate import InputError, Problem, read_and_validate
+from planner.errors import InputError, Problem
+from planner.validate import read_and_validate
 from tiny import tiny_frames
 
 

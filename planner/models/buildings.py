@@ -27,7 +27,8 @@ import pulp
 from ..dataset import Dataset
 from ..geo import distance_matrix_km
 from ..messages import message, with_vietnamese
-from ..plan import PlanInconsistent, StageResult
+from ..errors import PlanInconsistent
+from ..stage import StageResult
 from ..scenario import Scenario
 from ..solve import solve
 from .lp import add_rows, gc_paused, linear_rows, values

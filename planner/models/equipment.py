@@ -36,7 +36,8 @@ import pulp
 from ..dataset import Dataset
 from ..geo import distance_matrix_km
 from ..messages import message
-from ..plan import PlanInconsistent, StageResult
+from ..errors import PlanInconsistent
+from ..stage import StageResult
 from ..scenario import Scenario
 from ..solve import solve_fast
 from .lp import add_rows, gc_paused, linear_rows, make_variables, values

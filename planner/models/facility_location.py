@@ -28,7 +28,7 @@ import pandas as pd
 import pulp
 
 from ..messages import lowered, message
-from ..plan import PlanInconsistent
+from ..errors import PlanInconsistent
 from ..scenario import SolverOptions
 from ..solve import SolveInfo, pulp_arrays, solve_fast
 from .lp import add_rows, gc_paused, linear_rows, make_variables, values

@@ -30,7 +30,8 @@ from ..dataset import Dataset
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
 from ..norms import planned_headcount_from_norms, resolve_staffing_norms
-from ..plan import PlanInconsistent, PlanInfeasible, StageResult
+from ..errors import PlanInconsistent, PlanInfeasible
+from ..stage import StageResult
 from ..scenario import Scenario
 from ..solve import solve
 from .facility_location import explain_infeasible, solve_facility_location

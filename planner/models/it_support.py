@@ -20,7 +20,8 @@ import pulp
 
 from ..geo import haversine_km
 from ..messages import message
-from ..plan import PlanInconsistent, StageResult
+from ..errors import PlanInconsistent
+from ..stage import StageResult
 from ..scenario import ITSupportOptions, SolverOptions
 from ..solve import SolveInfo, solve_fast
 

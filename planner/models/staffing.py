@@ -33,7 +33,8 @@ from ..dataset import Dataset
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
 from ..norms import headcount_ceilings, resolve_staffing_norms
-from ..plan import PlanInconsistent, PlanInfeasible, StageResult
+from ..errors import PlanInconsistent, PlanInfeasible
+from ..stage import StageResult
 from ..scenario import Scenario, StaffingOptions
 from ..schema import LEADERSHIP_POSITIONS
 from ..solve import HighsSession, SolveInfo, solve_fast

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..messages import message, with_vietnamese
-from ..plan import PlanInfeasible
+from ..errors import PlanInfeasible
 from ..schema import LEADERSHIP_POSITIONS
 from ..solve import solve_fast
 

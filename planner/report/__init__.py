@@ -1,8 +1,8 @@
 """Outputs for people and other tools: the leadership workbook, the infeasibility explanation,
 the console summary, and reading an earlier plan back (for re-planning with minimal disruption)."""
 
+from ..errors import OutputError
 from .workbook import (
-    OutputError,
     print_summary,
     read_plan_assignments,
     read_table,

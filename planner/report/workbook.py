@@ -30,7 +30,8 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from ..dataset import Dataset
 from ..messages import in_language, translated
-from ..plan import Plan, PlanInfeasible
+from ..errors import OutputError, PlanInfeasible
+from ..plan import Plan
 from . import labels as L
 
 HEADER_ROW = 3  # rows 1-2 carry the sheet title and context
@@ -69,10 +70,6 @@ HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center", horizontal="cent
 HEADER_BORDER = Border(bottom=THIN, right=THIN)
 UNIT_ALIGNMENT = Alignment(indent=1)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class OutputError(ValueError):
-    """The result cannot be written where asked (e.g. it would overwrite the input workbook)."""
 
 
 # ---------------------------------------------------------------- public API

@@ -83,9 +83,8 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
     error's own words (the validator and the re-checks write them in English).
     """
     from ..messages import translated
-    from ..plan import PlanInconsistent, PlanInfeasible
+    from ..errors import InputError, PlanInconsistent, PlanInfeasible, ScenarioError
     from ..report.labels import text, value_label
-    from ..scenario import ScenarioError
 
     lang = ui_lang(lang)
     if isinstance(exc, PlanInfeasible):
@@ -96,7 +95,7 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
                 list(exc.violations[:20]))
     if isinstance(exc, ScenarioError):
         return ui_text("err_settings", lang), list(exc.problems)
-    if hasattr(exc, "report") and callable(exc.report):  # planner.validate.InputError
+    if isinstance(exc, InputError):
         return ui_text("err_input", lang), str(exc.report()).splitlines()
     if isinstance(exc, (FileNotFoundError, PermissionError)):
         return ui_text("err_file", lang), [str(exc)]

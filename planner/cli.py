@@ -75,7 +75,7 @@ def _cmd_solve(args) -> int:
     from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError
     from .plan import run_plan
     from .report import print_summary, read_plan_assignments, write_infeasibility, write_plan_workbook
-    from .report.labels import text
+    from .labels import text
     from .scenario import Scenario
 
     source = Path(args.file)

@@ -2,7 +2,7 @@
 
 Tables are wide: one column per plan, named '<column> [<plan label>]', and differences against the
 first plan named 'delta [<plan label>]' (or count_delta / cost_delta_vnd). The leadership workbook
-labels such columns in either language (planner.report.labels.column_label).
+labels such columns in either language (planner.labels.column_label).
 """
 
 from __future__ import annotations

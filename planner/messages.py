@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .labels import value_label
+
 VI_SUFFIX = "_vi"
 
 # key -> (vi, en) templates with the same named placeholders
@@ -155,7 +157,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "The solver found no way to serve every customer within the capacities and the budget."),
 }
 
-# placeholders holding codes, spelled out in Vietnamese with planner.report.labels.VALUES[kind]
+# placeholders holding codes, spelled out in Vietnamese with planner.labels.VALUES[kind]
 CODE_KINDS = {"field": "field", "other_field": "field", "position": "position", "use": "use", "items": "item_type"}
 
 
@@ -186,8 +188,6 @@ def _value(name: str, value, lang: str) -> str:
     if lang == "vi" and isinstance(value, Message):
         return value.vi
     if lang == "vi" and name in CODE_KINDS:
-        from .report.labels import value_label  # lazy: planner.report imports the models' plan
-
         return str(value_label(CODE_KINDS[name], value, lang))
     return str(value)
 

@@ -10,7 +10,7 @@ import pytest
 
 from planner.cli import main
 from planner.dataset import Dataset
-from planner.report import labels as L
+from planner import labels as L
 from planner.report import read_plan_assignments
 from tiny import tiny_frames
 

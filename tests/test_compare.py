@@ -10,7 +10,7 @@ import pytest
 from planner.compare import compare_plans, write_comparison_workbook
 from planner.dataset import Dataset
 from planner.plan import Plan
-from planner.report import labels as L
+from planner import labels as L
 from planner.report import read_table, write_plan_workbook
 from test_report import hand_made_plan
 from tiny import tiny_frames

@@ -13,7 +13,7 @@ from planner.models.facility_location import explain_infeasible
 from planner.errors import PlanInfeasible
 from planner.plan import run_plan
 from planner.report import write_infeasibility, write_plan_workbook
-from planner.report.labels import column_label, sheet_label, text
+from planner.labels import column_label, sheet_label, text
 from planner.scenario import Scenario
 
 

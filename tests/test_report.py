@@ -15,7 +15,7 @@ from planner.errors import PlanInfeasible
 from planner.plan import Plan
 from planner.report import (OutputError, print_summary, read_plan_assignments, read_table, write_infeasibility,
                             write_plan_workbook)
-from planner.report import labels as L
+from planner import labels as L
 from planner.scenario import Scenario
 from tiny import tiny_frames
 

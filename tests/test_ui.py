@@ -4,7 +4,7 @@ errors become messages, pins reach the dataset, explanations name the right plac
 Solves go through an injected `run` that builds a plan of the documented shape from the data, so these
 tests check the UI alone; test_ui_pipeline at the end runs the real pipeline once.
 The UI speaks Vietnamese unless asked for English; expected words come from planner.ui.text and
-planner.report.labels, never typed here twice.
+planner.labels, never typed here twice.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from planner.norms import resolve_staffing_norms
 from planner.errors import PlanInfeasible
 from planner.plan import Plan
-from planner.report.labels import kpi_label, sheet_label, value_label
+from planner.labels import kpi_label, sheet_label, value_label
 from planner.scenario import Scenario
 from planner.ui import (App, AssetsExplorer, DataCheckExplorer, PlanStore, ScenarioExplorer, StaffingExplorer,
                         describe_error, explain_commune, explain_official, scenario_with, with_pins)

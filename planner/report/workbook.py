@@ -32,7 +32,7 @@ from ..dataset import Dataset
 from ..messages import in_language, translated
 from ..errors import OutputError, PlanInfeasible
 from ..plan import Plan
-from . import labels as L
+from .. import labels as L
 
 HEADER_ROW = 3  # rows 1-2 carry the sheet title and context
 DEFINED_NAME_PREFIX = "planner_"

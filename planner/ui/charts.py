@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..report.labels import column_label, kpi_label, value_label
+from ..labels import column_label, kpi_label, value_label
 from .text import ui_lang, ui_text
 
 

@@ -84,7 +84,7 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
     """
     from ..messages import translated
     from ..errors import InputError, PlanInconsistent, PlanInfeasible, ScenarioError
-    from ..report.labels import text, value_label
+    from ..labels import text, value_label
 
     lang = ui_lang(lang)
     if isinstance(exc, PlanInfeasible):
@@ -127,9 +127,9 @@ def _format_cell(value) -> str:
 
 def readable(df: pd.DataFrame, lang: str | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Rows with KPI names and coded values (fields, positions, uses...) spelled out, and the column headers
-    used in the workbook (planner.report.labels)."""
+    used in the workbook (planner.labels)."""
     from ..messages import in_language
-    from ..report.labels import VALUE_KIND, base_column, column_label, kpi_label, value_label
+    from ..labels import VALUE_KIND, base_column, column_label, kpi_label, value_label
 
     lang = ui_lang(lang)
     df = in_language(df, lang)
@@ -146,7 +146,7 @@ def readable(df: pd.DataFrame, lang: str | None = None) -> tuple[pd.DataFrame, l
 
 def table_html(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS, lang: str | None = None) -> str:
     """An HTML table (escaped text, thousands separators, readable headers) showing at most max_rows rows."""
-    from ..report.labels import text
+    from ..labels import text
 
     if df is None or df.empty:
         return message_html(title or ui_text("table", lang), [text("no_rows", ui_lang(lang))], kind="info")

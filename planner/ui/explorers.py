@@ -20,7 +20,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..messages import in_language
 from ..models.headquarters import cost_parameter
-from ..report.labels import column_label, sheet_label, text, value_label, value_labels
+from ..labels import column_label, sheet_label, text, value_label, value_labels
 from ..scenario import Scenario
 from . import charts, maps
 from .common import (BackgroundTask, bundled_provinces, default_data_path, default_scenario, describe_error,
@@ -29,7 +29,7 @@ from .text import TEXT, language_options, ui_lang, ui_text
 
 WIDE = widgets.Layout(width="540px")
 LABEL_STYLE = {"description_width": "280px"}  # room for the longest Vietnamese field names
-# input columns shown under the names of planner.report.labels (e.g. a commune's 'name' is not a person's)
+# input columns shown under the names of planner.labels (e.g. a commune's 'name' is not a person's)
 INPUT_COLUMNS = {"communes": {"code": "commune_code", "name": "commune_name", "type": "commune_type"},
                  "old_units": {"id": "old_unit_id", "name": "old_unit_name", "kind": "old_unit_kind"}}
 

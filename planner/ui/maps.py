@@ -13,7 +13,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ..report.labels import value_label
+from ..labels import value_label
 from .text import ui_lang, ui_text
 
 LAND = "#f4f3ee"

@@ -1,6 +1,6 @@
 """Every word the explorers, maps and charts show, in Vietnamese (the default) and English.
 
-Table headers, KPI names and coded values (fields, positions, uses...) come from planner.report.labels,
+Table headers, KPI names and coded values (fields, positions, uses...) come from planner.labels,
 the workbook's vocabulary, so the screen and the Excel file use the same words.
 The language is the `lang` argument, else $PLANNER_LANG, else Vietnamese.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from ..report.labels import LANGS, check_lang
+from ..labels import LANGS, check_lang
 
 LANG_ENV = "PLANNER_LANG"
 DEFAULT_LANG = "vi"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .schema import TableSpec, load_schema
+from .yesno import parse_yes_no
 
 PANDAS_DTYPE = {"int": "Int64", "float": "float64", "bool": "boolean", "str": "string", "category": "string"}
 
@@ -43,7 +44,7 @@ def conform(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         elif col.dtype == "float":
             values = pd.to_numeric(values, errors="coerce").astype("float64")
         elif col.dtype == "bool":
-            values = values.map(_to_bool, na_action="ignore").astype("boolean")
+            values = values.map(parse_yes_no, na_action="ignore").astype("boolean")
         else:
             values = values.astype("string")
         out[col.name] = values
@@ -54,12 +55,6 @@ def _clean_text(value):
     """Text trimmed and in composed Unicode (NFC), so 'Xã' typed on any system compares equal; blank is missing."""
     text = unicodedata.normalize("NFC", str(value)).strip()
     return text if text else pd.NA
-
-
-def _to_bool(value):
-    if isinstance(value, str):
-        return value.strip().lower() in ("true", "1", "yes", "x", "có", "co")
-    return bool(value)
 
 
 @dataclass

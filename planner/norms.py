@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import vocab
 from .scenario import NormOverride
+
+
+def total_field() -> str:
+    """The pseudo-field whose norm rows carry a commune's headcount ceiling (role 'total' in fields.csv)."""
+    return vocab.role_code("fields", "total")
 
 
 def _apply_overrides(norms: pd.DataFrame, overrides: list[NormOverride]) -> pd.DataFrame:
@@ -13,9 +19,10 @@ def _apply_overrides(norms: pd.DataFrame, overrides: list[NormOverride]) -> pd.D
     for ov in overrides:
         slot = (norms["field"] == ov.field) & (norms["position"] == ov.position)
         hit = slot
-        if ov.commune_type != "any":
+        any_type = vocab.role_code("commune_types", "any")
+        if ov.commune_type != any_type:
             hit = slot & (norms["commune_type"] == ov.commune_type)
-            general = slot & (norms["commune_type"] == "any") & norms["commune_code"].isna()
+            general = slot & (norms["commune_type"] == any_type) & norms["commune_code"].isna()
             if not hit.any() and general.any():
                 # copy the slot's general rules as rules for this type only, so other types keep theirs
                 copies = norms[general].assign(commune_type=ov.commune_type,
@@ -45,7 +52,7 @@ def resolve_staffing_norms(communes: pd.DataFrame, norms: pd.DataFrame,
     A per-commune rule (commune_code set) wins over class rules for the same field and position;
     among class rules a specific commune_type wins over 'any', then the later row in the table.
     required_min = min_count + ceil(per_10k_residents * population / 10,000).
-    The field 'total' carries the commune's headcount ceiling in required_max.
+    The pseudo-field with role 'total' carries the commune's headcount ceiling in required_max.
     """
     norms = _apply_overrides(norms.reset_index(drop=True), overrides or [])
     norms = norms.assign(_order=np.arange(len(norms)))
@@ -54,11 +61,12 @@ def resolve_staffing_norms(communes: pd.DataFrame, norms: pd.DataFrame,
     rule_commune = pd.to_numeric(cross["commune_code_rule"], errors="coerce").astype(float)
     own = (rule_commune == cross["commune_code"].astype(float)).to_numpy(dtype=bool, na_value=False)
     max_pop = pd.to_numeric(cross["max_population"], errors="coerce").astype(float).fillna(np.inf)
-    cls = rule_commune.isna() & ((cross["commune_type"] == "any") | (cross["commune_type"] == cross["type"]))
+    any_type = vocab.role_code("commune_types", "any")
+    cls = rule_commune.isna() & ((cross["commune_type"] == any_type) | (cross["commune_type"] == cross["type"]))
     pop = cross["population"].astype(float)
     cls &= (pop >= cross["min_population"].astype(float)) & (pop < max_pop)
     match = cross[own | cls.to_numpy(dtype=bool, na_value=False)].copy()
-    match["_rank"] = np.where(rule_commune[match.index].notna(), 2, np.where(match["commune_type"] == "any", 0, 1))
+    match["_rank"] = np.where(rule_commune[match.index].notna(), 2, np.where(match["commune_type"] == any_type, 0, 1))
     match = match.sort_values(["_rank", "_order"]).groupby(["commune_code", "field", "position"], as_index=False).last()
     extra = np.ceil(match["per_10k_residents"].astype(float) * match["population"].astype(float) / 10_000 - 1e-9)
     match["required_min"] = (match["min_count"].astype(float) + extra.clip(lower=0)).astype(int)
@@ -71,16 +79,16 @@ def resolve_staffing_norms(communes: pd.DataFrame, norms: pd.DataFrame,
 
 
 def headcount_ceilings(requirements: pd.DataFrame) -> pd.Series:
-    """Staff quota per commune (from the 'total' rows; NaN where none is set), indexed by commune_code."""
-    return requirements[requirements["field"] == "total"].set_index("commune_code")["required_max"]
+    """Staff quota per commune (from the total-role rows; NaN where none is set), indexed by commune_code."""
+    return requirements[requirements["field"] == total_field()].set_index("commune_code")["required_max"]
 
 
 def planned_headcount_from_norms(requirements: pd.DataFrame) -> pd.DataFrame:
     """Headcount per commune, position and field when no staffing plan exists: the norms' minimums.
 
-    Same columns as planner.plan.headcount_from_assignments, so later stages take either.
+    Same columns as planner.derived.headcount_from_assignments, so later stages take either.
     """
-    slots = requirements[requirements["field"] != "total"]
-    pos = slots["position"].replace({"any": "specialist"})
+    slots = requirements[requirements["field"] != total_field()]
+    pos = slots["position"].replace({vocab.role_code("positions", "any"): vocab.role_code("positions", "staff")})
     return (slots.assign(position=pos).groupby(["commune_code", "position", "field"], as_index=False)["required_min"].sum()
             .rename(columns={"required_min": "headcount"}))

@@ -30,10 +30,13 @@ import pandas as pd
 from openpyxl.xml import DEFUSEDXML
 
 from .dataset import PANDAS_DTYPE, Dataset
+from .derived import per_item_parameters
 from .errors import InputError, Problem
+from .yesno import parse_yes_no
 from .docs import bounds_text
 from .norms import headcount_ceilings, resolve_staffing_norms
-from .schema import LEADERSHIP_POSITIONS, ColumnSpec, TableSpec, load_schema
+from . import vocab
+from .schema import ColumnSpec, TableSpec, load_schema
 
 if not DEFUSEDXML:
     raise ImportError(
@@ -45,9 +48,6 @@ MAX_UNPACKED_BYTES = 500_000_000  # a national dataset unpacks to a few dozen MB
 XML_DANGER_MARKERS = tuple(marker.encode(enc) for marker in ("<!DOCTYPE", "<!ENTITY")
                            for enc in ("utf-8", "utf-16-le", "utf-16-be"))
 IGNORED_SHEETS = ("readme", "hướng dẫn", "huong dan")
-TRUE_WORDS = {"true", "yes", "y", "x", "1", "có", "co", "đúng", "dung"}
-FALSE_WORDS = {"false", "no", "n", "0", "không", "khong", "sai"}
-PER_ITEM_COSTS = ("new_unit_price", "transport_cost_per_km", "repair_cost")
 
 
 def _problem_order(p: Problem):
@@ -412,15 +412,7 @@ def _parse_number(raw: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
 
 
 def _parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
-    def to_bool(value):
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, (int, float)) and value in (0, 1):
-            return bool(value)
-        word = str(value).strip().lower()
-        return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
-
-    values = raw.map(to_bool, na_action="ignore")
+    values = raw.map(parse_yes_no, na_action="ignore")
     return values, raw.notna() & values.isna()
 
 
@@ -508,7 +500,7 @@ def _check_officials(officials: _Checked, problems: list[Problem]) -> None:
     for row in o.index[pinned_position & o["fixed_commune"].isna()]:
         problems.append(Problem(file, sheet, int(row), "fixed_commune", None,
                                 f"the commune code, since fixed_position is {o.at[row, 'fixed_position']!s}"))
-    leader = o["fixed_position"].isin(LEADERSHIP_POSITIONS).to_numpy(dtype=bool, na_value=False)
+    leader = o["fixed_position"].isin(vocab.role_codes("positions", "leadership")).to_numpy(dtype=bool, na_value=False)
     not_eligible = ~o["eligible_for_leadership"].to_numpy(dtype=bool, na_value=False)
     for row in o.index[leader & not_eligible]:
         problems.append(Problem(file, sheet, int(row), "eligible_for_leadership", False,
@@ -566,9 +558,10 @@ def _check_pins_against_norms(communes: _Checked, norms: _Checked, officials: _C
     for code in per_commune.index[(per_commune > limit).to_numpy()]:
         _report_excess(pinned[pinned["fixed_commune"] == code], int(limit[code]), officials, problems,
                        f"officials pinned to {names[int(code)]} ({int(code)})", "its headcount ceiling (staffing_norms field total)")
-    slots = requirements[(requirements["field"] == "leadership") & requirements["position"].isin(LEADERSHIP_POSITIONS)]
+    slots = requirements[(requirements["field"] == vocab.role_code("fields", "leadership"))
+                         & requirements["position"].isin(vocab.role_codes("positions", "leadership"))]
     slots = slots.dropna(subset=["required_max"]).set_index(["commune_code", "position"])["required_max"]
-    leaders = pinned[pinned["fixed_position"].isin(LEADERSHIP_POSITIONS).to_numpy(dtype=bool, na_value=False)]
+    leaders = pinned[pinned["fixed_position"].isin(vocab.role_codes("positions", "leadership")).to_numpy(dtype=bool, na_value=False)]
     per_slot = leaders.groupby(["fixed_commune", "fixed_position"]).size()
     limit = slots.reindex(per_slot.index)
     for code, position in per_slot.index[(per_slot > limit).to_numpy()]:
@@ -589,7 +582,7 @@ def _report_excess(pinned: pd.DataFrame, limit: int, officials: _Checked, proble
 def _check_costs(costs: _Checked, equipment_norms: _Checked, problems: list[Problem]) -> None:
     """Per-item prices name their item; every item type in the equipment norms has a new_unit_price."""
     k = costs.good()
-    per_item = k["parameter"].isin(PER_ITEM_COSTS).to_numpy(dtype=bool, na_value=False)
+    per_item = k["parameter"].isin(per_item_parameters()).to_numpy(dtype=bool, na_value=False)
     for row in k.index[per_item & k["item_type"].isna().to_numpy()]:
         problems.append(Problem(costs.file, costs.sheet, int(row), "item_type", None,
                                 f"an item type, since {k.at[row, 'parameter']} is a price per item"))

@@ -24,7 +24,9 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from .. import vocab
 from ..dataset import Dataset
+from ..derived import buildings_with_commune, cost_parameter, renovation_budget
 from ..geo import distance_matrix_km
 from ..messages import message, with_vietnamese
 from ..errors import PlanInconsistent
@@ -32,9 +34,13 @@ from ..stage import StageResult
 from ..scenario import Scenario
 from ..solve import solve
 from .lp import add_rows, gc_paused, linear_rows, values
-from .headquarters import buildings_with_commune, cost_parameter, renovation_budget
 
-USES = ("headquarters", "service_point", "housing", "education", "health", "culture", "sale_or_lease", "idle")
+USES = vocab.codes("building_uses")
+
+
+def _use(role: str) -> str:
+    """The building-use code that plays a role (headquarters, service_point, housing, sale, idle)."""
+    return vocab.role_code("building_uses", role)
 
 
 def housing_demand(ds: Dataset, scenario: Scenario, staffing) -> pd.DataFrame:
@@ -54,10 +60,10 @@ def _options(ds: Dataset, scenario: Scenario, free: pd.DataFrame, housing: pd.Da
     opts = scenario.assets
     idle_rate = (cost_parameter(ds, "idle_cost_per_m2_year", 0.0) or 0.0) * opts.idle_years
     base = free[["building_id", "floor_area_m2", "mandatory_renovation_vnd", "book_value_vnd"]]
-    rows = [base.assign(use="idle", need=-1, serves_commune_code=pd.NA, value_vnd=0.0,
+    rows = [base.assign(use=_use("idle"), option="disposal", need=0, serves_commune_code=pd.NA, value_vnd=0.0,
                         cost_vnd=base["floor_area_m2"] * idle_rate, budget_vnd=0.0, housing_m2=0.0)]
     if opts.allow_sale:
-        rows.append(base.assign(use="sale_or_lease", need=-1, serves_commune_code=pd.NA, value_vnd=base["book_value_vnd"],
+        rows.append(base.assign(use=_use("sale"), option="disposal", need=0, serves_commune_code=pd.NA, value_vnd=base["book_value_vnd"],
                                 cost_vnd=0.0, budget_vnd=0.0, housing_m2=0.0))
     communes = ds["communes"]
     km = distance_matrix_km(free["lon"], free["lat"], communes["lon"], communes["lat"])
@@ -74,14 +80,14 @@ def _options(ds: Dataset, scenario: Scenario, free: pd.DataFrame, housing: pd.Da
         cand = cand[cand["floor_area_m2"] >= cand["min_floor_area_m2"].astype(float)]
         rows.append(pd.DataFrame({"building_id": cand["building_id"], "floor_area_m2": cand["floor_area_m2"],
                                   "mandatory_renovation_vnd": cand["mandatory_renovation_vnd"], "book_value_vnd": cand["book_value_vnd"],
-                                  "use": cand["use"].astype(str), "need": cand["need"], "serves_commune_code": cand["commune_code"],
+                                  "use": cand["use"].astype(str), "option": "facility", "need": cand["need"], "serves_commune_code": cand["commune_code"],
                                   "value_vnd": cand["value_vnd"].astype(float), "cost_vnd": cand["mandatory_renovation_vnd"],
                                   "budget_vnd": cand["mandatory_renovation_vnd"], "housing_m2": 0.0}))
     if len(housing):
         cand = housing.merge(reach, on="commune_code").merge(base, on="building_id")
         rows.append(pd.DataFrame({"building_id": cand["building_id"], "floor_area_m2": cand["floor_area_m2"],
                                   "mandatory_renovation_vnd": cand["mandatory_renovation_vnd"], "book_value_vnd": cand["book_value_vnd"],
-                                  "use": "housing", "need": -2, "serves_commune_code": cand["commune_code"],
+                                  "use": _use("housing"), "option": "housing", "need": 0, "serves_commune_code": cand["commune_code"],
                                   "value_vnd": 0.0, "cost_vnd": cand["mandatory_renovation_vnd"],
                                   "budget_vnd": cand["mandatory_renovation_vnd"], "housing_m2": cand["floor_area_m2"],
                                   "housing_need_m2": cand["m2_needed"]}))
@@ -123,11 +129,11 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
         sp = sites.tables["service_points"]
         hq_notes = [message("headquarters_extended", commune=c, m2=round(m2, 0)) if m2 > 0 else message("headquarters_of", commune=c)
                     for c, m2 in zip(hq["commune_name"], hq["extension_m2"])]
-        fixed_rows.append(with_vietnamese(pd.DataFrame({"building_id": hq["building_id"], "use": "headquarters", "serves_commune_code": hq["commune_code"],
+        fixed_rows.append(with_vietnamese(pd.DataFrame({"building_id": hq["building_id"], "use": _use("headquarters"), "serves_commune_code": hq["commune_code"],
                                                         "value_vnd": 0.0, "cost_vnd": hq["renovation_cost_vnd"] + hq["extension_cost_vnd"]}),
                                           "note", hq_notes))
         sp_notes = [message("service_point_residents", residents=n) for n in sp["residents_served"].round(0).astype(int)]
-        fixed_rows.append(with_vietnamese(pd.DataFrame({"building_id": sp["building_id"], "use": "service_point", "serves_commune_code": sp["commune_code"],
+        fixed_rows.append(with_vietnamese(pd.DataFrame({"building_id": sp["building_id"], "use": _use("service_point"), "serves_commune_code": sp["commune_code"],
                                                         "value_vnd": 0.0, "cost_vnd": sp["fixed_cost_vnd"] + sp["renovation_cost_vnd"]}),
                                           "note", sp_notes))
         spent_by_sites = float((hq["renovation_cost_vnd"] + hq["extension_cost_vnd"]).sum() + sp["renovation_cost_vnd"].sum())
@@ -150,11 +156,11 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
             objective = dict(zip(pick, (cand["value_vnd"] - cand["cost_vnd"]).to_numpy(float)))
             add_rows(problem, "one_use", linear_rows(b_idx, len(free), pick), pulp.LpConstraintEQ, 1.0)
             needs = ds["facility_needs"].reset_index(drop=True)
-            need_rows = cand["need"].to_numpy() >= 0
+            need_rows = (cand["option"] == "facility").to_numpy()
             if need_rows.any():
                 add_rows(problem, "need", linear_rows(cand["need"].to_numpy()[need_rows], len(needs), [pick[k] for k in np.flatnonzero(need_rows)]),
                          pulp.LpConstraintLE, needs["buildings_needed"].astype(float).to_numpy())
-            is_housing = np.flatnonzero(cand["need"].to_numpy() == -2)
+            is_housing = np.flatnonzero((cand["option"] == "housing").to_numpy())
             if len(is_housing):
                 h_pos = pd.Series(np.arange(len(housing)), index=housing["commune_code"].to_numpy())
                 covered = [pulp.LpVariable(f"housing_m2_{k}", 0, float(m2)) for k, m2 in enumerate(housing["m2_needed"])]
@@ -183,19 +189,19 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
         _require_solution(info)
         chosen = cand[values(pick) > 0.5]
     else:
-        chosen = pd.DataFrame(columns=["building_id", "use", "serves_commune_code", "value_vnd", "cost_vnd", "need", "housing_m2"])
+        chosen = pd.DataFrame(columns=["building_id", "use", "serves_commune_code", "value_vnd", "cost_vnd", "option", "need", "housing_m2"])
 
     # extract
     names = ds["communes"].set_index("code")["name"].astype(str)
     free_rows = pd.DataFrame({"building_id": chosen["building_id"], "use": chosen["use"],
                               "serves_commune_code": chosen["serves_commune_code"], "value_vnd": chosen["value_vnd"],
                               "cost_vnd": chosen["cost_vnd"]})
-    free_notes = [message("sale_or_lease") if use == "sale_or_lease" else message("idle_years", years=f"{opts.idle_years:g}") if use == "idle"
+    free_notes = [message("sale_or_lease") if use == _use("sale") else message("idle_years", years=f"{opts.idle_years:g}") if use == _use("idle")
                   else message("use_for_commune", use=use, commune=names.get(int(c), "") if pd.notna(c) else "")
                   for use, c in zip(free_rows["use"], free_rows["serves_commune_code"])]
     free_rows = with_vietnamese(free_rows, "note", free_notes)
-    if len(chosen) and (chosen["use"] == "housing").any():
-        hsg = chosen[chosen["use"] == "housing"]
+    if len(chosen) and (chosen["use"] == _use("housing")).any():
+        hsg = chosen[chosen["use"] == _use("housing")]
         free_rows.loc[hsg.index, "value_vnd"] = np.nan  # filled below from the covered area
     uses = pd.concat([taken, free_rows], ignore_index=True)
     uses = bld[["building_id", "building_name", "old_unit_id", "commune_code", "floor_area_m2", "condition"]].merge(uses, on="building_id", how="left")
@@ -204,7 +210,7 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     if len(housing_table):
         per_m2 = opts.housing_value_per_m2_vnd
         share = housing_table.set_index("commune_code")
-        hmask = uses["use"] == "housing"
+        hmask = uses["use"] == _use("housing")
         # value of a housing building: its part of its commune's covered area
         area_by_commune = uses[hmask].groupby("serves_commune_code")["floor_area_m2"].transform("sum")
         covered = share["m2_provided"].reindex(uses.loc[hmask, "serves_commune_code"].astype(int)).to_numpy()
@@ -236,7 +242,7 @@ def _housing_table(housing: pd.DataFrame, uses: pd.DataFrame, opts) -> pd.DataFr
     """Per commune: officials far from home, m² needed, m² provided (capped at the need)."""
     if not len(housing):
         return housing.assign(m2_provided=pd.Series(dtype=float))
-    floor = uses[uses["use"] == "housing"].groupby("serves_commune_code")["floor_area_m2"].sum()
+    floor = uses[uses["use"] == _use("housing")].groupby("serves_commune_code")["floor_area_m2"].sum()
     out = housing.copy()
     out["m2_provided"] = np.minimum(floor.reindex(out["commune_code"]).fillna(0.0).to_numpy(), out["m2_needed"].to_numpy())
     return out
@@ -247,7 +253,7 @@ def _redundant_housing(chosen: pd.DataFrame) -> list[str]:
     if not len(chosen) or "housing_m2" not in chosen:
         return []
     out = []
-    for code, group in chosen[chosen["need"] == -2].groupby("serves_commune_code"):
+    for code, group in chosen[chosen["option"] == "housing"].groupby("serves_commune_code"):
         total = group["floor_area_m2"].sum()
         need = group["housing_need_m2"].iloc[0]
         out += [f"housing building {r.building_id} for commune {code} is not needed" for r in group.itertuples()
@@ -264,15 +270,16 @@ def _verify(ds, bld, uses, sites, budget_left, chosen) -> None:
     violations += [f"building {r.building_id} has no valid use ({r.use})" for r in bad.itertuples()]
     if sites is not None:
         hq_ids = set(sites.tables["hq_plan"]["building_id"])
-        got = set(uses.loc[uses["use"] == "headquarters", "building_id"])
+        got = set(uses.loc[uses["use"] == _use("headquarters"), "building_id"])
         if got != hq_ids:
             violations.append(f"headquarters uses {sorted(got ^ hq_ids)} differ from the site plan")
     needs = ds["facility_needs"].reset_index(drop=True)
     if len(chosen) and len(needs):
-        used = chosen[chosen["need"] >= 0].groupby("need").size()
+        facility = chosen[chosen["option"] == "facility"]
+        used = facility.groupby("need").size()
         over = [(k, n) for k, n in used.items() if n > int(needs.loc[k, "buildings_needed"])]
         violations += [f"need {needs.loc[k, 'use']} of commune {needs.loc[k, 'commune_code']} gets {n} buildings, more than needed" for k, n in over]
-        small = chosen[(chosen["need"] >= 0) & (chosen["floor_area_m2"] < needs["min_floor_area_m2"].reindex(chosen["need"].clip(lower=0)).to_numpy() - 1e-9)]
+        small = facility[facility["floor_area_m2"] < needs["min_floor_area_m2"].reindex(facility["need"]).to_numpy() - 1e-9]
         violations += [f"building {r.building_id} is below the minimum floor area of its use" for r in small.itertuples()]
     violations += _redundant_housing(chosen)
     if budget_left is not None and len(chosen) and chosen["budget_vnd"].sum() > budget_left * (1 + 1e-9) + 1e-6:

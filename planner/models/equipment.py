@@ -33,7 +33,9 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from .. import vocab
 from ..dataset import Dataset
+from ..derived import equipment_budget, equipment_demand, item_costs, planned_headcount
 from ..geo import distance_matrix_km
 from ..messages import message
 from ..errors import PlanInconsistent
@@ -41,38 +43,8 @@ from ..stage import StageResult
 from ..scenario import Scenario
 from ..solve import solve_fast
 from .lp import add_rows, gc_paused, linear_rows, make_variables, values
-from .headquarters import cost_parameter, planned_headcount
 
 INTEGRAL = 1e-6
-
-
-def item_costs(ds: Dataset, parameter: str) -> pd.Series:
-    """Per-item-type values of a cost parameter (new_unit_price, transport_cost_per_km, repair_cost)."""
-    costs = ds["costs"]
-    rows = costs[(costs["parameter"] == parameter) & costs["item_type"].notna()]
-    return rows.groupby(rows["item_type"].astype(str))["value"].last().astype(float)
-
-
-def equipment_demand(ds: Dataset, headcount: pd.DataFrame) -> pd.DataFrame:
-    """commune_code, item_type, priority, demand (whole items, rounded up)."""
-    communes = ds["communes"]
-    staff = headcount.groupby("commune_code")["headcount"].sum()
-    counters = headcount[headcount["field"] == "public_service_centre"].groupby("commune_code")["headcount"].sum()
-    base = pd.DataFrame({"commune_code": communes["code"].astype(int).to_numpy(), "type": communes["type"].astype(str).to_numpy()})
-    basis = pd.DataFrame({
-        "per_official": staff.reindex(base["commune_code"]).fillna(0).to_numpy(float),
-        "per_counter": counters.reindex(base["commune_code"]).fillna(0).to_numpy(float),
-        "per_commune": 1.0,
-        "per_10k_residents": communes["population"].astype(float).to_numpy() / 10_000,
-    })
-    base = pd.concat([base, basis], axis=1).melt(id_vars=["commune_code", "type"], var_name="basis", value_name="amount")
-    norms = ds["equipment_norms"].astype({"basis": str, "commune_type": str, "item_type": str})
-    rows = base.merge(norms, on="basis")
-    rows = rows[(rows["commune_type"] == "any") | (rows["commune_type"] == rows["type"])]
-    rows = rows.assign(raw=rows["quantity"].astype(float) * rows["amount"], priority=rows["priority"].astype(int))
-    demand = rows.groupby(["commune_code", "item_type", "priority"], as_index=False)["raw"].sum()
-    demand["demand"] = np.ceil(demand["raw"] - 1e-9).clip(lower=0).astype(int)
-    return demand[demand["demand"] > 0].drop(columns="raw").reset_index(drop=True)
 
 
 def _destinations(ds: Dataset, sites) -> pd.DataFrame:
@@ -143,12 +115,14 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
         notes.append(message("equipment_without_sites"))
     demand = equipment_demand(ds, headcount)
     eq = ds["equipment"].astype({"old_unit_id": str, "item_type": str, "condition": str})
+    conditions = vocab.table("equipment_conditions")
+    eq["condition"] = eq["condition"].map(dict(zip(conditions["code"], conditions["role"])))  # good | repairable | unusable
     inv = eq.pivot_table(index=["old_unit_id", "item_type"], columns="condition", values="count", aggfunc="sum",
                          fill_value=0, observed=True).reindex(columns=["good", "repairable", "unusable"], fill_value=0)
     inv = inv.astype(int).reset_index()
     supply = inv[(inv["good"] + inv["repairable"]) > 0].reset_index(drop=True)
     price, transport, repair = item_costs(ds, "new_unit_price"), item_costs(ds, "transport_cost_per_km"), item_costs(ds, "repair_cost")
-    budget = scenario.assets.equipment_budget_vnd if scenario.assets.equipment_budget_vnd is not None else cost_parameter(ds, "equipment_budget")
+    budget = equipment_budget(ds, scenario)
     no_price = sorted(set(demand["item_type"]) - set(price.index))
     if no_price:
         notes.append(message("equipment_without_price", items=no_price))

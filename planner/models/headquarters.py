@@ -29,82 +29,14 @@ import pulp
 from ..dataset import Dataset
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
-from ..norms import planned_headcount_from_norms, resolve_staffing_norms
+from ..derived import (buildings_with_commune, cost_parameter, official_locations, old_unit_residents, planned_headcount,
+                       renovation_budget, service_point_fixed_cost)
 from ..errors import PlanInconsistent, PlanInfeasible
 from ..stage import StageResult
 from ..scenario import Scenario
 from ..solve import solve
 from .facility_location import explain_infeasible, solve_facility_location
 from .lp import add_rows, gc_paused, linear_rows, values
-
-NEEDS_RENOVATION = ("poor", "unusable")
-
-
-# ---------------------------------------------------------------- shared input helpers
-def cost_parameter(ds: Dataset, parameter: str, default: float | None = None) -> float | None:
-    """A building/budget cost from the costs table (the rows with no item type)."""
-    costs = ds["costs"]
-    hit = costs.loc[(costs["parameter"] == parameter) & costs["item_type"].isna(), "value"]
-    if not len(hit):
-        hit = costs.loc[costs["parameter"] == parameter, "value"]
-    return float(hit.iloc[0]) if len(hit) else default
-
-
-def old_unit_residents(ds: Dataset) -> pd.DataFrame:
-    """Old units with their residents (population_share x the new commune's population)."""
-    pop = ds["communes"].set_index("code")["population"].astype(float)
-    ou = ds["old_units"]
-    return pd.DataFrame({
-        "old_unit_id": ou["id"].astype(str).to_numpy(), "old_unit_name": ou["name"].astype(str).to_numpy(),
-        "commune_code": ou["commune_code"].astype(int).to_numpy(),
-        "lon": ou["lon"].to_numpy(float), "lat": ou["lat"].to_numpy(float),
-        "residents": ou["population_share"].to_numpy(float) * pop.reindex(ou["commune_code"].astype(int)).fillna(0).to_numpy(),
-    })
-
-
-def buildings_with_commune(ds: Dataset) -> pd.DataFrame:
-    """Buildings with the commune of the old unit that owns them (commune_code)."""
-    b = ds["buildings"]
-    owner = ds["old_units"].set_index("id")["commune_code"]
-    out = pd.DataFrame({
-        "building_id": b["id"].astype(str).to_numpy(), "building_name": b["name"].astype(str).to_numpy(),
-        "old_unit_id": b["old_unit_id"].astype(str).to_numpy(), "kind": b["kind"].astype(str).to_numpy(),
-        "lon": b["lon"].to_numpy(float), "lat": b["lat"].to_numpy(float),
-        "floor_area_m2": b["floor_area_m2"].to_numpy(float), "condition": b["condition"].astype(str).to_numpy(),
-        "renovation_cost_vnd": b["renovation_cost_vnd"].to_numpy(float),
-        "book_value_vnd": b["book_value_vnd"].to_numpy(float),
-    })
-    out["commune_code"] = owner.reindex(b["old_unit_id"]).astype("Int64").to_numpy()
-    out["mandatory_renovation_vnd"] = np.where(out["condition"].isin(NEEDS_RENOVATION), out["renovation_cost_vnd"], 0.0)
-    return out
-
-
-def planned_headcount(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | None) -> pd.DataFrame:
-    """The staffing plan's headcount, or the norms' minimums when no staffing plan exists."""
-    if headcount is not None:
-        return headcount
-    req = resolve_staffing_norms(ds["communes"], ds["staffing_norms"], scenario.norm_overrides)
-    return planned_headcount_from_norms(req)
-
-
-def renovation_budget(ds: Dataset, scenario: Scenario) -> float | None:
-    """Scenario's renovation budget, else the costs table's; None = no limit."""
-    if scenario.assets.renovation_budget_vnd is not None:
-        return scenario.assets.renovation_budget_vnd
-    return cost_parameter(ds, "renovation_budget")
-
-
-def official_homes(ds: Dataset) -> pd.DataFrame:
-    """Home location of every official (coordinates, else the home old unit, else the work old unit)."""
-    off = ds["officials"]
-    ou = ds["old_units"].set_index("id")
-    home_unit = off["home_old_unit_id"].fillna(off["old_unit_id"]).astype(str)
-    lon = off["home_lon"].astype(float).fillna(pd.Series(ou["lon"].reindex(home_unit).to_numpy(float), index=off.index))
-    lat = off["home_lat"].astype(float).fillna(pd.Series(ou["lat"].reindex(home_unit).to_numpy(float), index=off.index))
-    commune = ou["commune_code"].reindex(off["old_unit_id"].astype(str)).astype(float).to_numpy()
-    return pd.DataFrame({"official_id": off["id"].astype(str).to_numpy(), "commune_code": commune,
-                         "lon": lon.to_numpy(float), "lat": lat.to_numpy(float)})
-
 
 # ---------------------------------------------------------------- 1. headquarters
 def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> pd.DataFrame:
@@ -137,7 +69,7 @@ def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> p
     citizen_mean = np.divide(residents_km, residents[:, None], out=np.zeros_like(residents_km), where=residents[:, None] > 0)
 
     # staff commute: mean km from current officials' homes (else the commune's old units)
-    homes = official_homes(ds)
+    homes = official_locations(ds).rename(columns={"own_commune": "commune_code", "home_lon": "lon", "home_lat": "lat"})
     home_commune = pos.reindex(homes["commune_code"]).to_numpy()
     counts = np.zeros((len(codes), len(homes)))
     ok = ~np.isnan(home_commune)
@@ -276,7 +208,7 @@ def choose_service_points(ds: Dataset, scenario: Scenario, hq: pd.DataFrame, bud
     units = old_unit_residents(ds)
     units = units[units["residents"] > 0].reset_index(drop=True)
     bld = buildings_with_commune(ds)
-    fixed = opts.service_point_fixed_cost if opts.service_point_fixed_cost is not None else (cost_parameter(ds, "service_point_fixed_cost", 0.0) or 0.0)
+    fixed = service_point_fixed_cost(ds, scenario)
     rate = opts.citizen_cost_per_km / 1000.0 * opts.vnd_per_cost_point
 
     hq_sites = pd.DataFrame({"site_id": hq["building_id"].to_numpy(), "commune_code": hq["commune_code"].to_numpy(int),

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from .. import vocab
 from ..geo import haversine_km
 from ..messages import message
 from ..errors import PlanInconsistent
@@ -26,7 +27,6 @@ from ..scenario import ITSupportOptions, SolverOptions
 from ..solve import SolveInfo, solve_fast
 
 STAGE = "staffing"
-IT_FIELD = "it_digital"
 
 
 @dataclass
@@ -114,8 +114,9 @@ def plan_it_support(inputs, assignments: pd.DataFrame, options: ITSupportOptions
                     solver_options: SolverOptions) -> StageResult:
     """Which IT officer (placed in field it_digital, or with it_digital as primary field) supports which commune."""
     communes = inputs.communes
-    primary_it = set(inputs.officials.loc[inputs.officials["field"] == IT_FIELD, "official_id"])
-    it_rows = assignments[(assignments["field"] == IT_FIELD) | assignments["official_id"].isin(primary_it)]
+    it_field = vocab.role_code("fields", "it")
+    primary_it = set(inputs.officials.loc[inputs.officials["field"] == it_field, "official_id"])
+    it_rows = assignments[(assignments["field"] == it_field) | assignments["official_id"].isin(primary_it)]
     hq = communes.set_index("commune_code")
     officers = pd.DataFrame({
         "official_id": it_rows["official_id"].to_numpy(), "commune_code": it_rows["commune_code"].to_numpy(),

@@ -30,13 +30,14 @@ import pandas as pd
 import pulp
 
 from ..dataset import Dataset
+from ..derived import official_locations
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
-from ..norms import headcount_ceilings, resolve_staffing_norms
+from ..norms import headcount_ceilings, resolve_staffing_norms, total_field
 from ..errors import PlanInconsistent, PlanInfeasible
 from ..stage import StageResult
 from ..scenario import Scenario, StaffingOptions
-from ..schema import LEADERSHIP_POSITIONS
+from .. import vocab
 from ..solve import HighsSession, SolveInfo, solve_fast
 from .lp import gc_paused
 from .staffing_explain import explain_infeasible, pin_problems, runner_ups
@@ -61,12 +62,7 @@ class StaffingInputs:
 
 def _official_frame(ds: Dataset, previous: pd.DataFrame | None) -> pd.DataFrame:
     off = ds["officials"]
-    units = ds["old_units"].drop_duplicates("id").set_index("id")
-    unit_lon = off["old_unit_id"].map(units["lon"]).astype(float)
-    unit_lat = off["old_unit_id"].map(units["lat"]).astype(float)
-    has_home = off["home_lon"].notna() & off["home_lat"].notna()
-    home_unit_lon = off["home_old_unit_id"].map(units["lon"]).astype(float)
-    home_unit_lat = off["home_old_unit_id"].map(units["lat"]).astype(float)
+    where = official_locations(ds)
     frame = pd.DataFrame({
         "official_id": off["id"].astype(str).to_numpy(),
         "name": off["name"].astype(str).to_numpy(),
@@ -80,10 +76,7 @@ def _official_frame(ds: Dataset, previous: pd.DataFrame | None) -> pd.DataFrame:
         "willing": off["willing_to_relocate"].to_numpy(dtype=bool, na_value=False),
         "fixed_commune": off["fixed_commune"].to_numpy(dtype=float, na_value=np.nan),
         "fixed_position": off["fixed_position"].to_numpy(dtype=object, na_value=""),
-        "home_lon": off["home_lon"].where(has_home).fillna(home_unit_lon).fillna(unit_lon).to_numpy(dtype=float),
-        "home_lat": off["home_lat"].where(has_home).fillna(home_unit_lat).fillna(unit_lat).to_numpy(dtype=float),
-        "unit_lon": unit_lon.to_numpy(), "unit_lat": unit_lat.to_numpy(),
-        "own_commune": off["old_unit_id"].map(units["commune_code"]).to_numpy(dtype=float, na_value=np.nan),
+        **{col: where[col].to_numpy(dtype=float) for col in ("home_lon", "home_lat", "unit_lon", "unit_lat", "own_commune")},
     })
     frame["pinned"] = ~np.isnan(frame["fixed_commune"].to_numpy())
     frame["previous_commune"] = np.nan
@@ -113,11 +106,12 @@ def prepare_inputs(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None = No
             chosen = chosen[~chosen.index.duplicated()].dropna()
             frame[f"hq_{column}"] = frame["commune_code"].astype(float).map(chosen).fillna(frame[f"hq_{column}"]).to_numpy()
     requirements = resolve_staffing_norms(communes, ds["staffing_norms"], scenario.norm_overrides)
-    slots = requirements[requirements["field"] != "total"].copy()
+    slots = requirements[requirements["field"] != total_field()].copy()
     slots = slots[~(slots["required_max"].fillna(1) <= 0) | (slots["required_min"] > 0)]
     slots["field"] = slots["field"].astype(str)
     slots["position"] = slots["position"].astype(str)
-    slots["leadership"] = slots["position"].isin(LEADERSHIP_POSITIONS).to_numpy() | (slots["field"] == "leadership").to_numpy()
+    slots["leadership"] = (slots["position"].isin(vocab.role_codes("positions", "leadership")).to_numpy()
+                          | (slots["field"] == vocab.role_code("fields", "leadership")).to_numpy())
     slots["penalty"] = slots["field"].map(options.penalty).astype(float)
     slots = slots.reset_index(drop=True)
     slots.insert(0, "slot", np.arange(len(slots)))
@@ -604,7 +598,8 @@ def verify_staffing(inputs: StaffingInputs, assignments: pd.DataFrame, surplus: 
                  for r in per_slot[per_slot["known"].isna()].itertuples()]
     over = per_slot[per_slot["assigned"] > per_slot["required_max"]]
     problems += [f"commune {r.commune_code} {r.field}/{r.position}: {r.assigned} > max {r.required_max:g}" for r in over.itertuples()]
-    leader = assignments["position"].isin(LEADERSHIP_POSITIONS).to_numpy() | (assignments["field"] == "leadership").to_numpy()
+    leader = (assignments["position"].isin(vocab.role_codes("positions", "leadership")).to_numpy()
+              | (assignments["field"] == vocab.role_code("fields", "leadership")).to_numpy())
     problems += [f"{o} holds a leadership post but is not eligible" for o in assignments.loc[leader & ~off["eligible"].to_numpy()[i], "official_id"]]
     match = match_of(off, i, assignments["field"].to_numpy())
     if not options.allow_mismatch:

@@ -13,7 +13,8 @@ import pandas as pd
 
 from ..messages import message, with_vietnamese
 from ..errors import PlanInfeasible
-from ..schema import LEADERSHIP_POSITIONS
+from .. import vocab
+from ..norms import total_field
 from ..solve import solve_fast
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ def pin_problems(inputs: StaffingInputs, arcs: pd.DataFrame) -> list[dict]:
             why = message("pin_unknown_commune", who=who, code=code)
         elif (i, code) in banned:
             why = message("pin_forbidden_pair", where=where, who=who)
-        elif position in LEADERSHIP_POSITIONS and not row["eligible"]:
+        elif position in vocab.role_codes("positions", "leadership") and not row["eligible"]:
             why = message("pin_not_eligible", where=where, who=who, position=position)
         else:
             fields = [f for f in (row["field"], row["secondary_field"]) if f]  # '' = none
@@ -76,7 +77,7 @@ def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options, solv
                 in_commune = chosen & (arcs["commune_code"].to_numpy() == code)
                 n_pinned, ceiling = int((in_commune & pinned).sum()), int(inputs.ceilings[code])
                 label = _commune_label(inputs, code)
-                rows.append({"commune_code": code, "commune_name": label, "field": "total", "position": "any",
+                rows.append({"commune_code": code, "commune_name": label, "field": total_field(), "position": vocab.role_code("positions", "any"),
                              "limit": "headcount ceiling", "limit_value": ceiling, "pinned": n_pinned, "over": over,
                              "line": message("pins_over_ceiling", commune=label, pinned=n_pinned, ceiling=ceiling,
                                              over=over)})

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import vocab
+
 SCHEMA_DIR = Path(__file__).parent
 
 
@@ -27,6 +29,7 @@ class ColumnSpec:
     min: float | None
     max: float | None
     references: str | None  # "table.column"
+    vocab: str | None  # code list the allowed values come from (planner/schema/vocab/<vocab>.csv)
     synthetic: bool
     description_en: str
     description_vi: str
@@ -76,6 +79,26 @@ def _number(value) -> float | None:
     return None if text is None else float(text)
 
 
+def _vocab_name(allowed: str) -> str | None:
+    """'@fields*' -> 'fields' (a reference to a code list), else None."""
+    if not allowed.startswith("@"):
+        return None
+    return allowed[1:].split("[")[0].rstrip("*")
+
+
+def _allowed(allowed: str) -> tuple[str, ...]:
+    """Allowed values: '@list' = the list's codes, '@list*' = with pseudo codes ('total', 'any'),
+    '@list[flag]' = codes whose boolean column `flag` is true, 'a|b|c' = literal values."""
+    if not allowed:
+        return ()
+    if not allowed.startswith("@"):
+        return tuple(allowed.split("|"))
+    name = _vocab_name(allowed)
+    if "[" in allowed:
+        return vocab.flagged(name, allowed[allowed.index("[") + 1:allowed.index("]")])
+    return vocab.codes(name, pseudo=allowed.endswith("*"))
+
+
 @cache
 def load_schema() -> dict[str, TableSpec]:
     """All table specs in declaration order (cached; the CSVs are package data)."""
@@ -90,7 +113,8 @@ def load_schema() -> dict[str, TableSpec]:
                 unit=c.unit,
                 required=c.required == "true",
                 default=_text(c.default),
-                allowed=tuple(c.allowed.split("|")) if c.allowed else (),
+                allowed=_allowed(c.allowed),
+                vocab=_vocab_name(c.allowed),
                 min=_number(c.min),
                 max=_number(c.max),
                 references=_text(c.references),
@@ -114,9 +138,3 @@ def load_schema() -> dict[str, TableSpec]:
 def allowed_values(table: str, column: str) -> tuple[str, ...]:
     """Allowed values of a categorical column, e.g. allowed_values('officials', 'field')."""
     return load_schema()[table].column(column).allowed
-
-
-FIELDS: tuple[str, ...] = allowed_values("officials", "field")
-POSITIONS: tuple[str, ...] = allowed_values("officials", "position")
-LEADERSHIP_POSITIONS: tuple[str, ...] = ("chair", "vice_chair")
-ITEM_TYPES: tuple[str, ...] = allowed_values("equipment", "item_type")

@@ -1,0 +1,161 @@
+"""Inputs derived from the dataset and the scenario, computed in one place for models, validation, UI and sample.
+
+Budgets (the scenario's value, else the costs table's), per-item costs, home locations, residents of
+old units, buildings with their commune and the renovation rule, planned headcount, equipment
+demand, and yes/no parsing. Roles (which position leads, which field staffs the counters, which
+building condition needs renovation, what an equipment norm is counted per) come from the code lists.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import vocab
+from .norms import planned_headcount_from_norms, resolve_staffing_norms
+
+# ---------------------------------------------------------------- costs and budgets
+def cost_parameter(ds, parameter: str, default: float | None = None) -> float | None:
+    """A building/budget cost from the costs table (the rows with no item type)."""
+    costs = ds["costs"]
+    hit = costs.loc[(costs["parameter"] == parameter) & costs["item_type"].isna(), "value"]
+    if not len(hit):
+        hit = costs.loc[costs["parameter"] == parameter, "value"]
+    return float(hit.iloc[0]) if len(hit) else default
+
+
+def per_item_parameters() -> tuple[str, ...]:
+    """Cost parameters given once per item type (new_unit_price, transport_cost_per_km, repair_cost)."""
+    return vocab.flagged("cost_parameters", "per_item")
+
+
+def item_costs(ds, parameter: str) -> pd.Series:
+    """Per-item-type values of a per-item cost parameter, indexed by item_type."""
+    costs = ds["costs"]
+    rows = costs[(costs["parameter"] == parameter) & costs["item_type"].notna()]
+    return rows.groupby(rows["item_type"].astype(str))["value"].last().astype(float)
+
+
+def budget(ds, scenario, role: str, default: float | None = None) -> float | None:
+    """A budget ('equipment_budget' or 'renovation_budget' role of cost_parameters): the scenario's value
+    (assets.<parameter>_vnd), else the costs table's, else `default` (None = no limit)."""
+    parameter = vocab.role_code("cost_parameters", role)
+    value = getattr(scenario.assets, f"{parameter}_vnd")
+    return value if value is not None else cost_parameter(ds, parameter, default)
+
+
+def renovation_budget(ds, scenario) -> float | None:
+    return budget(ds, scenario, "renovation_budget")
+
+
+def equipment_budget(ds, scenario) -> float | None:
+    return budget(ds, scenario, "equipment_budget")
+
+
+def service_point_fixed_cost(ds, scenario) -> float:
+    opts = scenario.assets
+    if opts.service_point_fixed_cost is not None:
+        return opts.service_point_fixed_cost
+    return cost_parameter(ds, "service_point_fixed_cost", 0.0) or 0.0
+
+
+# ---------------------------------------------------------------- places and people
+def old_unit_residents(ds) -> pd.DataFrame:
+    """Old units with their residents (population_share x the new commune's population)."""
+    pop = ds["communes"].set_index("code")["population"].astype(float)
+    ou = ds["old_units"]
+    return pd.DataFrame({
+        "old_unit_id": ou["id"].astype(str).to_numpy(), "old_unit_name": ou["name"].astype(str).to_numpy(),
+        "commune_code": ou["commune_code"].astype(int).to_numpy(),
+        "lon": ou["lon"].to_numpy(float), "lat": ou["lat"].to_numpy(float),
+        "residents": ou["population_share"].to_numpy(float) * pop.reindex(ou["commune_code"].astype(int)).fillna(0).to_numpy(),
+    })
+
+
+def buildings_with_commune(ds) -> pd.DataFrame:
+    """Buildings with the commune of the old unit that owns them, and the renovation they need before
+    any use (conditions with role needs_renovation in the building_conditions list)."""
+    b = ds["buildings"]
+    owner = ds["old_units"].drop_duplicates("id").set_index("id")["commune_code"]
+    out = pd.DataFrame({
+        "building_id": b["id"].astype(str).to_numpy(), "building_name": b["name"].astype(str).to_numpy(),
+        "old_unit_id": b["old_unit_id"].astype(str).to_numpy(), "kind": b["kind"].astype(str).to_numpy(),
+        "lon": b["lon"].to_numpy(float), "lat": b["lat"].to_numpy(float),
+        "floor_area_m2": b["floor_area_m2"].to_numpy(float), "condition": b["condition"].astype(str).to_numpy(),
+        "renovation_cost_vnd": b["renovation_cost_vnd"].to_numpy(float),
+        "book_value_vnd": b["book_value_vnd"].to_numpy(float),
+    })
+    out["commune_code"] = owner.reindex(b["old_unit_id"]).astype("Int64").to_numpy()
+    needs = out["condition"].isin(vocab.role_codes("building_conditions", "needs_renovation"))
+    out["mandatory_renovation_vnd"] = np.where(needs, out["renovation_cost_vnd"], 0.0)
+    return out
+
+
+def official_locations(ds) -> pd.DataFrame:
+    """Per official (in input order): home (coordinates, else the home old unit, else the work old unit),
+    the work old unit's location and the new commune that contains the work old unit."""
+    off = ds["officials"]
+    units = ds["old_units"].drop_duplicates("id").set_index("id")
+    unit_lon = off["old_unit_id"].astype(str).map(units["lon"]).astype(float)
+    unit_lat = off["old_unit_id"].astype(str).map(units["lat"]).astype(float)
+    has_home = off["home_lon"].notna() & off["home_lat"].notna()
+    home_unit = off["home_old_unit_id"].astype("string")
+    home_unit_lon = home_unit.map(units["lon"]).astype(float)
+    home_unit_lat = home_unit.map(units["lat"]).astype(float)
+    return pd.DataFrame({
+        "official_id": off["id"].astype(str).to_numpy(),
+        "home_lon": off["home_lon"].astype(float).where(has_home).fillna(home_unit_lon).fillna(unit_lon).to_numpy(dtype=float),
+        "home_lat": off["home_lat"].astype(float).where(has_home).fillna(home_unit_lat).fillna(unit_lat).to_numpy(dtype=float),
+        "unit_lon": unit_lon.to_numpy(dtype=float), "unit_lat": unit_lat.to_numpy(dtype=float),
+        "own_commune": off["old_unit_id"].astype(str).map(units["commune_code"]).to_numpy(dtype=float, na_value=np.nan),
+    })
+
+
+# ---------------------------------------------------------------- headcount and equipment demand
+def headcount_from_assignments(assignments: pd.DataFrame) -> pd.DataFrame:
+    """Planned headcount per commune, position and field, from the staffing plan."""
+    placed = assignments[assignments["commune_code"].notna()]
+    return (placed.groupby(["commune_code", "position", "field"], as_index=False).size()
+            .rename(columns={"size": "headcount"}))
+
+
+def planned_headcount(ds, scenario, headcount: pd.DataFrame | None) -> pd.DataFrame:
+    """The staffing plan's headcount, or the norms' minimums when no staffing plan exists."""
+    if headcount is not None:
+        return headcount
+    req = resolve_staffing_norms(ds["communes"], ds["staffing_norms"], scenario.norm_overrides)
+    return planned_headcount_from_norms(req)
+
+
+def basis_amounts(communes: pd.DataFrame, staff: pd.Series, counters: pd.Series) -> pd.DataFrame:
+    """commune_code, type and one column per equipment basis (planner/schema/vocab/equipment_bases.csv):
+    how many officials, communes, counters or 10,000 residents a norm of that basis is counted on."""
+    code = communes["code"].astype(int)
+    driver = {
+        "officials": staff.reindex(code).fillna(0).to_numpy(float),
+        "counters": counters.reindex(code).fillna(0).to_numpy(float),
+        "commune": np.ones(len(communes)),
+        "residents_10k": communes["population"].astype(float).to_numpy() / 10_000,
+    }
+    bases = vocab.table("equipment_bases")
+    out = pd.DataFrame({"commune_code": code.to_numpy(), "type": communes["type"].astype(str).to_numpy()})
+    for basis, role in zip(bases["code"], bases["role"]):
+        out[basis] = driver[role]
+    return out
+
+
+def equipment_demand(ds, headcount: pd.DataFrame) -> pd.DataFrame:
+    """commune_code, item_type, priority, demand (whole items, rounded up) from the equipment norms."""
+    counter_field = vocab.role_code("fields", "counter")
+    staff = headcount.groupby("commune_code")["headcount"].sum()
+    counters = headcount[headcount["field"] == counter_field].groupby("commune_code")["headcount"].sum()
+    any_type = vocab.role_code("commune_types", "any")
+    base = basis_amounts(ds["communes"], staff, counters).melt(id_vars=["commune_code", "type"], var_name="basis",
+                                                               value_name="amount")
+    norms = ds["equipment_norms"].astype({"basis": str, "commune_type": str, "item_type": str})
+    rows = base.merge(norms, on="basis")
+    rows = rows[(rows["commune_type"] == any_type) | (rows["commune_type"] == rows["type"])]
+    rows = rows.assign(raw=rows["quantity"].astype(float) * rows["amount"], priority=rows["priority"].astype(int))
+    demand = rows.groupby(["commune_code", "item_type", "priority"], as_index=False)["raw"].sum()
+    demand["demand"] = np.ceil(demand["raw"] - 1e-9).clip(lower=0).astype(int)
+    return demand[demand["demand"] > 0].drop(columns="raw").reset_index(drop=True)

@@ -23,7 +23,7 @@ from planner.dataset import load_dataset  # noqa: E402
 from planner.models.buildings import plan_building_uses  # noqa: E402
 from planner.models.equipment import plan_equipment  # noqa: E402
 from planner.models.headquarters import plan_sites  # noqa: E402
-from planner.plan import headcount_from_assignments  # noqa: E402
+from planner.derived import headcount_from_assignments  # noqa: E402
 from planner.scenario import Scenario  # noqa: E402
 
 DEFAULT_FILES = [ROOT / "data" / "lang_son.xlsx", ROOT / "data" / "lao_cai.xlsx"]

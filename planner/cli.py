@@ -73,8 +73,9 @@ def _cmd_solve(args) -> int:
     from .dataset import load_dataset
     from .messages import translated
     from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError
-    from .plan import run_plan
-    from .report import print_summary, read_plan_assignments, write_infeasibility, write_plan_workbook
+    from .pipeline import run_plan
+    from .readback import read_plan_assignments
+    from .report import print_summary, write_infeasibility, write_plan_workbook
     from .labels import text
     from .scenario import Scenario
 
@@ -131,7 +132,7 @@ def _cmd_version(_args) -> int:
     import pulp
 
     from . import __version__
-    from .solve import solver_version
+    from .solver import solver_version
 
     print(f"planner {__version__}; PuLP {pulp.__version__}; {solver_version('highs')}; {solver_version('cbc')}")
     return EXIT_OK

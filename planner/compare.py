@@ -36,7 +36,7 @@ def compare_plans(plans: dict[str, Plan]) -> dict[str, pd.DataFrame]:
 def write_comparison_workbook(comparison: dict[str, pd.DataFrame], path: Path, lang: str = "vi",
                               anonymize: bool = False) -> Path:
     """Write the comparison tables as a formatted workbook (one sheet per table); anonymize replaces names with ids."""
-    from .report.workbook import write_comparison_workbook as write
+    from .report.comparison import write_comparison_workbook as write
 
     return write(comparison, Path(path), lang=lang, anonymize=anonymize)
 
@@ -63,11 +63,14 @@ def _change_list(flags: pd.DataFrame) -> pd.Series:
 
 
 def _kpis(plans: dict[str, Plan]) -> pd.DataFrame:
-    keys = ["stage", "kpi", "unit"]
+    """One row per KPI (stage, key, breakdown code, label number, unit), its value in each plan and the differences."""
+    keys = ["stage", "kpi", "code", "param", "unit"]
     long = []
     for label, plan in plans.items():
-        k = plan.kpis[keys + ["value"]].copy()
-        k["unit"] = k["unit"].astype(object).where(k["unit"].notna(), "").astype(str)
+        k = plan.kpis.reindex(columns=keys + ["value"]).copy()
+        for text in ("code", "unit"):  # '' for none, so rows without a code match across plans
+            k[text] = k[text].astype(object).where(k[text].notna(), "").astype(str)
+        k["param"] = pd.to_numeric(k["param"], errors="coerce").astype(float)
         k["value"] = pd.to_numeric(k["value"], errors="coerce").astype(float)
         long.append(k.drop_duplicates(keys))
     out = pd.concat(long, ignore_index=True)[keys].drop_duplicates().reset_index(drop=True)

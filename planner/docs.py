@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from . import vocab
 from .scenario import Scenario
 from .schema import ColumnSpec, TableSpec, load_schema
 
@@ -167,7 +168,29 @@ def data_dictionary_markdown() -> str:
         "",
     ]
     parts += [table_markdown(spec) + "\n" for spec in schema.values()]
+    parts += code_lists_markdown()
     return "\n".join(parts)
+
+
+def code_lists_markdown() -> list[str]:
+    """The code lists (planner/schema/vocab/*.csv): codes, labels, roles and their extra columns."""
+    lines = ["## Code lists / Danh mục mã", "",
+             "Declared once in `planner/schema/vocab/<list>.csv`; a column whose allowed values read `@list` takes its "
+             "codes from that list (`@list*` also allows the pseudo codes `total` / `any` of rules). Adding a code is one "
+             "row there (with Vietnamese and English labels); models find special codes by their `role`. A province "
+             "can point `PLANNER_VOCAB_DIR` at a folder holding its own versions of these files.", ""]
+    for name, en, vi in vocab.list_descriptions().itertuples(index=False):
+        frame = vocab.table(name)
+        extra = [c for c in frame.columns if c not in vocab.REQUIRED_COLUMNS and c not in ("label_vi", "label_en")]
+        lines += [f"### {name}", "", f"{en} / {vi}", "",
+                  "| " + " | ".join(["code", "label_vi", "label_en", "role", "pseudo", *extra]) + " |",
+                  "|" + "---|" * (5 + len(extra))]
+        for row in frame.itertuples(index=False):
+            values = [row.code, row.label_vi, row.label_en, row.role, "yes" if row.pseudo else "",
+                      *(getattr(row, c) for c in extra)]
+            lines.append("| " + " | ".join(_cell(str(v)) for v in values) + " |")
+        lines.append("")
+    return lines
 
 
 def write_data_dictionary(path: Path) -> Path:

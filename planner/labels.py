@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from . import vocab
+
 LANGS = ("vi", "en")
 
 # Result tables in workbook order: name -> (vi sheet, en sheet). Sheet names stay within 31 characters.
@@ -193,66 +195,31 @@ VALUE_KIND: dict[str, str] = {
     "use": "use", "item_type": "item_type", "site_kind": "site_kind", "match": "match",
     "condition": "condition", "qualification": "qualification", "status": "status",
     "stage": "stage", "marginal_value_basis": "basis", "changes": "changes",
-    "commune_type": "commune_type",
+    "commune_type": "commune_type", "gender": "gender", "grade": "grade",
 }
 
-VALUES: dict[str, dict[str, tuple[str, str]]] = {
-    "field": {
-        "leadership": ("Lãnh đạo UBND", "Leadership"),
-        "party_mass": ("Đảng, Mặt trận và đoàn thể", "Party and mass organisations"),
-        "office": ("Văn phòng - Thống kê", "Office and statistics"),
-        "accounting_finance": ("Tài chính - Kế toán", "Accounting and finance"),
-        "it_digital": ("Công nghệ thông tin - Chuyển đổi số", "IT and digital transformation"),
-        "land_environment": ("Địa chính - Môi trường", "Land and environment"),
-        "construction_transport": ("Xây dựng - Giao thông", "Construction and transport"),
-        "justice_civil_status": ("Tư pháp - Hộ tịch", "Justice and civil status"),
-        "culture_social": ("Văn hóa - Xã hội", "Culture and social affairs"),
-        "education": ("Giáo dục", "Education"),
-        "health": ("Y tế", "Health"),
-        "agriculture": ("Nông nghiệp", "Agriculture"),
-        "military": ("Quân sự", "Military"),
-        "public_service_centre": ("Trung tâm phục vụ hành chính công", "Public service centre"),
-        "total": ("Tổng biên chế", "Total headcount"),
-    },
-    "position": {
-        "chair": ("Chủ tịch", "Chair"),
-        "vice_chair": ("Phó Chủ tịch", "Vice-chair"),
-        "specialist": ("Công chức chuyên môn", "Specialist"),
-        "any": ("Mọi chức danh", "Any position"),
-    },
-    "use": {
+# Value kinds whose codes are declared in the code lists (planner/schema/vocab): the labels come from there.
+VOCAB_KINDS: dict[str, tuple[str, ...]] = {
+    "field": ("fields",), "position": ("positions",), "item_type": ("item_types",),
+    "qualification": ("qualifications",), "grade": ("grades",), "gender": ("genders",),
+    "commune_type": ("commune_types",), "old_unit_kind": ("old_unit_kinds",), "building_kind": ("building_kinds",),
+    "condition": ("building_conditions", "equipment_conditions"), "use": ("building_uses", "building_current_uses"),
+    "equipment_basis": ("equipment_bases",), "cost_parameter": ("cost_parameters",), "stage": ("stages",),
+}
+
+# Value kinds of the outputs only (not input codes), and older aliases.
+EXTRA_VALUES: dict[str, dict[str, tuple[str, str]]] = {
+    "use": {  # older names a workbook may still carry; the codes themselves come from building_uses / building_current_uses
         "hq": ("Trụ sở xã", "Commune headquarters"),
-        "commune_hq": ("Trụ sở xã", "Commune headquarters"),
-        "headquarters": ("Trụ sở xã", "Commune headquarters"),
-        "service_point": ("Điểm phục vụ hành chính công", "Service point"),
-        "housing": ("Nhà công vụ", "Public housing"),
         "public_housing": ("Nhà công vụ", "Public housing"),
-        "education": ("Chuyển cho giáo dục", "Transfer to education"),
-        "health": ("Chuyển cho y tế", "Transfer to health"),
-        "culture": ("Nhà văn hóa", "Cultural centre"),
         "lease": ("Cho thuê", "Lease"),
         "sale": ("Bán", "Sale"),
         "sell": ("Bán", "Sale"),
         "auction": ("Đấu giá", "Auction"),
         "lease_sale": ("Cho thuê / bán / đấu giá", "Lease / sale / auction"),
-        "sale_or_lease": ("Bán hoặc cho thuê", "Sale or lease"),
-        "idle": ("Tạm để trống", "Kept idle"),
         "keep_idle": ("Tạm để trống", "Kept idle"),
         "dispose": ("Thanh lý", "Dispose"),
         "demolish": ("Phá dỡ", "Demolish"),
-    },
-    "item_type": {
-        "desktop": ("Máy tính để bàn", "Desktop computer"),
-        "laptop": ("Máy tính xách tay", "Laptop"),
-        "printer": ("Máy in", "Printer"),
-        "scanner": ("Máy quét", "Scanner"),
-        "photocopier": ("Máy photocopy", "Photocopier"),
-        "desk": ("Bàn làm việc", "Desk"),
-        "chair": ("Ghế làm việc", "Chair"),
-        "cabinet": ("Tủ tài liệu", "Cabinet"),
-        "server_network": ("Máy chủ, thiết bị mạng", "Server and network gear"),
-        "queue_machine": ("Máy lấy số thứ tự", "Queue machine"),
-        "vehicle": ("Xe ô tô", "Vehicle"),
     },
     "site_kind": {
         "hq": ("Trụ sở xã", "Headquarters"),
@@ -264,14 +231,6 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "mismatch": ("Trái chuyên môn", "Mismatched field"),
         "pinned": ("Theo quyết định đã chốt", "Pinned decision"),
     },
-    "condition": {
-        "good": ("Tốt", "Good"), "fair": ("Khá", "Fair"), "poor": ("Kém", "Poor"),
-        "repairable": ("Sửa được", "Repairable"), "unusable": ("Hỏng", "Unusable"),
-    },
-    "qualification": {
-        "secondary": ("Trung cấp", "Secondary"), "college": ("Cao đẳng", "College"),
-        "bachelor": ("Đại học", "Bachelor"), "master": ("Thạc sĩ", "Master"), "doctor": ("Tiến sĩ", "Doctor"),
-    },
     "status": {
         "optimal": ("Tối ưu", "Optimal"), "infeasible": ("Không khả thi", "Infeasible"),
         "unbounded": ("Không bị chặn", "Unbounded"), "time_limit": ("Hết thời gian", "Time limit"),
@@ -279,13 +238,6 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
     },
     "plan_status": {
         "draft": ("Dự thảo", "Draft"), "reviewed": ("Đã rà soát", "Reviewed"), "approved": ("Đã phê duyệt", "Approved"),
-    },
-    "stage": {
-        "sites": ("Trụ sở và điểm phục vụ", "Headquarters and service points"),
-        "staffing": ("Bố trí cán bộ", "Staffing"),
-        "buildings": ("Sử dụng công trình", "Building uses"),
-        "equipment": ("Trang thiết bị", "Equipment"),
-        "assets": ("Tài sản", "Assets"),
     },
     "basis": {
         "lp_relaxation": ("Nới lỏng tuyến tính", "LP relaxation"),
@@ -308,12 +260,6 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "communes": ("xã", "communes"), "hours": ("giờ", "hours"), "km": ("km", "km"), "%": ("%", "%"),
         "m2": ("m²", "m²"), "m²": ("m²", "m²"), "ratio": ("tỷ lệ", "ratio"), "points": ("điểm", "points"),
         "seconds": ("giây", "seconds"), "s": ("giây", "s"), "cost points": ("điểm chi phí", "cost points"),
-    },
-    "commune_type": {"xa": ("Xã", "Commune"), "phuong": ("Phường", "Ward"), "dac_khu": ("Đặc khu", "Special zone")},
-    "building_kind": {
-        "commune_hq": ("Trụ sở xã cũ", "Old commune HQ"),
-        "district_office": ("Trụ sở huyện cũ", "Old district office"),
-        "other_public": ("Công trình công khác", "Other public building"),
     },
 }
 
@@ -399,20 +345,32 @@ def base_column(column: str) -> str:
     return hit["base"] if hit else column
 
 
+def value_pairs(kind: str) -> dict[str, tuple[str, str]]:
+    """code -> (vi, en) for a kind of value: the code lists' labels first, then output-only labels and aliases."""
+    pairs: dict[str, tuple[str, str]] = {}
+    for name in VOCAB_KINDS.get(kind, ()):
+        frame = vocab.table(name)
+        for code, vi, en in zip(frame["code"], frame["label_vi"], frame["label_en"]):
+            pairs.setdefault(code, (vi, en))
+    for code, pair in EXTRA_VALUES.get(kind, {}).items():
+        pairs.setdefault(code, pair)
+    return pairs
+
+
 def value_label(kind: str, value, lang: str):
     """Label for a code (e.g. field 'it_digital'); unknown codes come back unchanged."""
-    pair = VALUES.get(kind, {}).get(value)
+    pair = value_pairs(kind).get(value) if isinstance(value, str) else None
     return _pick(pair, lang) if pair else value
 
 
 def value_labels(kind: str, lang: str) -> dict[str, str]:
-    return {code: _pick(pair, lang) for code, pair in VALUES.get(kind, {}).items()}
+    return {code: _pick(pair, lang) for code, pair in value_pairs(kind).items()}
 
 
 def reverse_values(kind: str) -> dict[str, str]:
     """Label in either language (or the code itself) -> code, to read a workbook back."""
     out = {}
-    for code, pair in VALUES.get(kind, {}).items():
+    for code, pair in value_pairs(kind).items():
         out.setdefault(code, code)
         for label in pair:
             out.setdefault(label, code)
@@ -511,7 +469,7 @@ KPI_USE_PATTERN = re.compile(r"buildings: (?P<use>\w+)")
 def is_breakdown_kpi(name: str) -> bool:
     """A KPI that repeats a total per field or per building use (e.g. 'shortage_it_digital')."""
     return bool(KPI_USE_PATTERN.fullmatch(name)) or any(
-        name.startswith(prefix) and name[len(prefix):] in VALUES["field"] for prefix in ("shortage_", "surplus_"))
+        name.startswith(prefix) and name[len(prefix):] in value_pairs("field") for prefix in ("shortage_", "surplus_"))
 
 
 def kpi_label(name: str, lang: str) -> str:
@@ -526,6 +484,6 @@ def kpi_label(name: str, lang: str) -> str:
         return f"{_pick(('Số công trình', 'Buildings'), lang)}: {value_label('use', hit['use'], lang)}"
     # a KPI per field, e.g. 'shortage_it_digital'
     for prefix, words in (("shortage_", ("Thiếu", "Shortage")), ("surplus_", ("Dôi dư", "Surplus"))):
-        if name.startswith(prefix) and name[len(prefix):] in VALUES["field"]:
+        if name.startswith(prefix) and name[len(prefix):] in value_pairs("field"):
             return f"{_pick(words, lang)} - {value_label('field', name[len(prefix):], lang)}"
     return humanize(name)

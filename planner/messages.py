@@ -96,6 +96,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "are pinned but at most {limit} are allowed ({over} over)."),
     "staffing_unsolved": ("Không giải được mô hình bố trí cán bộ (trạng thái bộ giải: {status}).",
                           "The staffing model could not be solved (solver status: {status})."),
+    # any model: a solve stopped at its time limit with a plan (planner.solver.time_limit_notes)
+    "solve_time_limit": ("{model}: bộ giải dừng khi hết thời gian cho phép ({seconds} giây); phương án dùng lời giải "
+                         "tốt nhất đã tìm được, chưa chứng minh là tối ưu (sai số {gap}). Tăng solver.time_limit_s "
+                         "để có phương án tối ưu.",
+                         "{model}: the solver stopped at its time limit ({seconds} s); the plan uses the best solution "
+                         "found so far, not proven optimal (gap {gap}). Raise solver.time_limit_s for an optimal plan."),
     # infeasible scenarios: headquarters
     "hq_no_buildings": ("Bảng công trình (buildings) đang trống nên không xã nào có trụ sở. "
                         "Hãy nhập trụ sở cũ và các công trình công khác trước.",

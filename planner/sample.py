@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import vocab
 from .dataset import Dataset
+from .derived import basis_amounts
 from .geo import haversine_km
-from .norms import headcount_ceilings, resolve_staffing_norms
+from .norms import headcount_ceilings, resolve_staffing_norms, total_field
 from .schema import load_schema
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
@@ -385,13 +387,14 @@ def _officials(communes: pd.DataFrame, old_units: pd.DataFrame, province: str, p
     main_district = parts.groupby("commune_code")["district"].agg(lambda s: s.mode().sort_values().iloc[0])
     office_of_district = old_units[is_district].set_index("district")["id"]
     leader_commune = np.repeat(communes["code"].to_numpy(), 3)
-    leader_position = np.tile(["chair", "vice_chair", "vice_chair"], n_communes)
+    chair, vice_chair = vocab.role_codes("positions", "leadership")  # one chair and two vice-chairs per commune
+    leader_position = np.tile([chair, vice_chair, vice_chair], n_communes)
     district_unit = pd.Series(leader_commune).map(main_district).map(office_of_district).to_numpy()
     own_parts = parts[parts["kind"].isin(STAFFED_KINDS)].groupby("commune_code")["id"].agg(list)
     pick = rng.random(len(leader_commune))
     own_unit = np.array([own_parts[c][int(u * len(own_parts[c]))] if c in own_parts.index else d
                          for c, u, d in zip(leader_commune, pick, district_unit)], dtype=object)
-    from_district = rng.random(len(leader_commune)) < np.where(leader_position == "chair", 0.45, 0.25)
+    from_district = rng.random(len(leader_commune)) < np.where(leader_position == chair, 0.45, 0.25)
     leader_unit = np.where(from_district | pd.isna(own_unit), district_unit, own_unit)
 
     staff_unit_idx = np.repeat(np.arange(len(old_units)), _staff_counts(old_units, hq, total - len(leader_commune), rng))
@@ -403,7 +406,7 @@ def _officials(communes: pd.DataFrame, old_units: pd.DataFrame, province: str, p
     group = np.where(leader, "leader", np.where(at_district, "district", "commune"))
 
     field = np.where(at_district, _mix(rng, DISTRICT_FIELD_MIX, n), _mix(rng, COMMUNE_FIELD_MIX, n))
-    field[leader] = "leadership"
+    field[leader] = vocab.role_code("fields", "leadership")
     secondary = _mix(rng, SECONDARY_FIELD_MIX, n)
     secondary = np.where(leader, np.where(rng.random(n) < 0.5, "party_mass", "office"), secondary)
     has_secondary = (rng.random(n) < 0.44) & (secondary != field)
@@ -427,7 +430,7 @@ def _officials(communes: pd.DataFrame, old_units: pd.DataFrame, province: str, p
     if n_eligible:
         eligible[rng.choice(n, n_eligible, replace=False, p=weights / weights.sum())] = True
 
-    position = np.full(n, "specialist", dtype=object)
+    position = np.full(n, vocab.role_code("positions", "staff"), dtype=object)
     position[:n_leaders] = leader_position
     fixed_commune = pd.array([pd.NA] * n, dtype="Int64")
     fixed_commune[:n_leaders] = leader_commune
@@ -484,7 +487,8 @@ def _pin_a_few_specialists(officials: pd.DataFrame, old_units: pd.DataFrame, com
     """Pin one scarce-field specialist (IT, accounting, service centre) in a few communes: decisions already
     taken that the models must honour (one per commune, so no field maximum or ceiling is exceeded)."""
     commune_of_unit = old_units.set_index("id")["commune_code"]
-    scarce = officials["field"].isin(["it_digital", "accounting_finance", "public_service_centre"]) & \
+    scarce_fields = [vocab.role_code("fields", role) for role in ("it", "accounting", "counter")]
+    scarce = officials["field"].isin(scarce_fields) & \
         officials["fixed_commune"].isna()
     pool = officials[scarce].assign(commune=officials.loc[scarce, "old_unit_id"].map(commune_of_unit).to_numpy())
     codes = np.sort(pool["commune"].unique())
@@ -493,7 +497,7 @@ def _pin_a_few_specialists(officials: pd.DataFrame, old_units: pd.DataFrame, com
     for code in np.sort(chosen):
         rows = pool.index[pool["commune"] == code]
         pick = rows[int(rng.integers(0, len(rows)))]
-        officials.loc[pick, ["fixed_commune", "fixed_position"]] = [int(code), "specialist"]
+        officials.loc[pick, ["fixed_commune", "fixed_position"]] = [int(code), vocab.role_code("positions", "staff")]
     return officials
 
 
@@ -506,8 +510,8 @@ def _staffing_norms(communes: pd.DataFrame) -> pd.DataFrame:
                 "field": "military", "position": "specialist", "min_count": 2, "max_count": 4, "per_10k_residents": 0.0}
     norms = pd.concat([pd.read_csv(REFERENCE_DIR / "staffing_norms.csv"), pd.DataFrame([military])], ignore_index=True)
     required = resolve_staffing_norms(communes, norms)
-    ceiling = required[required["field"] == "total"].set_index("commune_code")["required_max"]
-    minimums = required[required["field"] != "total"].groupby("commune_code")["required_min"].sum()
+    ceiling = headcount_ceilings(required)
+    minimums = required[required["field"] != total_field()].groupby("commune_code")["required_min"].sum()
     overrides = []
     populous = communes.sort_values(["population", "code"], ascending=[False, True]).iloc[0]["code"]
     new_ceiling = ceiling.copy()
@@ -515,7 +519,7 @@ def _staffing_norms(communes: pd.DataFrame) -> pd.DataFrame:
     new_ceiling = np.maximum(new_ceiling, minimums.reindex(new_ceiling.index) + 3)
     for code in new_ceiling.index[new_ceiling > ceiling]:
         overrides.append({"rule_id": f"OV-{code}-total", "commune_code": code, "commune_type": "any",
-                          "min_population": 0, "field": "total", "position": "any", "min_count": 0,
+                          "min_population": 0, "field": total_field(), "position": vocab.role_code("positions", "any"), "min_count": 0,
                           "max_count": int(new_ceiling[code]), "per_10k_residents": 0.0})
     return pd.concat([norms, pd.DataFrame(overrides)], ignore_index=True)
 
@@ -577,30 +581,30 @@ def _equipment(old_units: pd.DataFrame, officials: pd.DataFrame, costs: pd.DataF
     is_district = (holders["kind"] == "district_office").to_numpy()
     urban = holders["kind"].isin(["phuong", "thi_tran"]).to_numpy()
     staff = holders["id"].map(officials["old_unit_id"].value_counts()).fillna(0).to_numpy() + 3
-    lam = {
-        "desktop": 0.85 * staff, "laptop": np.where(is_district, 6, 1.5), "printer": np.where(is_district, 8, 2.5),
-        "scanner": np.where(is_district, 4, 1.0), "photocopier": np.where(is_district, 3, 0.5 + 0.4 * urban),
-        "desk": 1.0 * staff, "chair": 1.6 * staff, "cabinet": np.where(is_district, 25, 6),
-        "server_network": np.where(is_district, 2, 0.3), "queue_machine": np.where(is_district, 1, np.where(urban, 0.45, 0.15)),
-        "vehicle": np.where(is_district, 4, 0.08),
-    }
-    items = list(lam)
-    counts = rng.poisson(np.stack([lam[i] for i in items], axis=1))  # holders x items
-    split = rng.multinomial(counts.ravel(), [0.62, 0.23, 0.15])  # good, repairable, unusable
+    # mean stock per office, from the item_types list: per official + a base by kind of office
+    rates = vocab.table("item_types").set_index("code")[["sample_per_official", "sample_commune", "sample_commune_urban",
+                                                          "sample_district"]].replace("", "0").astype(float)
+    items = list(rates.index)
+    base = np.where(is_district[:, None], rates["sample_district"].to_numpy()[None, :],
+                    np.where(urban[:, None], rates["sample_commune_urban"].to_numpy()[None, :], rates["sample_commune"].to_numpy()[None, :]))
+    counts = rng.poisson(staff[:, None] * rates["sample_per_official"].to_numpy()[None, :] + base)  # holders x items
+    conditions = vocab.table("equipment_conditions").set_index("code")
+    shares = conditions["sample_share"].astype(float)
+    split = rng.multinomial(counts.ravel(), shares.to_numpy())
     frame = pd.DataFrame({
-        "old_unit_id": np.repeat(holders["id"].to_numpy(), len(items) * 3),
-        "item_type": np.tile(np.repeat(items, 3), len(holders)),
-        "condition": np.tile(["good", "repairable", "unusable"], len(holders) * len(items)),
+        "old_unit_id": np.repeat(holders["id"].to_numpy(), len(items) * len(shares)),
+        "item_type": np.tile(np.repeat(items, len(shares)), len(holders)),
+        "condition": np.tile(shares.index.to_numpy(), len(holders) * len(items)),
         "count": split.ravel(),
     })
     frame = frame[frame["count"] > 0].reset_index(drop=True)
     prices = costs.set_index("item_type")
     life = frame["item_type"].map(prices["useful_life_years"]).to_numpy(float)
     price = frame["item_type"].map(prices["new_unit_price"]).to_numpy(float)
-    low, high = (frame["condition"].map({"good": 0.05, "repairable": 0.4, "unusable": 0.8}).to_numpy(),
-                 frame["condition"].map({"good": 0.6, "repairable": 1.0, "unusable": 1.6}).to_numpy())
+    low, high = (frame["condition"].map(conditions["sample_age_low"].astype(float)).to_numpy(),
+                 frame["condition"].map(conditions["sample_age_high"].astype(float)).to_numpy())
     age = np.clip(np.round(life * rng.uniform(low, high), 1), 0.5, 60)
-    factor = frame["condition"].map({"good": 1.0, "repairable": 0.5, "unusable": 0.05}).to_numpy()
+    factor = frame["condition"].map(conditions["sample_value_factor"].astype(float)).to_numpy()
     frame["age_years"] = age
     frame["unit_value_vnd"] = np.round(price * np.clip(1 - age / life, 0.05, 1) * factor, -4)
     frame.insert(0, "id", [f"TB{i:05d}" for i in range(1, len(frame) + 1)])
@@ -617,15 +621,11 @@ def _unit_costs() -> pd.DataFrame:
 
 def _equipment_demand(communes: pd.DataFrame, required: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
     """Rough demand per commune and item if every commune were staffed to its quota (sizes the budget)."""
-    ceiling = headcount_ceilings(required)
-    counters = required[required["field"] == "public_service_centre"].groupby("commune_code")["required_min"].sum()
-    basis = pd.DataFrame({"code": communes["code"], "type": communes["type"],
-                          "per_official": communes["code"].map(ceiling).fillna(0).to_numpy(),
-                          "per_counter": communes["code"].map(counters).fillna(0).to_numpy(),
-                          "per_commune": 1.0, "per_10k_residents": communes["population"].to_numpy() / 10_000})
+    counters = required[required["field"] == vocab.role_code("fields", "counter")].groupby("commune_code")["required_min"].sum()
+    basis = basis_amounts(communes, headcount_ceilings(required), counters).rename(columns={"commune_code": "code"})
     pairs = basis.merge(norms, how="cross")
-    pairs = pairs[(pairs["commune_type"] == "any") | (pairs["commune_type"] == pairs["type"])]
-    bases = ["per_official", "per_counter", "per_commune", "per_10k_residents"]
+    pairs = pairs[(pairs["commune_type"] == vocab.role_code("commune_types", "any")) | (pairs["commune_type"] == pairs["type"])]
+    bases = list(vocab.codes("equipment_bases"))
     basis_amount = pairs[bases].to_numpy(float)[np.arange(len(pairs)), pairs["basis"].map(bases.index).to_numpy(int)]
     pairs = pairs.assign(demand=np.ceil(pairs["quantity"].to_numpy(float) * basis_amount - 1e-9))
     return pairs.groupby(["item_type", "priority"], as_index=False)["demand"].sum()
@@ -654,11 +654,12 @@ def _costs(communes, old_units, required, unit_costs, equipment, equipment_norms
     ceiling = headcount_ceilings(required)
     sites = buildings.merge(old_units[["id", "commune_code"]], left_on="old_unit_id", right_on="id", suffixes=("", "_unit"))
     need_m2 = sites["commune_code"].map(ceiling).fillna(35).to_numpy() * FLOOR_M2_PER_OFFICIAL
-    must_renovate = sites["condition"].isin(["poor", "unusable"]).to_numpy()
+    needs_renovation = vocab.role_codes("building_conditions", "needs_renovation")
+    must_renovate = sites["condition"].isin(needs_renovation).to_numpy()
     site_cost = np.where(must_renovate, sites["renovation_cost_vnd"], 0.0) + \
         np.clip(need_m2 - sites["floor_area_m2"].to_numpy(), 0, None) * EXTENSION_COST_PER_M2
     mandatory = float(pd.Series(site_cost).groupby(sites["commune_code"].to_numpy()).min().sum())
-    optional = float(buildings.loc[buildings["condition"].isin(["poor", "unusable"]), "renovation_cost_vnd"].sum())
+    optional = float(buildings.loc[buildings["condition"].isin(needs_renovation), "renovation_cost_vnd"].sum())
     renovation_budget = mandatory + 0.3 * max(optional - mandatory, 0.0)
 
     rows += [

@@ -11,9 +11,40 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
+from . import vocab
 from .errors import ScenarioError
+
+DEFAULT_KEY = "default"
+DEFAULT_SHORTAGE_PENALTY = 300.0
+
+
+def deep_merge(base: dict, changes: dict) -> dict:
+    """`base` with `changes` merged in, mapping by mapping (a new dict; lists and values are replaced)."""
+    out = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _known_keys(mapping: dict, allowed: tuple[str, ...]) -> dict:
+    for key in mapping:
+        if key not in allowed:
+            raise PydanticCustomError("unknown_code", "unknown key (allowed: {allowed})",
+                                      {"key": key, "allowed": ", ".join(allowed)})
+    return mapping
+
+
+def _known_code(value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise PydanticCustomError("unknown_code_value", "unknown code {value!r} (allowed: {allowed})",
+                                  {"value": value, "allowed": ", ".join(allowed)})
+    return value
 
 
 class _Strict(BaseModel):
@@ -52,14 +83,10 @@ class StaffingOptions(_Strict):
     continuity_bonus: float = Field(15.0, ge=0, description="Bonus for staying in the new commune that contains one's old unit")
     surplus_cost: float = Field(0.0, ge=0, description="Cost of listing an official as surplus (0 = neutral)")
     shortage_penalty: dict[str, float] = Field(
-        default_factory=lambda: {
-            "leadership": 2000.0,
-            "it_digital": 1000.0,
-            "accounting_finance": 1000.0,
-            "public_service_centre": 600.0,
-            "default": 300.0,
-        },
-        description="Penalty per missing official below the minimum, by field ('default' for the others)",
+        default_factory=lambda: {**vocab.column("fields", "default_shortage_penalty", numeric=True),
+                                 DEFAULT_KEY: DEFAULT_SHORTAGE_PENALTY},
+        description="Penalty per missing official below the minimum, by field code (defaults: the fields list's "
+                    "default_shortage_penalty; 'default' for a field without one). A partial mapping changes only its keys",
     )
     fairness: bool = Field(True, description="First minimize the largest commune shortage ratio (a commune's missing officials / its minimum headcount, all posts together; gaps no plan can fill count too), then the cost within fairness_tolerance")
     fairness_tolerance: float = Field(0.02, ge=0, description="Relative slack on the best largest commune shortage ratio: the cheapest plan keeping every commune at or below best x (1 + tolerance), never above the least-cost plan's largest ratio, is chosen")
@@ -71,15 +98,21 @@ class StaffingOptions(_Strict):
         "distance", description="Which official-commune pairs get a variable: 'distance' (within candidate_radius_km, own, pinned, previous and pair_costs communes) or 'pair_costs' (only the pair_costs rows and pins)")
     it_support: ITSupportOptions = Field(default_factory=ITSupportOptions)
 
+    @field_validator("shortage_penalty")
+    @classmethod
+    def _known_fields(cls, value: dict[str, float]) -> dict[str, float]:
+        return _known_keys(value, vocab.codes("fields") + (DEFAULT_KEY,))
+
     def penalty(self, field: str) -> float:
-        return self.shortage_penalty.get(field, self.shortage_penalty.get("default", 300.0))
+        return self.shortage_penalty.get(field, self.shortage_penalty.get(DEFAULT_KEY, DEFAULT_SHORTAGE_PENALTY))
 
 
 class AssetOptions(_Strict):
     enabled: bool = True
     m2_per_official: dict[str, float] = Field(
-        default_factory=lambda: {"chair": 15.0, "vice_chair": 12.0, "specialist": 10.0},
-        description="Office floor area per official by position (state office-space norms for commune level)",
+        default_factory=lambda: vocab.column("positions", "default_m2_per_official", numeric=True),
+        description="Office floor area per official by position code (defaults: the positions list's "
+                    "default_m2_per_official). A partial mapping changes only its keys",
     )
     shared_area_factor: float = Field(1.6, ge=1, description="Total floor area / office area (meeting rooms, one-stop hall, archives)")
     hq_candidate_radius_km: float = Field(25.0, gt=0, description="Buildings within this distance of a commune may host its HQ")
@@ -98,16 +131,36 @@ class AssetOptions(_Strict):
     allow_sale: bool = Field(True, description="Surplus buildings may be sold or leased; False keeps a building idle unless a need uses it")
     public_use_first: bool = Field(True, description="Surplus buildings serve public needs (officials' housing, schools, health stations, culture) before any is sold: first the most needs met, then the most value")
     housing_value_per_m2_vnd: float = Field(5e6, ge=0, description="Value of one m² of needed public housing for officials (ranks housing against sale and other uses)")
+    @field_validator("m2_per_official")
+    @classmethod
+    def _known_positions(cls, value: dict[str, float]) -> dict[str, float]:
+        return _known_keys(value, vocab.codes("positions"))
+
     equipment_candidate_communes: int = Field(10, ge=1, description="Equipment at an old unit may go to its own commune, this many nearest headquarters, and this many nearest communes short of that item")
 
 
 class NormOverride(_Strict):
-    field: str = Field(description="Field the override applies to (or 'total')")
-    position: Literal["chair", "vice_chair", "specialist", "any"] = "specialist"
-    commune_type: Literal["any", "xa", "phuong", "dac_khu"] = "any"
+    field: str = Field(description="Field code the override applies to (or the pseudo-field 'total': the headcount ceiling)")
+    position: str = Field("specialist", description="Position code (or 'any')")
+    commune_type: str = Field("any", description="Commune type code (or 'any')")
     min_count: int | None = Field(None, ge=0)
     max_count: int | None = Field(None, ge=0)
     per_10k_residents: float | None = Field(None, ge=0)
+
+    @field_validator("field")
+    @classmethod
+    def _known_field(cls, value: str) -> str:
+        return _known_code(value, vocab.codes("fields", pseudo=True))
+
+    @field_validator("position")
+    @classmethod
+    def _known_position(cls, value: str) -> str:
+        return _known_code(value, vocab.codes("positions", pseudo=True))
+
+    @field_validator("commune_type")
+    @classmethod
+    def _known_commune_type(cls, value: str) -> str:
+        return _known_code(value, vocab.codes("commune_types", pseudo=True))
 
 
 class Scenario(_Strict):
@@ -120,10 +173,14 @@ class Scenario(_Strict):
 
     @classmethod
     def from_dict(cls, data: dict | None, source: str = "<scenario>") -> "Scenario":
+        """The documented defaults with `data` deep-merged onto them: a partial mapping (e.g. one shortage
+        penalty) changes only its keys; lists (norm_overrides) are replaced. Unknown keys are errors."""
+        merged = deep_merge(cls().model_dump(mode="json"), data or {})
         try:
-            return cls.model_validate(data or {})
+            return cls.model_validate(merged)
         except ValidationError as exc:
-            raise ScenarioError(source, [f"{'.'.join(str(p) for p in err['loc'])}: {_explain(err)}" for err in exc.errors()]) from None
+            raise ScenarioError(source, [f"{'.'.join(str(p) for p in _location(err))}: {_explain(err)}"
+                                         for err in exc.errors()]) from None
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "Scenario":
@@ -145,7 +202,16 @@ class Scenario(_Strict):
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def _location(err: dict) -> tuple:
+    """Where the error is; an unknown key of a code-keyed mapping is named as part of the path."""
+    if err["type"] == "unknown_code":
+        return tuple(err["loc"]) + (err["ctx"]["key"],)
+    return tuple(err["loc"])
+
+
 def _explain(err: dict) -> str:
     if err["type"] == "extra_forbidden":
         return "unknown key"
+    if err["type"] in ("unknown_code", "unknown_code_value"):
+        return err["msg"]
     return f"{err['msg']} (got {err.get('input')!r})"

@@ -20,14 +20,17 @@ class StageResult:
     """What one model returns: named result tables, KPI rows, solver runs, remarks."""
 
     tables: dict[str, pd.DataFrame]
-    kpis: list[dict] = field(default_factory=list)  # {"stage", "kpi", "value", "unit"}
+    kpis: list[dict] = field(default_factory=list)  # planner.kpis.kpi_row: stage, kpi, code, param, value, unit
     solves: list[SolveInfo] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class Stage:
-    """One step of the plan: `run(context)` reads the dataset, the scenario and earlier results from the context."""
+    """One step of the plan: `run(context)` reads the dataset, the scenario and earlier results from the context.
+
+    `requires` names the stages whose results it uses when they ran (it falls back on norms otherwise);
+    the registry lists stages after the ones they require."""
 
     name: str
     requires: tuple[str, ...]

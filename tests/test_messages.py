@@ -11,7 +11,7 @@ from planner.cli import main
 from planner.messages import CATALOGUE, message
 from planner.models.facility_location import explain_infeasible
 from planner.errors import PlanInfeasible
-from planner.plan import run_plan
+from planner.pipeline import run_plan
 from planner.report import write_infeasibility, write_plan_workbook
 from planner.labels import column_label, sheet_label, text
 from planner.scenario import Scenario

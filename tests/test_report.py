@@ -419,7 +419,7 @@ MODELS = ("planner.models.headquarters", "planner.models.staffing", "planner.mod
 @pytest.mark.parametrize("lang", L.LANGS)
 def test_real_plan_every_table_reads_back(tiny_ds, tmp_path, lang):
     """run_plan on the tiny province: every result table has its sheet and every number comes back unchanged."""
-    from planner.plan import run_plan
+    from planner.pipeline import run_plan
 
     plan = run_plan(tiny_ds, Scenario())
     path = write_plan_workbook(plan, tiny_ds, tmp_path / "plan.xlsx", lang=lang)

@@ -124,3 +124,56 @@ def test_bundled_scenarios_load_and_differ_from_the_defaults(path):
     assert scenario.name == path.stem
     if path.stem != "baseline":
         assert scenario.digest() != Scenario(name=path.stem).digest()
+
+
+def test_partial_penalty_override_keeps_the_other_defaults(tmp_path):
+    s = Scenario.from_yaml(write(tmp_path, "staffing:\n  shortage_penalty:\n    it_digital: 1500\n"))
+    defaults = Scenario().staffing.shortage_penalty
+    assert s.staffing.shortage_penalty == {**defaults, "it_digital": 1500.0}
+    assert s.staffing.penalty("leadership") == defaults["leadership"] == 2000.0
+
+
+def test_partial_area_norm_override_keeps_the_other_positions(tmp_path):
+    s = Scenario.from_yaml(write(tmp_path, "assets:\n  m2_per_official:\n    chair: 20\n"))
+    assert s.assets.m2_per_official == {**Scenario().assets.m2_per_official, "chair": 20.0}
+
+
+@pytest.mark.parametrize("text,key,code", [
+    ("staffing:\n  shortage_penalty:\n    it_digtal: 1500\n", "staffing.shortage_penalty.it_digtal", "it_digital"),
+    ("assets:\n  m2_per_official:\n    chairman: 20\n", "assets.m2_per_official.chairman", "vice_chair"),
+])
+def test_misspelled_code_key_is_named_with_the_allowed_codes(tmp_path, text, key, code):
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_yaml(write(tmp_path, text))
+    [problem] = info.value.problems
+    assert problem.startswith(f"{key}: unknown key") and code in problem and "s.yaml" in str(info.value)
+
+
+@pytest.mark.parametrize("entry,column", [("field: it_digtal", "field"), ("field: office\n    position: boss", "position"),
+                                          ("field: office\n    commune_type: town", "commune_type")])
+def test_norm_override_codes_are_checked_against_the_code_lists(tmp_path, entry, column):
+    with pytest.raises(ScenarioError) as info:
+        Scenario.from_yaml(write(tmp_path, f"norm_overrides:\n  - {entry}\n"))
+    assert info.value.problems[0].startswith(f"norm_overrides.0.{column}: unknown code")
+
+
+def test_bundled_scenarios_load_and_it_priority_changes_only_two_penalties():
+    folder = Path(__file__).resolve().parents[1] / "scenarios"
+    for path in folder.glob("*.yaml"):
+        Scenario.from_yaml(path)
+    it = Scenario.from_yaml(folder / "it_priority.yaml").staffing.shortage_penalty
+    changed = {k for k, v in it.items() if v != Scenario().staffing.shortage_penalty[k]}
+    assert changed == {"it_digital", "accounting_finance"}
+
+
+def test_cli_exits_2_naming_a_misspelled_scenario_key(tmp_path):
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "staffing:\n  shortage_penalty:\n    it_digtal: 1500\n")
+    data = Path(__file__).resolve().parents[1] / "data" / "lang_son.xlsx"
+    run = subprocess.run([sys.executable, "-m", "planner.cli", "solve", str(data), "--scenario", str(path),
+                          "--out", str(tmp_path / "plan.xlsx")], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 2
+    assert "staffing.shortage_penalty.it_digtal" in run.stderr and "s.yaml" in run.stderr
+    assert not (tmp_path / "plan.xlsx").exists()

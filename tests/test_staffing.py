@@ -16,6 +16,7 @@ from planner.geo import haversine_km
 from planner.models import staffing
 from planner.models.staffing import plan_staffing
 from planner.errors import PlanInfeasible
+from planner.pipeline import previous_assignments
 from planner.scenario import Scenario
 
 LAT = 21.0
@@ -399,7 +400,8 @@ def test_previous_plan_is_read_from_the_scenario_path(tmp_path):
     ds = province([{"field": "office"}], [{"field": "office", "min_count": 0, "max_count": 2}])
     path = tmp_path / "assignments.csv"
     pd.DataFrame({"official_id": ["O1"], "commune_code": [2], "position": ["specialist"], "field": ["office"]}).to_csv(path, index=False)
-    result = plan_staffing(ds, scenario(fairness=False, disruption_weight=100, previous_plan=str(path)), hq=None)
+    settings = scenario(fairness=False, disruption_weight=100, previous_plan=str(path))
+    result = plan_staffing(ds, settings, hq=None, previous=previous_assignments(settings))  # the pipeline reads it
     assert placed(result) == {"O1": 2}
 
 

@@ -736,10 +736,6 @@ def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
                   previous: pd.DataFrame | None = None) -> StageResult:
     """Place every official (or list them as surplus), then plan IT support between communes."""
     options = scenario.staffing
-    if previous is None and options.previous_plan:
-        from ..report import read_plan_assignments
-
-        previous = read_plan_assignments(options.previous_plan)
     start = time.perf_counter()
     inputs = prepare_inputs(ds, scenario, hq, previous)
     arcs = candidate_arcs(inputs, options)

@@ -1,21 +1,24 @@
-"""Outputs for people and other tools: the leadership workbook, the infeasibility explanation,
-the console summary, and reading an earlier plan back (for re-planning with minimal disruption)."""
+"""Outputs for people: the leadership workbook of one plan, the scenario comparison, the infeasibility
+explanation and the console summary. Reading an earlier plan back is input, in planner.readback.
+
+  plan_workbook   write_plan_workbook: Summary + one sheet per result table (anonymize on request)
+  comparison      write_comparison_workbook: the tables of planner.compare, one sheet each
+  infeasibility   write_infeasibility: why a scenario cannot be met (workbook + .txt)
+  console         print_summary: the few lines `planner solve` prints
+  sheets, style, anonymize   what they share: the table-sheet writer, openpyxl styling, name removal
+"""
 
 from ..errors import OutputError
-from .workbook import (
-    print_summary,
-    read_plan_assignments,
-    read_table,
-    write_comparison_workbook,
-    write_infeasibility,
-    write_plan_workbook,
-)
+from ..readback import read_plan_assignments, read_table  # compatibility only: planner.models.staffing still
+# imports read_plan_assignments from here; new code imports planner.readback
+from .comparison import write_comparison_workbook
+from .console import print_summary
+from .infeasibility import write_infeasibility
+from .plan_workbook import write_plan_workbook
 
 __all__ = [
     "OutputError",
     "print_summary",
-    "read_plan_assignments",
-    "read_table",
     "write_comparison_workbook",
     "write_infeasibility",
     "write_plan_workbook",

@@ -1,0 +1,236 @@
+"""A workbook in one language with formatted table sheets: the writer every report workbook builds on.
+
+A table sheet has its title and context in rows 1-2, the header in row HEADER_ROW, data below; frozen
+panes, filters, number formats, highlights (shortages red, surplus amber, costs as data bars), print
+setup, and the workbook-level defined name `planner_<table>` that planner.readback finds it by.
+Codes, booleans, KPI keys and units are shown in words (planner.labels, planner.kpis); names of
+communes, old units and buildings are put beside their codes. The file is saved atomically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule, FormulaRule
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.workbook.defined_name import DefinedName
+
+from .. import labels as L
+from ..dataset import Dataset
+from ..errors import OutputError
+from ..files import save_atomic
+from ..kpis import kpi_labels
+from ..messages import in_language
+from .anonymize import Anonymizer
+from .style import (AMBER_FILL, DEFINED_NAME_PREFIX, GREEN_FILL, HEADER_ALIGNMENT, HEADER_BORDER, HEADER_FILL,
+                    HEADER_FONT, HEADER_ROW, RED_FILL, ROW_RED_FILL, SUBTITLE_FONT, TITLE_FONT, absolute,
+                    formats_by_unit, header_escape, number_format, put, sheet_title, widths, write_rows)
+
+KPI_DETAIL_COLUMNS = ("code", "param")  # folded into the KPI label when a table is shown
+
+
+def ordered(tables: dict, order: list[str]) -> dict:
+    """Tables named in `order` first (in that order), then the others as given."""
+    known = {name: tables[name] for name in order if name in tables}
+    return known | {name: df for name, df in tables.items() if name not in known}
+
+
+class SheetWriter:
+    """One workbook being written in `lang`; `dataset` (optional) gives the names beside codes."""
+
+    def __init__(self, lang: str, dataset: Dataset | None, province: str, scenario: str, status: str | None,
+                 anonymizer: Anonymizer | None):
+        self.lang = L.check_lang(lang)
+        self.dataset = dataset
+        self.province = str(province or "")
+        self.scenario = str(scenario or "")
+        self.status = status
+        self.anon = anonymizer
+        self.wb = openpyxl.Workbook()
+        self.wb.remove(self.wb.active)  # sheets are added as tables come
+        self.wb.properties.creator = "planner"
+        self.wb.properties.title = f"{L.text('title', lang)} - {self.province}"
+        self.lookups = self._lookups(dataset)
+
+    # ----- helpers
+    @staticmethod
+    def _lookups(dataset: Dataset | None) -> dict[str, dict]:
+        if dataset is None:
+            return {}
+        communes = dataset["communes"]
+        old_units = dataset["old_units"].drop_duplicates("id")
+        buildings = dataset["buildings"]
+        return {
+            "commune_code": dict(zip(communes["code"].astype("Int64").tolist(), communes["name"].tolist())),
+            "old_unit_id": dict(zip(old_units["id"].tolist(), old_units["name"].tolist())),
+            "building_id": dict(zip(buildings["id"].tolist(), buildings["name"].tolist())),
+        }
+
+    def new_sheet(self, table: str):
+        return self.wb.create_sheet(sheet_title(L.sheet_label(table, self.lang), self.wb.sheetnames))
+
+    def page_setup(self, ws, header_row: int | None = None) -> None:
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.gridLines = False
+        if header_row:
+            ws.print_title_rows = f"{header_row}:{header_row}"
+        context = [p for p in (self.province, f"{L.text('scenario', self.lang)}: {self.scenario}" if self.scenario else "")
+                   if p]
+        if self.status:
+            context.append(L.value_label("plan_status", self.status, self.lang))
+        ws.oddHeader.center.text = header_escape(" — ".join(context))
+        ws.oddHeader.center.size = 9
+        ws.oddFooter.left.text = header_escape(ws.title)
+        ws.oddFooter.right.text = L.text("page", self.lang)
+
+    def display(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Sentences in the workbook's language, names beside codes, names anonymized when asked, codes and booleans
+        in words, KPI keys as their labels (with the row's code and number; those columns are then left out)."""
+        out = in_language(df.reset_index(drop=True), self.lang)
+        if "kpi" in out.columns:
+            out = out.assign(kpi=kpi_labels(out, self.lang)).drop(columns=list(KPI_DETAIL_COLUMNS), errors="ignore")
+        out = self._with_names(out)
+        if self.anon is not None:
+            out = self.anon.frame(out)
+        for col in out.columns:
+            series = out[col]
+            if pd.api.types.is_bool_dtype(series) or str(series.dtype) == "boolean":
+                words = L.value_labels("bool", self.lang)
+                out[col] = series.astype(object).map({True: words["true"], False: words["false"]}).astype(object)
+            elif L.base_column(col) in L.VALUE_KIND and not pd.api.types.is_numeric_dtype(series):
+                words = L.value_labels(L.VALUE_KIND[L.base_column(col)], self.lang)
+                if L.base_column(col) == "changes":
+                    out[col] = series.map(lambda v: ", ".join(words.get(p, p) for p in str(v).split(", ")),
+                                          na_action="ignore")
+                else:
+                    out[col] = series.astype(object).map(lambda v: words.get(v, v))
+            elif col == "unit":
+                words = L.value_labels("unit", self.lang)
+                out[col] = series.astype(object).map(lambda v: words.get(v, v))
+        return out
+
+    def _with_names(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Insert e.g. to_commune_name after to_commune_code when the table lacks it (readability)."""
+        if not self.lookups:
+            return df
+        out = df
+        for col in list(df.columns):
+            for suffix, name_suffix in (("commune_code", "commune_name"), ("old_unit_id", "old_unit_name"),
+                                        ("building_id", "building_name")):
+                if not col.endswith(suffix) or L.SCENARIO_COLUMN.match(col):
+                    continue
+                name_col = col[: -len(suffix)] + name_suffix
+                if name_col in out.columns:
+                    continue
+                lookup = self.lookups[suffix]
+                values = out[col].astype(object).map(lambda v: lookup.get(v) if pd.notna(v) else None)
+                if values.notna().any():
+                    out = out.copy()
+                    out.insert(out.columns.get_loc(col) + 1, name_col, values)
+        return out
+
+    # ----- a result table
+    def table(self, table: str, df: pd.DataFrame) -> None:
+        ws = self.new_sheet(table)
+        shown = self.display(df)
+        ncols = max(len(shown.columns), 1)
+        put(ws.cell(1, 1), f"{L.sheet_label(table, self.lang)} — {self.province}" if self.province
+            else L.sheet_label(table, self.lang))
+        ws.cell(1, 1).font = TITLE_FONT
+        context = [f"{L.text('scenario', self.lang)}: {self.scenario}"] if self.scenario else []
+        if self.status:
+            context.append(f"{L.text('plan_status', self.lang)}: {L.value_label('plan_status', self.status, self.lang)}")
+        context.append(f"{len(df):,} {L.text('rows', self.lang)}" if len(df) else L.text("no_rows", self.lang))
+        put(ws.cell(2, 1), " · ".join(context))
+        ws.cell(2, 1).font = SUBTITLE_FONT
+        self.header(ws, HEADER_ROW, [L.column_label(c, self.lang) for c in shown.columns])
+        write_rows(ws, HEADER_ROW + 1, shown)
+        last_row = HEADER_ROW + max(len(shown), 1)
+        self._formats(ws, shown)
+        widths(ws, shown, [L.column_label(c, self.lang) for c in shown.columns])
+        ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{last_row}"
+        if len(shown.columns):
+            ws.auto_filter.ref = ref
+            ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2 if ncols > 6 else 1)
+            self.wb.defined_names[DEFINED_NAME_PREFIX + table] = DefinedName(
+                DEFINED_NAME_PREFIX + table, attr_text=f"{quote_sheetname(ws.title)}!{absolute(ref)}")
+        self._highlights(ws, shown, table, last_row)
+        self.page_setup(ws, HEADER_ROW)
+
+    def header(self, ws, row: int, headers: list[str]) -> None:
+        for col, text in enumerate(headers, start=1):
+            cell = ws.cell(row, col)
+            put(cell, text)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = HEADER_ALIGNMENT
+            cell.border = HEADER_BORDER
+        ws.row_dimensions[row].height = 45
+
+    @staticmethod
+    def _formats(ws, shown: pd.DataFrame) -> None:
+        """Number formats by column; in KPI tables (with a unit column) by each row's unit."""
+        first = HEADER_ROW + 1
+        last = HEADER_ROW + len(shown)
+        if not len(shown):
+            return
+        for j, col in enumerate(shown.columns, start=1):
+            if "unit" in shown.columns and (col == "value" or L.SCENARIO_COLUMN.match(col)):
+                formats = formats_by_unit(shown[col], shown["unit"])
+            else:
+                fmt = number_format(col, shown[col])
+                formats = None if fmt is None else [fmt] * len(shown)
+            if formats is None:
+                continue
+            for (cell,), fmt in zip(ws.iter_rows(min_row=first, max_row=last, min_col=j, max_col=j), formats):
+                cell.number_format = fmt
+
+    def _highlights(self, ws, shown: pd.DataFrame, table: str, last_row: int) -> None:
+        """Shortages and unmet needs in red, surplus in amber, costs as data bars."""
+        if not len(shown):
+            return
+        first = HEADER_ROW + 1
+        letters = {col: get_column_letter(j) for j, col in enumerate(shown.columns, start=1)}
+        width = get_column_letter(len(shown.columns))
+        for col, letter in letters.items():
+            base = L.base_column(col)
+            rng = f"{letter}{first}:{letter}{last_row}"
+            numeric = pd.api.types.is_numeric_dtype(shown[col])
+            if base in ("shortage", "unmet") and numeric:
+                # the cell rule first: LibreOffice shows only the first matching rule
+                ws.conditional_formatting.add(rng, CellIsRule(operator="greaterThan", formula=["0"], fill=RED_FILL,
+                                                              font=Font(bold=True, color="9C0006")))
+                ws.conditional_formatting.add(f"A{first}:{width}{last_row}", FormulaRule(
+                    formula=[f"${letter}{first}>0"], fill=ROW_RED_FILL))
+            elif base == "surplus" and numeric:
+                ws.conditional_formatting.add(rng, CellIsRule(operator="greaterThan", formula=["0"], fill=AMBER_FILL))
+            elif base == "shortage_ratio" and numeric:
+                ws.conditional_formatting.add(rng, ColorScaleRule(start_type="num", start_value=0, start_color="FFFFFF",
+                                                                  end_type="num", end_value=1, end_color="F8696B"))
+            elif base in ("delta", "count_delta", "cost_delta_vnd") and numeric:
+                # in shortage tables more is worse; elsewhere the sign is shown, not judged
+                worse = RED_FILL if table == "shortage_delta" else AMBER_FILL
+                ws.conditional_formatting.add(rng, CellIsRule(operator="greaterThan", formula=["0"], fill=worse))
+                ws.conditional_formatting.add(rng, CellIsRule(operator="lessThan", formula=["0"], fill=GREEN_FILL))
+            elif base == "covered":
+                no = L.value_labels("bool", self.lang)["false"]
+                ws.conditional_formatting.add(f"A{first}:{width}{last_row}", FormulaRule(
+                    formula=[f'${letter}{first}="{no}"'], fill=ROW_RED_FILL))
+            elif numeric and (base.endswith("cost_vnd") or (table == "recruitment_needs" and base == "count")):
+                ws.conditional_formatting.add(rng, DataBarRule(start_type="num", start_value=0, end_type="max",
+                                                               color="5B9BD5"))
+
+    # ----- the file
+    def save(self, path: Path, protected: list[str | None]) -> Path:
+        """Save as `path` (.xlsx) through a temporary file in the same folder, never over an input in `protected`."""
+        path = Path(path)
+        if path.suffix.lower() != ".xlsx":
+            raise OutputError(f"the output must be an .xlsx file, not {path.name}")
+        return save_atomic(path, self.wb.save, refuse_overwrite_of=protected)

@@ -1,0 +1,448 @@
+"""The solver layer every model solves through: one status enum, one option map, one session type.
+
+A `SolverSession` flattens a PuLP problem into arrays once (`pulp_arrays`) and hands them to HiGHS
+(highspy); it solves once (`solve_fast`) or again after bound and objective changes (`set_bounds`,
+`set_objective`), warm-starting from the previous basis. Values (and the row duals of an LP) are
+written back onto the PuLP objects. CBC through PuLP solves when the scenario asks for it and is the
+fallback whenever HiGHS raises or ends in an error status.
+
+Every outcome is one `SolveStatus`. A time limit is always `time_limit`, never an infeasibility:
+`SolveInfo.has_solution` says whether the solver left a plan (its gap is reported), and
+`usable(info, stage)` raises `SolveTimeLimit` when it did not.
+
+The solver prints nothing unless `solver.msg` is true: every `highspy.Highs` is created by
+`new_highs`, which silences the banner some HiGHS versions print from their constructor.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from enum import Enum
+from functools import lru_cache
+
+import pulp
+
+from .errors import SolverFailed, SolveTimeLimit
+from .scenario import SolverOptions
+
+
+class SolveStatus(str, Enum):
+    """How a solve ended (a str, so it compares equal to and is stored as its value)."""
+
+    optimal = "optimal"
+    infeasible = "infeasible"
+    unbounded = "unbounded"
+    time_limit = "time_limit"  # stopped by a limit before proving optimality; has_solution says if a plan exists
+    error = "error"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class SolveInfo:
+    """What a solve did; recorded with every result (`as_row` is one row of the solver_runs table)."""
+
+    model: str
+    solver: str
+    solver_version: str
+    status: SolveStatus
+    has_solution: bool  # the solver left values to use (optimal, or a time limit with an incumbent)
+    objective: float | None
+    gap: float | None  # relative gap: 0 for a solved LP, HiGHS's figure for a MIP; None where unknown
+    build_seconds: float
+    solve_seconds: float
+    variables: int
+    constraints: int
+    time_limit_s: float | None = None  # the limit the solve ran under (not part of the row)
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row["status"] = SolveStatus(self.status).value
+        del row["time_limit_s"]
+        return row
+
+
+# ---------------------------------------------------------------- status translation
+# every HiGHS model status (by name, so a newer highspy cannot break the import) -> one SolveStatus
+HIGHS_STATUS: dict[str, SolveStatus] = {
+    "kOptimal": SolveStatus.optimal,
+    "kModelEmpty": SolveStatus.optimal,  # no columns: the session checks the rows itself
+    "kInfeasible": SolveStatus.infeasible,
+    "kUnboundedOrInfeasible": SolveStatus.infeasible,
+    "kUnbounded": SolveStatus.unbounded,
+    "kTimeLimit": SolveStatus.time_limit,
+    "kIterationLimit": SolveStatus.time_limit,
+    "kSolutionLimit": SolveStatus.time_limit,
+    "kObjectiveBound": SolveStatus.time_limit,
+    "kObjectiveTarget": SolveStatus.time_limit,
+    "kInterrupt": SolveStatus.time_limit,
+    "kHighsInterrupt": SolveStatus.time_limit,
+    "kUnknown": SolveStatus.error,  # time_limit when HiGHS left a feasible point (see status_from_highs)
+    "kMemoryLimit": SolveStatus.error,
+    "kNotset": SolveStatus.error,
+    "kLoadError": SolveStatus.error,
+    "kModelError": SolveStatus.error,
+    "kPresolveError": SolveStatus.error,
+    "kSolveError": SolveStatus.error,
+    "kPostsolveError": SolveStatus.error,
+}
+
+
+def status_from_highs(model_status, has_solution: bool) -> SolveStatus:
+    """The one translation of a HiGHS model status (enum member or its name) and whether a primal solution exists."""
+    name = model_status if isinstance(model_status, str) else getattr(model_status, "name", str(model_status))
+    name = name.rsplit(".", 1)[-1]
+    status = HIGHS_STATUS.get(name, SolveStatus.error)
+    if name == "kUnknown" and has_solution:  # stopped without a proof but with a feasible point
+        return SolveStatus.time_limit
+    if name == "kOptimal" and not has_solution:  # never expected: an optimum without values
+        return SolveStatus.error
+    return status
+
+
+def status_from_pulp(status: int, sol_status: int | None = None) -> SolveStatus:
+    """The one translation of PuLP's status codes (CBC): 'Stopped' (a limit) is time_limit, with or without a solution."""
+    if status == pulp.LpStatusOptimal:
+        return SolveStatus.time_limit if sol_status == pulp.LpSolutionIntegerFeasible else SolveStatus.optimal
+    if status == pulp.LpStatusInfeasible:
+        return SolveStatus.infeasible
+    if status == pulp.LpStatusUnbounded:
+        return SolveStatus.unbounded
+    if status == pulp.LpStatusNotSolved:  # CBC stopped on a limit before finding any solution
+        return SolveStatus.time_limit
+    return SolveStatus.error
+
+
+# ---------------------------------------------------------------- options and a silent HiGHS
+def highs_options(options: SolverOptions, presolve: bool = True) -> dict[str, object]:
+    """The one map from the scenario's solver options to HiGHS option values (every HiGHS solve uses it)."""
+    return {
+        "output_flag": bool(options.msg),
+        "time_limit": float(options.time_limit_s),
+        "threads": int(options.threads),
+        "mip_rel_gap": float(options.mip_gap),
+        "random_seed": int(options.seed),
+        "presolve": "on" if presolve else "off",
+    }
+
+
+def cbc_solver(options: SolverOptions, mip: bool = True) -> pulp.PULP_CBC_CMD:
+    """CBC (bundled with PuLP) with the scenario's options."""
+    return pulp.PULP_CBC_CMD(mip=mip, msg=bool(options.msg), timeLimit=options.time_limit_s, threads=options.threads,
+                             gapRel=options.mip_gap, options=[f"randomSeed {options.seed}"] if options.seed else None)
+
+
+def _flush_c_stdio() -> None:
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except Exception:  # noqa: BLE001 - no libc to flush (not Linux/macOS): nothing buffered there either
+        pass
+
+
+@contextmanager
+def quiet_fds():
+    """File descriptors 1 and 2 go to /dev/null inside the block (C/C++ output too); restored afterwards."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed or missing stream
+            pass
+    _flush_c_stdio()
+    try:
+        saved = [os.dup(1), os.dup(2)]
+    except OSError:  # no descriptors 1/2 to redirect (detached process): nothing can be printed anyway
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        yield
+    finally:
+        _flush_c_stdio()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
+
+
+def new_highs(msg: bool = False):
+    """A `highspy.Highs`, silent unless msg: its constructor's banner (HiGHS 1.16 prints one) goes to /dev/null."""
+    import highspy
+
+    if msg:
+        highs = highspy.Highs()
+    else:
+        with quiet_fds():
+            highs = highspy.Highs()
+    highs.setOptionValue("output_flag", bool(msg))
+    return highs
+
+
+@lru_cache(maxsize=None)
+def solver_version(name: str) -> str:
+    if name == "highs":
+        try:
+            return f"HiGHS {new_highs().version()}"
+        except Exception:  # noqa: BLE001 - highspy missing or broken
+            return "HiGHS unavailable"
+    cbc = pulp.PULP_CBC_CMD(msg=False)
+    return f"CBC (PuLP {pulp.__version__} bundled)" if cbc.available() else "CBC unavailable"
+
+
+# ---------------------------------------------------------------- the PuLP model as arrays
+def pulp_arrays(problem: pulp.LpProblem) -> dict:
+    """The PuLP model as numpy arrays (row-wise CSR), with its variables and constraints in order.
+
+    Flattening the rows once (vectorized over object ids) and handing arrays to highspy is several
+    times faster than pulp.HiGHS, which adds columns and rows one at a time (see design.md).
+    """
+    from itertools import chain
+
+    import numpy as np
+
+    constraints = list(problem._constraints.values())
+    objective = problem.objective if problem.objective is not None else pulp.LpAffineExpression()
+    row_keys = list(chain.from_iterable(c.keys() for c in constraints))
+    all_keys = list(objective.keys()) + row_keys
+    ids = np.fromiter(map(id, all_keys), dtype=np.int64, count=len(all_keys))
+    unique_ids, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # columns in order of first appearance
+    column_of = np.empty(len(order), dtype=np.int64)
+    column_of[order] = np.arange(len(order))
+    columns = column_of[inverse]
+    variables = [all_keys[k] for k in first[order]]
+    n_obj = len(objective)
+    cost = np.zeros(len(variables))
+    cost[columns[:n_obj]] = np.fromiter(objective.values(), dtype=float, count=n_obj)
+    lengths = np.fromiter((len(c.expr) for c in constraints), dtype=np.int64, count=len(constraints))
+    value = np.fromiter(chain.from_iterable(c.values() for c in constraints), dtype=float, count=len(row_keys))
+    lower = np.array([-np.inf if v.lowBound is None else v.lowBound for v in variables], dtype=float)
+    upper = np.array([np.inf if v.upBound is None else v.upBound for v in variables], dtype=float)
+    integer = np.array([v.cat == pulp.LpInteger for v in variables], dtype=bool)
+    rhs = -np.array([c.constant for c in constraints], dtype=float)
+    sense = np.array([c.sense for c in constraints], dtype=int)
+    return {
+        "variables": variables, "constraints": constraints, "cost": cost, "offset": float(objective.constant),
+        "lower": lower, "upper": upper, "integer": integer,
+        "row_lower": np.where(sense == pulp.LpConstraintLE, -np.inf, rhs),
+        "row_upper": np.where(sense == pulp.LpConstraintGE, np.inf, rhs),
+        "start": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32),
+        "index": columns[n_obj:].astype(np.int32), "value": value,
+    }
+
+
+# ---------------------------------------------------------------- the session
+class SolverSession:
+    """One PuLP model kept loaded in the solver across solves: a one-shot solve, or warm-started re-solves.
+
+    HiGHS gets the flattened arrays once; `set_bounds` and `set_objective` change both the PuLP objects
+    and HiGHS, so each `solve` starts from the previous basis. With `options.name == "cbc"`, or when
+    HiGHS raises or ends in an error status, the PuLP model (which always carries the current bounds and
+    objective) is solved by CBC instead. mip=False solves the LP relaxation.
+    """
+
+    def __init__(self, problem: pulp.LpProblem, options: SolverOptions, *, mip: bool = True, presolve: bool = True):
+        self.problem, self.options, self.mip, self.presolve = problem, options, mip, presolve
+        self.highs = None
+        self.arrays: dict | None = None
+        self.failures: list[str] = []
+        self._handoff = 0.0  # flattening and loading the model: counted as build time of the first solve
+        self._solved = False
+        self._stale = False
+        if options.name == "highs":
+            self._load_highs()
+
+    # -- HiGHS
+    def _load_highs(self) -> bool:
+        start = time.perf_counter()
+        try:
+            import highspy
+            import numpy as np
+
+            arrays = pulp_arrays(self.problem)
+            highs = new_highs(self.options.msg)
+            for key, value in highs_options(self.options, self.presolve).items():
+                highs.setOptionValue(key, value)
+            integer = arrays["integer"] & self.mip
+            sense = highspy.ObjSense.kMaximize if self.problem.sense == pulp.LpMaximize else highspy.ObjSense.kMinimize
+            status = highs.passModel(len(arrays["variables"]), len(arrays["constraints"]), len(arrays["index"]),
+                                     int(highspy.MatrixFormat.kRowwise), int(sense), arrays["offset"], arrays["cost"],
+                                     arrays["lower"], arrays["upper"], arrays["row_lower"], arrays["row_upper"],
+                                     arrays["start"], arrays["index"], arrays["value"], integer.astype(np.int32))
+            if status == highspy.HighsStatus.kError:
+                raise RuntimeError("HiGHS rejected the model")
+        except Exception as exc:  # noqa: BLE001 - a broken HiGHS install must not stop the plan: CBC solves
+            self.failures.append(f"highs: {exc}")
+            self.highs = self.arrays = None
+            return False
+        finally:
+            self._handoff += time.perf_counter() - start
+        self.highs, self.arrays, self._stale = highs, arrays, False
+        self.column = {id(v): k for k, v in enumerate(arrays["variables"])}
+        self.integer = bool(integer.any())
+        return True
+
+    def _solve_highs(self, model: str, build_seconds: float) -> SolveInfo:
+        import numpy as np
+
+        a, highs = self.arrays, self.highs
+        start = time.perf_counter()
+        highs.run()
+        seconds = time.perf_counter() - start
+        model_status = highs.getModelStatus()
+        info = highs.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        status = status_from_highs(model_status, has_solution)
+        if len(a["variables"]) == 0:  # HiGHS calls a model without columns 'empty' whatever its rows say
+            has_solution = bool(np.all(a["row_lower"] <= 1e-9) and np.all(a["row_upper"] >= -1e-9))
+            status = SolveStatus.optimal if has_solution else SolveStatus.infeasible
+        if status == SolveStatus.error:
+            raise RuntimeError(f"HiGHS stopped with status {highs.modelStatusToString(model_status)}")
+        has_solution = has_solution and status in (SolveStatus.optimal, SolveStatus.time_limit)
+        if has_solution and len(a["variables"]):
+            solution = highs.getSolution()
+            for var, val in zip(a["variables"], solution.col_value):
+                var.varValue = val
+            if status == SolveStatus.optimal and not self.integer:
+                for con, dual in zip(a["constraints"], solution.row_dual):
+                    con.pi = dual
+        gap = None
+        if has_solution:
+            if not self.integer:
+                gap = 0.0 if status == SolveStatus.optimal else None
+            elif np.isfinite(info.mip_gap):
+                gap = float(info.mip_gap)
+        return self._info(model, "highs", status, has_solution, gap, build_seconds, seconds,
+                          len(a["variables"]), len(a["constraints"]))
+
+    # -- CBC through PuLP
+    def _solve_cbc(self, model: str, build_seconds: float) -> SolveInfo:
+        start = time.perf_counter()
+        code = self.problem.solve(cbc_solver(self.options, mip=self.mip))
+        seconds = time.perf_counter() - start
+        status = status_from_pulp(code, getattr(self.problem, "sol_status", None))
+        has_solution = code == pulp.LpStatusOptimal  # also when stopped at a limit with an integer solution
+        integer = self.mip and any(v.cat == pulp.LpInteger for v in self.problem.variables())
+        gap = 0.0 if status == SolveStatus.optimal and not integer else None  # CBC does not report its MIP gap
+        return self._info(model, "cbc", status, has_solution, gap, build_seconds, seconds,
+                          self.problem.numVariables(), self.problem.numConstraints())
+
+    def _info(self, model, solver, status, has_solution, gap, build_seconds, seconds, n_variables, n_constraints):
+        objective = pulp.value(self.problem.objective) if has_solution and self.problem.objective is not None else None
+        if has_solution and self.problem.objective is None:
+            objective = 0.0
+        handoff = 0.0 if self._solved else self._handoff
+        self._solved = True
+        return SolveInfo(model=model, solver=solver, solver_version=solver_version(solver), status=status,
+                         has_solution=bool(has_solution), objective=None if objective is None else float(objective),
+                         gap=gap, build_seconds=round(build_seconds + handoff, 4), solve_seconds=round(seconds, 4),
+                         variables=n_variables, constraints=n_constraints, time_limit_s=float(self.options.time_limit_s))
+
+    # -- public
+    def set_bounds(self, variables, lower, upper) -> None:
+        """New bounds for these variables (scalars or one per variable; +-inf for none), in PuLP and HiGHS."""
+        import numpy as np
+
+        n = len(variables)
+        lower = np.ascontiguousarray(np.broadcast_to(np.asarray(lower, float), (n,)))
+        upper = np.ascontiguousarray(np.broadcast_to(np.asarray(upper, float), (n,)))
+        for var, lo, up in zip(variables, lower, upper):
+            var.lowBound, var.upBound = (None if np.isinf(lo) else float(lo)), (None if np.isinf(up) else float(up))
+        if self.highs is None or self._stale:
+            return
+        known = [k for k, v in enumerate(variables) if id(v) in self.column]  # others are in no row and no cost
+        index = np.array([self.column[id(variables[k])] for k in known], dtype=np.int32)
+        if len(index):
+            self.highs.changeColsBounds(len(index), index, np.ascontiguousarray(lower[known]),
+                                        np.ascontiguousarray(upper[known]))
+
+    def set_objective(self, expression: pulp.LpAffineExpression) -> None:
+        """A new objective (same sense), in PuLP and HiGHS; a variable HiGHS has not seen reloads the model."""
+        import numpy as np
+
+        self.problem.objective = expression
+        if self.highs is None or self._stale:
+            return
+        if any(id(v) not in self.column for v in expression.keys()):
+            self._stale = True  # reloaded (cold) at the next solve
+            return
+        cost = np.zeros(len(self.arrays["variables"]))
+        cost[[self.column[id(v)] for v in expression.keys()]] = list(expression.values())
+        self.highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
+        self.highs.changeObjectiveOffset(float(expression.constant))
+
+    def solve(self, model: str, build_seconds: float = 0.0) -> SolveInfo:
+        """Solve (warm after the first time); infeasibility and time limits are statuses, never raised.
+
+        Raises SolverFailed only when neither HiGHS nor CBC could solve the model at all."""
+        if self.highs is not None and self._stale:
+            self._load_highs()
+        if self.highs is not None:
+            try:
+                return self._solve_highs(model, build_seconds)
+            except Exception as exc:  # noqa: BLE001 - HiGHS failed on this model: CBC from now on
+                self.failures.append(f"highs: {exc}")
+                self.highs = None
+        try:
+            return self._solve_cbc(model, build_seconds)
+        except Exception as exc:  # noqa: BLE001 - a broken CBC: HiGHS if not tried yet
+            self.failures.append(f"cbc: {exc}")
+        if self.options.name == "cbc" and not any(f.startswith("highs") for f in self.failures) and self._load_highs():
+            try:
+                return self._solve_highs(model, build_seconds)
+            except Exception as exc:  # noqa: BLE001
+                self.failures.append(f"highs: {exc}")
+                self.highs = None
+        raise SolverFailed("; ".join(self.failures))
+
+
+def solve_fast(problem: pulp.LpProblem, options: SolverOptions, model: str, build_seconds: float,
+               mip: bool = True, presolve: bool = True) -> SolveInfo:
+    """Solve once with the scenario's solver (HiGHS on arrays, CBC as fallback); see SolverSession.
+
+    presolve=False helps pure network LPs (assignment-like), where HiGHS presolve costs more than it saves.
+    """
+    return SolverSession(problem, options, mip=mip, presolve=presolve).solve(model, build_seconds)
+
+
+solve = solve_fast  # one path for every model
+
+
+# ---------------------------------------------------------------- what models do with a status
+def usable(info: SolveInfo, stage: str) -> bool:
+    """Does the solve leave a plan? True when optimal or stopped at the time limit with a solution
+    (`time_limit_notes` tells the reader); False for infeasible, unbounded and error (each caller explains).
+
+    A time limit without a solution raises SolveTimeLimit: it is never reported as an infeasible scenario.
+    """
+    if info.status == SolveStatus.time_limit and not info.has_solution:
+        raise SolveTimeLimit(stage, info.model, info.time_limit_s or info.solve_seconds, info.gap)
+    return info.has_solution and info.status in (SolveStatus.optimal, SolveStatus.time_limit)
+
+
+def time_limit_notes(solves) -> list:
+    """One note per model whose solve stopped at the time limit with a plan (the best found, not proven optimal)."""
+    from .messages import Message, message
+
+    notes, seen = [], set()
+    for info in solves:
+        if info.status != SolveStatus.time_limit or not info.has_solution or info.model in seen:
+            continue
+        seen.add(info.model)
+        gaps = [s.gap for s in solves if s.model == info.model and s.status == SolveStatus.time_limit and s.gap is not None]
+        if gaps:
+            gap = f"{max(gaps):.2%}"
+        else:
+            gap = Message("unknown")
+            gap.vi = "không rõ"
+        notes.append(message("solve_time_limit", model=info.model, seconds=f"{info.time_limit_s or info.solve_seconds:g}",
+                             gap=gap))
+    return notes

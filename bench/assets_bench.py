@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from planner.dataset import load_dataset  # noqa: E402
+from planner.validate import load_dataset  # noqa: E402
 from planner.models.buildings import plan_building_uses  # noqa: E402
 from planner.models.equipment import plan_equipment  # noqa: E402
 from planner.models.headquarters import plan_sites  # noqa: E402

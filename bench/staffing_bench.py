@@ -37,7 +37,7 @@ def instances(quick: bool):
 
     lang_son = Path(__file__).resolve().parents[1] / "data" / "lang_son.xlsx"
     if lang_son.exists():
-        from planner.dataset import load_dataset
+        from planner.validate import load_dataset
 
         yield "Lạng Sơn (data/lang_son.xlsx)", lambda: load_dataset(lang_son)
     else:

@@ -13,7 +13,7 @@ EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE = 0, 2, 3
 
 
 def _cmd_validate(args) -> int:
-    from .dataset import load_dataset
+    from .validate import load_dataset
     from .errors import InputError
 
     try:
@@ -47,6 +47,7 @@ def _cmd_dictionary(args) -> int:
 
 def _cmd_sample(args) -> int:
     from .sample import build_sample, province_names
+    from .template import write_input_workbook
 
     if args.list:
         print("\n".join(province_names()))
@@ -61,7 +62,7 @@ def _cmd_sample(args) -> int:
         return EXIT_INVALID
     out = Path(args.out)
     if out.suffix.lower() == ".xlsx":
-        ds.save_xlsx(out)
+        write_input_workbook(out, ds)
     else:
         ds.save_csv(out)
     print(f"{ds.province}: {len(ds['communes'])} communes, {len(ds['old_units'])} old units, "
@@ -70,7 +71,7 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_solve(args) -> int:
-    from .dataset import load_dataset
+    from .validate import load_dataset
     from .messages import translated
     from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError
     from .pipeline import run_plan

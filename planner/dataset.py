@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .files import save_atomic
 from .schema import TableSpec, load_schema
 from .yesno import parse_yes_no
 
@@ -97,12 +98,6 @@ class Dataset:
             digest.update(self.tables[name].to_csv(index=False).encode())
         return digest.hexdigest()[:16]
 
-    def save_xlsx(self, path: str | Path) -> Path:
-        """Write one sheet per table (the input format)."""
-        from .template import write_input_workbook
-
-        return write_input_workbook(Path(path), self)
-
     def save_csv(self, folder: str | Path) -> Path:
         """Write <table>.csv per non-empty table."""
         folder = Path(folder)
@@ -110,12 +105,6 @@ class Dataset:
         schema = load_schema()
         for name, df in self.tables.items():
             if len(df) or schema[name].required:
-                df.to_csv(folder / f"{name}.csv", index=False)
+                save_atomic(folder / f"{name}.csv", lambda tmp, df=df: df.to_csv(tmp, index=False))
         return folder
 
-
-def load_dataset(path: str | Path) -> Dataset:
-    """Read and validate a workbook (.xlsx) or a folder of CSVs; raise InputError listing every problem."""
-    from .validate import read_and_validate
-
-    return read_and_validate(Path(path))

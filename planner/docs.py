@@ -1,7 +1,8 @@
 """Generated reference documents: the data dictionary (from planner/schema) and the scenario keys (from Scenario).
 
-`planner dictionary` writes docs/data_dictionary.md and docs/scenario.md; a test regenerates both and
-compares, so the committed copies never drift from the code.
+`planner dictionary` writes docs/data_dictionary.md and docs/scenario.md, and the KPI table of
+docs/outputs.md (from planner/schema/kpis.csv); tests regenerate them and compare, so the committed
+copies never drift from the code.
 """
 
 from __future__ import annotations
@@ -136,6 +137,37 @@ def update_readme(path: Path) -> Path:
     """Regenerate the README's data-model overview in place."""
     path = Path(path)
     path.write_text(readme_data_model(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+KPIS_START, KPIS_END = "<!-- kpis:start -->", "<!-- kpis:end -->"
+
+
+def kpi_table_markdown() -> list[str]:
+    """One line per KPI declared in planner/schema/kpis.csv (key, stage, unit, breakdown, budget, labels)."""
+    from .kpis import kpi_specs
+
+    lines = ["| key | stage | unit | one row per (`code`) | budget it uses | label | nhãn | description |",
+             "|---|---|---|---|---|---|---|---|"]
+    for spec in kpi_specs().values():
+        lines.append("| " + " | ".join(_cell(x) for x in (
+            f"`{spec.key}`", spec.stage, spec.unit, f"`{spec.breakdown}` code" if spec.breakdown else "",
+            f"`{spec.budget_of}`" if spec.budget_of else "", spec.label_en, spec.label_vi, spec.description_en,
+        )) + " |")
+    return lines
+
+
+def outputs_kpi_table(outputs_text: str) -> str:
+    """docs/outputs.md text with the KPI table between its markers regenerated from planner/schema/kpis.csv."""
+    head, rest = outputs_text.split(KPIS_START, 1)
+    _, tail = rest.split(KPIS_END, 1)
+    return head + "\n".join([KPIS_START, *kpi_table_markdown(), KPIS_END]) + tail
+
+
+def update_outputs(path: Path) -> Path:
+    """Regenerate the KPI table of docs/outputs.md in place."""
+    path = Path(path)
+    path.write_text(outputs_kpi_table(path.read_text(encoding="utf-8")), encoding="utf-8")
     return path
 
 

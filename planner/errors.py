@@ -127,6 +127,11 @@ class SolveTimeLimit(PlannerError):
                          f"before a usable plan was found (gap {shown}); raise solver.time_limit_s")
 
 
+class VocabError(PlannerError, ValueError):
+    """A code list (planner/schema/vocab/*.csv) is malformed: missing column, duplicate code, empty label, or a
+    role that must be played by exactly one code is not."""
+
+
 class OutputError(PlannerError, ValueError):
     """The result cannot be written where asked (e.g. it would overwrite the input workbook)."""
 

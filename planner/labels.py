@@ -1,7 +1,8 @@
-"""Vietnamese and English labels for the leadership workbook: sheet names, headers, values, KPIs.
+"""Vietnamese and English labels for the leadership workbook: sheet names, headers, values.
 
 Every label is a (vi, en) pair. Unknown names fall back to a humanized form of the machine name,
-so a model may add tables, columns or KPIs without breaking the workbook.
+so a model may add tables or columns without breaking the workbook. KPI labels are declared with
+the KPIs themselves (planner/schema/kpis.csv, planner.kpis).
 """
 
 from __future__ import annotations
@@ -397,93 +398,3 @@ def column_from_label(label: str, reverse: dict[str, str] | None = None) -> str:
         return reverse[label]
     return (label[:1].lower() + label[1:]).replace(" ", "_")  # undoes humanize() for unlabelled columns
 
-
-# KPI names the models report; unknown ones are humanized.
-KPIS: dict[str, tuple[str, str]] = {
-    "officials": ("Tổng số cán bộ", "Officials"),
-    "assigned": ("Số cán bộ được bố trí", "Officials assigned"),
-    "surplus": ("Số cán bộ dôi dư", "Surplus officials"),
-    "surplus_officials": ("Số cán bộ dôi dư", "Surplus officials"),
-    "total_shortage": ("Tổng số thiếu so với định mức", "Total shortage"),
-    "max_shortage_ratio": ("Tỷ lệ thiếu lớn nhất của một vị trí (xã × lĩnh vực)", "Largest shortage ratio of one post (commune × field)"),
-    "max_commune_shortage_ratio": ("Tỷ lệ thiếu lớn nhất của một xã", "Largest shortage ratio of a commune"),
-    "total_commute_km": ("Tổng quãng đường đi làm (km)", "Total commute (km)"),
-    "mean_commute_km": ("Quãng đường đi làm trung bình (km)", "Mean commute (km)"),
-    "share_own_area": ("Tỷ lệ ở lại địa bàn cũ", "Share staying in own area"),
-    "pct_own_area": ("Tỷ lệ ở lại địa bàn cũ", "Share staying in own area"),
-    "recruitment_needed": ("Số cần tuyển dụng", "Recruitment needed"),
-    "communes_without_it_support": ("Số xã chưa có hỗ trợ CNTT", "Communes without IT support"),
-    "population_within_km": ("Dân số trong bán kính phục vụ", "Population within service distance"),
-    "max_travel_km": ("Quãng đường xa nhất tới điểm phục vụ (km)", "Longest travel to a service point (km)"),
-    "renovation_cost_vnd": ("Chi phí cải tạo (đồng)", "Renovation cost (VND)"),
-    "budget_used_vnd": ("Ngân sách đã dùng (đồng)", "Budget used (VND)"),
-    "purchase_cost_vnd": ("Chi phí mua sắm (đồng)", "Purchase cost (VND)"),
-    "items_moved": ("Số thiết bị điều chuyển", "Items moved"),
-    "items_purchased": ("Số thiết bị mua mới", "Items purchased"),
-    "demand_covered_pct": ("Tỷ lệ nhu cầu được đáp ứng", "Demand covered"),
-    "surplus_value_vnd": ("Giá trị thiết bị dôi dư (đồng)", "Surplus equipment value (VND)"),
-    "service_points": ("Số điểm phục vụ", "Service points"),
-    "surplus_buildings": ("Số công trình dôi dư", "Surplus buildings"),
-    "surplus_count": ("Số cán bộ dôi dư", "Surplus officials"),
-    "it_communes_uncovered": ("Số xã chưa có hỗ trợ CNTT", "Communes without IT support"),
-    "it_officers": ("Số công chức CNTT", "IT officers"),
-    "objective": ("Giá trị hàm mục tiêu", "Objective value"),
-    "max travel to HQ or service point": ("Quãng đường xa nhất tới trụ sở hoặc điểm phục vụ",
-                                          "Longest travel to HQ or service point"),
-    "mean travel to HQ or service point (population-weighted)": (
-        "Quãng đường trung bình tới trụ sở hoặc điểm phục vụ (theo dân số)",
-        "Mean travel to HQ or service point (population-weighted)"),
-    "mean citizen travel to HQ (population-weighted)": ("Quãng đường trung bình của người dân tới trụ sở (theo dân số)",
-                                                        "Mean citizen travel to HQ (population-weighted)"),
-    "renovation budget used (HQ and service points)": ("Kinh phí cải tạo đã dùng (trụ sở và điểm phục vụ)",
-                                                       "Renovation budget used (HQ and service points)"),
-    "renovation budget": ("Dự toán kinh phí cải tạo", "Renovation budget"),
-    "equipment budget": ("Dự toán mua sắm thiết bị", "Equipment budget"),
-    "headquarters needing extension": ("Số trụ sở cần mở rộng", "Headquarters needing extension"),
-    "service points opened": ("Số điểm phục vụ được mở", "Service points opened"),
-    "sale or lease value": ("Giá trị bán hoặc cho thuê (đồng)", "Sale or lease value (VND)"),
-    "idle buildings cost": ("Chi phí công trình để trống (đồng)", "Cost of idle buildings (VND)"),
-    "renovation for other uses": ("Kinh phí cải tạo cho mục đích khác (đồng)", "Renovation for other uses (VND)"),
-    "housing needed": ("Diện tích nhà công vụ cần", "Public housing needed"),
-    "housing provided": ("Diện tích nhà công vụ bố trí được", "Public housing provided"),
-    "equipment budget used (purchases)": ("Kinh phí mua sắm thiết bị đã dùng", "Equipment budget used (purchases)"),
-    "equipment items moved": ("Số thiết bị điều chuyển", "Equipment items moved"),
-    "equipment items kept in place": ("Số thiết bị giữ tại chỗ", "Equipment items kept in place"),
-    "equipment demand covered": ("Tỷ lệ nhu cầu thiết bị được đáp ứng", "Equipment demand covered"),
-    "equipment items purchased": ("Số thiết bị mua mới", "Equipment items purchased"),
-    "equipment purchases cost": ("Chi phí mua sắm thiết bị", "Equipment purchase cost"),
-    "equipment transport cost": ("Chi phí vận chuyển thiết bị", "Equipment transport cost"),
-    "equipment repair cost": ("Chi phí sửa chữa thiết bị", "Equipment repair cost"),
-    "surplus equipment value": ("Giá trị thiết bị dôi dư", "Surplus equipment value"),
-    "equipment unmet (priority 1)": ("Thiết bị còn thiếu (ưu tiên 1: quầy một cửa)", "Equipment unmet (priority 1)"),
-}
-
-# KPI names with a number inside: pattern -> (vi, en) templates using the pattern's groups.
-KPI_PATTERNS: list[tuple[re.Pattern, tuple[str, str]]] = [
-    (re.compile(r"population within (?P<km>[\d.]+) km of HQ or service point"),
-     ("Tỷ lệ dân trong bán kính {km} km của trụ sở hoặc điểm phục vụ", "Population within {km} km of HQ or service point")),
-]
-KPI_USE_PATTERN = re.compile(r"buildings: (?P<use>\w+)")
-
-
-def is_breakdown_kpi(name: str) -> bool:
-    """A KPI that repeats a total per field or per building use (e.g. 'shortage_it_digital')."""
-    return bool(KPI_USE_PATTERN.fullmatch(name)) or any(
-        name.startswith(prefix) and name[len(prefix):] in value_pairs("field") for prefix in ("shortage_", "surplus_"))
-
-
-def kpi_label(name: str, lang: str) -> str:
-    if name in KPIS:
-        return _pick(KPIS[name], lang)
-    for pattern, templates in KPI_PATTERNS:
-        hit = pattern.fullmatch(name)
-        if hit:
-            return _pick(templates, lang).format(**hit.groupdict())
-    hit = KPI_USE_PATTERN.fullmatch(name)
-    if hit:  # buildings per use, e.g. 'buildings: sale_or_lease'
-        return f"{_pick(('Số công trình', 'Buildings'), lang)}: {value_label('use', hit['use'], lang)}"
-    # a KPI per field, e.g. 'shortage_it_digital'
-    for prefix, words in (("shortage_", ("Thiếu", "Shortage")), ("surplus_", ("Dôi dư", "Surplus"))):
-        if name.startswith(prefix) and name[len(prefix):] in value_pairs("field"):
-            return f"{_pick(words, lang)} - {value_label('field', name[len(prefix):], lang)}"
-    return humanize(name)

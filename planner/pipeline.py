@@ -26,7 +26,7 @@ from .models.staffing import plan_staffing
 from .plan import Plan
 from .readback import read_plan_assignments
 from .scenario import Scenario
-from .solve import SolveInfo
+from .solver import SolveInfo
 from .stage import Stage, StageContext, StageResult
 
 

@@ -314,6 +314,9 @@ class SolverSession:
             if status == SolveStatus.optimal and not self.integer:
                 for con, dual in zip(a["constraints"], solution.row_dual):
                     con.pi = dual
+            else:  # no duals from a MIP or a time-limited LP: none left over from an earlier solve either
+                for con in a["constraints"]:
+                    con.pi = None
         gap = None
         if has_solution:
             if not self.integer:

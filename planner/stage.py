@@ -12,7 +12,7 @@ from typing import Callable
 
 import pandas as pd
 
-from .solve import SolveInfo
+from .solver import SolveInfo
 
 
 @dataclass

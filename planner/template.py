@@ -8,8 +8,6 @@ name such as '=HYPERLINK(...)' stays a name and never becomes a formula.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .dataset import Dataset
 from .docs import allowed_text, column_note
+from .files import save_atomic
 from .schema import ColumnSpec, TableSpec, load_schema
 
 LISTS_SHEET = "_lists"
@@ -45,7 +44,7 @@ def write_input_workbook(path: Path, dataset: Dataset | None) -> Path:
         _table_sheet(workbook, spec, frame, lists)
     workbook.move_sheet(lists, offset=len(workbook.sheetnames))
     _readme(readme, schema, dataset)
-    return _save_atomic(workbook, path)
+    return save_atomic(path, workbook.save)
 
 
 def _table_sheet(workbook: Workbook, spec: TableSpec, frame: pd.DataFrame | None, lists) -> None:
@@ -153,22 +152,3 @@ def _readme(ws, schema: dict[str, TableSpec], dataset: Dataset | None) -> None:
     for letter, width in zip("ABCDEF", (18, 18, 26, 14, 70, 70)):
         ws.column_dimensions[letter].width = width
 
-
-def _save_atomic(workbook: Workbook, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".xlsx")
-    os.close(handle)
-    try:
-        workbook.save(temp_name)
-        os.chmod(temp_name, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual permissions
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -664,3 +664,8 @@ def read_and_validate(path: Path) -> Dataset:
     ds = Dataset.from_frames({name: table.clean for name, table in checked.items()}, source=str(path))
     ds.sheet_rows = {name: pd.Series(table.clean.index, name="row") for name, table in checked.items()}
     return ds
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Read and validate a workbook (.xlsx) or a folder of CSVs; raise InputError listing every problem."""
+    return read_and_validate(Path(path))

@@ -19,12 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .errors import VocabError
+
 BUNDLED_DIR = Path(__file__).parent / "schema" / "vocab"
 REQUIRED_COLUMNS = ("code", "label_vi", "label_en", "role", "pseudo")
-
-
-class VocabError(ValueError):
-    """A code list file is malformed (missing column, duplicate code, empty label)."""
 
 
 def _path(name: str) -> Path:

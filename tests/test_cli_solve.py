@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from planner.cli import main
+from planner.template import write_input_workbook
 from planner.dataset import Dataset
 from planner import labels as L
 from planner.report import read_plan_assignments
@@ -26,7 +27,7 @@ def input_workbook(tmp_path_factory):
     frames = tiny_frames()
     frames["officials"].loc[4:6, "name"] = INJECTIONS  # specialists, not pinned
     path = tmp_path_factory.mktemp("input") / "tinh_mau.xlsx"
-    Dataset.from_frames(frames, source="tiny").save_xlsx(path)
+    write_input_workbook(path, Dataset.from_frames(frames, source="tiny"))
     return path
 
 
@@ -117,7 +118,7 @@ def test_broken_input_exits_2_and_writes_nothing(tmp_path, capsys):
     frames = tiny_frames()
     frames["officials"].loc[0, "old_unit_id"] = "NOWHERE"
     broken = tmp_path / "broken.xlsx"
-    Dataset.from_frames(frames, source="tiny").save_xlsx(broken)
+    write_input_workbook(broken, Dataset.from_frames(frames, source="tiny"))
     out, csv_dir = tmp_path / "out" / "plan.xlsx", tmp_path / "csv"
     assert main(["solve", str(broken), "--out", str(out), "--csv-dir", str(csv_dir)]) == 2
     assert "NOWHERE" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import pytest
 from tiny import tiny_dataset
 
 from planner.cli import main
+from planner.template import write_input_workbook
 from planner.messages import CATALOGUE, message
 from planner.models.facility_location import explain_infeasible
 from planner.errors import PlanInfeasible
@@ -96,7 +97,7 @@ def test_infeasibility_is_written_in_the_workbook_language(no_room, tmp_path, la
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_cli_prints_the_explanation_in_its_language(tmp_path, capsys, lang):
     source, scenario = tmp_path / "input.xlsx", tmp_path / "no_room.yaml"
-    tiny_dataset().save_xlsx(source)
+    write_input_workbook(source, tiny_dataset())
     scenario.write_text(Scenario.from_dict(NO_ROOM).to_yaml(), encoding="utf-8")
     assert main(["solve", str(source), "--scenario", str(scenario), "--out", str(tmp_path / "plan.xlsx"), "--lang", lang]) == 3
     err = capsys.readouterr().err

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from planner.cli import main as planner_cli
-from planner.dataset import load_dataset
+from planner.validate import load_dataset
 from planner.norms import headcount_ceilings, resolve_staffing_norms
 from planner.sample import (REFERENCE_DIR, build_sample, derive_reference, province_names, resolve_province,
                             sample_geography)

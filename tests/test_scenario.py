@@ -97,7 +97,7 @@ def test_to_yaml_round_trips():
 def test_solver_runs_record_status_objective_and_gap(solver):
     import pulp
 
-    from planner.solve import solve, solve_fast
+    from planner.solver import solve, solve_fast
 
     def model():
         problem = pulp.LpProblem("knapsack", pulp.LpMaximize)

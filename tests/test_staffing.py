@@ -353,7 +353,7 @@ def _largest_commune_ratio_by_mip(ds, scen) -> float:
     """Independent check of stage 1: minimise the largest commune shortage ratio directly as a MIP."""
     import pulp
 
-    from planner.solve import solve_fast
+    from planner.solver import solve_fast
 
     options = scen.staffing.model_copy(update={"fairness": False})
     inputs = staffing.prepare_inputs(ds, scen)

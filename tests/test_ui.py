@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from planner.norms import resolve_staffing_norms
+from planner.template import write_input_workbook
 from planner.errors import PlanInfeasible
 from planner.plan import Plan
 from planner.labels import kpi_label, sheet_label, value_label
@@ -439,7 +440,7 @@ def test_assignments_filter_by_commune(tiny_ds):
 
 
 def test_uploading_a_valid_workbook_switches_the_app(tiny_ds, tmp_path):
-    workbook = tiny_ds.save_xlsx(tmp_path / "tiny.xlsx")
+    workbook = write_input_workbook(tmp_path / "tiny.xlsx", tiny_ds)
     app = App(tiny_ds, sync=True, run=Recorder())
     app.data.load_upload(({"name": "my_province.xlsx", "content": memoryview(Path(workbook).read_bytes())},))
     assert app.data.error is None, app.data.status.value

@@ -30,9 +30,10 @@ from ..derived import buildings_with_commune, cost_parameter, renovation_budget
 from ..geo import distance_matrix_km
 from ..messages import message, with_vietnamese
 from ..errors import PlanInconsistent
+from ..kpis import kpi_row
 from ..stage import StageResult
 from ..scenario import Scenario
-from ..solve import solve
+from ..solver import solve, time_limit_notes, usable
 from .lp import add_rows, gc_paused, linear_rows, values
 
 USES = vocab.codes("building_uses")
@@ -221,20 +222,21 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
 
     _verify(ds, bld, uses, sites, budget_left, chosen)
     counts = uses["use"].value_counts()
-    kpis = [{"stage": "assets", "kpi": f"buildings: {u}", "value": int(counts.get(u, 0)), "unit": "buildings"} for u in USES]
+    kpis = [kpi_row("buildings_by_use", int(counts.get(u, 0)), code=u) for u in USES]
     kpis += [
-        {"stage": "assets", "kpi": "sale or lease value", "value": float(uses.loc[uses["use"] == "sale_or_lease", "value_vnd"].sum()), "unit": "VND"},
-        {"stage": "assets", "kpi": "idle buildings cost", "value": float(uses.loc[uses["use"] == "idle", "cost_vnd"].sum()), "unit": "VND"},
-        {"stage": "assets", "kpi": "renovation for other uses", "value": float(chosen["budget_vnd"].sum()) if "budget_vnd" in chosen else 0.0, "unit": "VND"},
-        {"stage": "assets", "kpi": "housing needed", "value": float(housing["m2_needed"].sum()), "unit": "m²"},
-        {"stage": "assets", "kpi": "housing provided", "value": float(housing_table["m2_provided"].sum()) if len(housing_table) else 0.0, "unit": "m²"},
+        kpi_row("sale_or_lease_value", float(uses.loc[uses["use"] == "sale_or_lease", "value_vnd"].sum())),
+        kpi_row("idle_buildings_cost", float(uses.loc[uses["use"] == "idle", "cost_vnd"].sum())),
+        kpi_row("renovation_for_other_uses", float(chosen["budget_vnd"].sum()) if "budget_vnd" in chosen else 0.0),
+        kpi_row("housing_needed", float(housing["m2_needed"].sum())),
+        kpi_row("housing_provided", float(housing_table["m2_provided"].sum()) if len(housing_table) else 0.0),
     ]
     tables = {"building_uses": uses, "housing_needs": housing_table}
+    notes += time_limit_notes(solves)
     return StageResult(tables=tables, kpis=kpis, solves=solves, notes=notes)
 
 
 def _require_solution(info) -> None:
-    if info.status not in ("optimal", "time_limit"):
+    if not usable(info, "assets"):  # a time limit without a plan raises SolveTimeLimit
         raise PlanInconsistent("assets", [f"building uses model ended with status {info.status} (sale or idle is always possible)"])
 
 

@@ -39,9 +39,10 @@ from ..derived import equipment_budget, equipment_demand, item_costs, planned_he
 from ..geo import distance_matrix_km
 from ..messages import message
 from ..errors import PlanInconsistent
+from ..kpis import kpi_row
 from ..stage import StageResult
 from ..scenario import Scenario
-from ..solve import solve_fast
+from ..solver import solve_fast, time_limit_notes, usable
 from .lp import add_rows, gc_paused, linear_rows, make_variables, values
 
 INTEGRAL = 1e-6
@@ -199,7 +200,7 @@ def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, purch
         info = solve_fast(problem, scenario.solver, f"equipment:{name}" + ("" if stage == 0 else ":integer"),
                           build_seconds if not solves else 0.0, mip=stage > 0)
         solves.append(info)
-        if info.status not in ("optimal", "time_limit"):
+        if not usable(info, "assets"):  # a time limit without a plan raises SolveTimeLimit
             raise PlanInconsistent("assets", [f"equipment level '{name}' ended with status {info.status}"])
         if stage < 2 and _fractional(variables):
             stage += 1
@@ -213,6 +214,7 @@ def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, purch
             add_rows(problem, f"keep_{name}", [pulp.LpAffineExpression(expr)], pulp.LpConstraintLE,
                      best + 1e-7 * max(1.0, abs(best)) + 1e-6)
         k += 1
+    notes += time_limit_notes(solves)
     return solves
 
 
@@ -266,17 +268,17 @@ def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budge
     _verify(inv, supply, balance, shortfall, purchases, budget, [g, r, p, m])
     total_demand = int(shortfall["demand"].sum())
     kpis = [
-        {"stage": "assets", "kpi": "equipment budget used (purchases)", "value": float(purchases["cost_vnd"].sum()), "unit": "VND"},
-        {"stage": "assets", "kpi": "equipment budget", "value": budget, "unit": "VND"},
-        {"stage": "assets", "kpi": "equipment items moved", "value": int(transfers["count"].sum()), "unit": "items"},
-        {"stage": "assets", "kpi": "equipment items kept in place", "value": int(balance["kept"].sum()), "unit": "items"},
-        {"stage": "assets", "kpi": "equipment demand covered", "value": round(100.0 * (1 - shortfall["unmet"].sum() / total_demand), 2) if total_demand else 100.0, "unit": "%"},
-        {"stage": "assets", "kpi": "equipment items purchased", "value": int(purchases["count"].sum()), "unit": "items"},
-        {"stage": "assets", "kpi": "equipment purchases cost", "value": float(purchases["cost_vnd"].sum()), "unit": "VND"},
-        {"stage": "assets", "kpi": "equipment transport cost", "value": float(transfers["transport_cost_vnd"].sum()), "unit": "VND"},
-        {"stage": "assets", "kpi": "equipment repair cost", "value": float(repairs["cost_vnd"].sum()) if len(repairs) else 0.0, "unit": "VND"},
-        {"stage": "assets", "kpi": "surplus equipment value", "value": float(balance["surplus_value_vnd"].sum()), "unit": "VND"},
-        {"stage": "assets", "kpi": "equipment unmet (priority 1)", "value": int(demand_table.loc[demand_table["priority"] == 1, "unmet"].sum()), "unit": "items"},
+        kpi_row("equipment_budget_used", float(purchases["cost_vnd"].sum())),
+        kpi_row("equipment_budget", budget),
+        kpi_row("equipment_items_moved", int(transfers["count"].sum())),
+        kpi_row("equipment_items_kept", int(balance["kept"].sum())),
+        kpi_row("equipment_demand_covered", round(100.0 * (1 - shortfall["unmet"].sum() / total_demand), 2) if total_demand else 100.0),
+        kpi_row("equipment_items_purchased", int(purchases["count"].sum())),
+        kpi_row("equipment_purchases_cost", float(purchases["cost_vnd"].sum())),
+        kpi_row("equipment_transport_cost", float(transfers["transport_cost_vnd"].sum())),
+        kpi_row("equipment_repair_cost", float(repairs["cost_vnd"].sum()) if len(repairs) else 0.0),
+        kpi_row("surplus_equipment_value", float(balance["surplus_value_vnd"].sum())),
+        kpi_row("equipment_unmet_priority_1", int(demand_table.loc[demand_table["priority"] == 1, "unmet"].sum())),
     ]
     tables = {"equipment_transfers": transfers, "equipment_repairs": repairs, "equipment_purchases": purchases,
               "equipment_balance": balance, "unmet_equipment": shortfall, "equipment_demand": demand_table}

@@ -30,7 +30,7 @@ import pulp
 from ..messages import lowered, message
 from ..errors import PlanInconsistent
 from ..scenario import SolverOptions
-from ..solve import SolveInfo, pulp_arrays, solve_fast
+from ..solver import SolveInfo, new_highs, pulp_arrays, solve_fast, usable
 from .lp import add_rows, gc_paused, linear_rows, make_variables, values
 
 TOLERANCE = 1e-6
@@ -49,8 +49,7 @@ def _violated_links(problem: pulp.LpProblem, x: list, y: list, site_of_arc: np.n
         column = {v: k for k, v in enumerate(arrays["variables"])}
         x_col = np.array([column[v] for v in x], dtype=np.int32)
         y_col = np.array([column[v] for v in y], dtype=np.int32)[site_of_arc]
-        highs = highspy.Highs()
-        highs.setOptionValue("output_flag", False)
+        highs = new_highs()  # silent
         n, m = len(arrays["variables"]), len(arrays["constraints"])
         highs.passModel(n, m, len(arrays["index"]), int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMinimize),
                         arrays["offset"], arrays["cost"], arrays["lower"], arrays["upper"], arrays["row_lower"],
@@ -200,7 +199,7 @@ def solve_facility_location(sites: pd.DataFrame, customers: pd.DataFrame, arcs: 
         add_rows(problem, "link", [pulp.LpAffineExpression({x[a]: 1.0, y[i[a]]: -1.0}) for a in linked],
                  pulp.LpConstraintLE, 0.0)
     info = solve_fast(problem, options, name, time.perf_counter() - start)
-    if info.status not in ("optimal", "time_limit"):
+    if not usable(info, "facility_location"):  # a time limit without a plan raises SolveTimeLimit
         reasons = explain_infeasible(sites, customers, arcs, single_source, budget) or [
             message("fl_unsolved_budget" if budget is not None else "fl_unsolved")]
         return FacilityLocationResult(info.status, None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), info, reasons)

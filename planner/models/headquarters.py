@@ -32,9 +32,10 @@ from ..messages import message, with_vietnamese
 from ..derived import (buildings_with_commune, cost_parameter, official_locations, old_unit_residents, planned_headcount,
                        renovation_budget, service_point_fixed_cost)
 from ..errors import PlanInconsistent, PlanInfeasible
+from ..kpis import kpi_row
 from ..stage import StageResult
 from ..scenario import Scenario
-from ..solve import solve
+from ..solver import solve, time_limit_notes, usable
 from .facility_location import explain_infeasible, solve_facility_location
 from .lp import add_rows, gc_paused, linear_rows, values
 
@@ -143,7 +144,7 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
     # the minimum budget: the cheapest renovation + extension over all feasible HQ plans (no budget row)
     problem, pick = _hq_model(pairs, len(communes), n_buildings, None, objective_column="budget_vnd")
     info = solve(problem, scenario.solver, "headquarters_min_budget", 0.0)
-    if info.status not in ("optimal", "time_limit"):
+    if not usable(info, "assets"):  # a time limit without a plan raises SolveTimeLimit
         crowded = pairs.groupby("commune_code")["building_id"].nunique().sort_values().head(5)
         lines = [message("hq_too_few_candidates", communes=", ".join(f"{names[c]} ({n})" for c, n in crowded.items()))]
         return PlanInfeasible("assets", lines, crowded.rename("candidate_buildings").reset_index())
@@ -171,7 +172,7 @@ def choose_headquarters(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame
         raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
     problem, pick = _hq_model(pairs, len(communes), len(bld), budget)
     info = solve(problem, scenario.solver, "headquarters", time.perf_counter() - start)
-    if info.status not in ("optimal", "time_limit"):
+    if not usable(info, "assets"):  # a time limit without a plan raises SolveTimeLimit
         raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
     chosen = pairs[values(pick) > 0.5].drop(columns=["_c", "_b"])
     hq = (communes[["code", "name"]].rename(columns={"code": "commune_code", "name": "commune_name"})
@@ -324,6 +325,7 @@ def plan_sites(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | None) 
     budget_left = None if budget is None else max(budget - hq_spend, 0.0)
     points, coverage, sp_solves, notes = choose_service_points(ds, scenario, hq, budget_left)
     solves += sp_solves
+    notes += time_limit_notes(solves)
     spent = hq_spend + float(points["renovation_cost_vnd"].sum())
     _verify_sites(hq, points, coverage, scenario, budget, spent)
 
@@ -331,14 +333,15 @@ def plan_sites(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | None) 
     within = coverage.loc[coverage["within_distance"].astype(bool), "residents"].sum()
     mean_km = float((coverage["distance_km"] * coverage["residents"]).sum() / residents) if residents > 0 else 0.0
     kpis = [
-        {"stage": "assets", "kpi": f"population within {opts.service_distance_km:g} km of HQ or service point", "value": round(100 * within / residents, 2) if residents else 100.0, "unit": "%"},
-        {"stage": "assets", "kpi": "max travel to HQ or service point", "value": round(float(coverage["distance_km"].max()), 2) if len(coverage) else 0.0, "unit": "km"},
-        {"stage": "assets", "kpi": "mean travel to HQ or service point (population-weighted)", "value": round(mean_km, 2), "unit": "km"},
-        {"stage": "assets", "kpi": "mean citizen travel to HQ (population-weighted)", "value": round(float(np.average(hq["citizen_mean_km"])), 2) if len(hq) else 0.0, "unit": "km"},
-        {"stage": "assets", "kpi": "renovation budget used (HQ and service points)", "value": round(spent), "unit": "VND"},
-        {"stage": "assets", "kpi": "renovation budget", "value": budget, "unit": "VND"},
-        {"stage": "assets", "kpi": "headquarters needing extension", "value": int((hq["extension_m2"] > 0).sum()), "unit": "communes"},
-        {"stage": "assets", "kpi": "service points opened", "value": len(points), "unit": "buildings"},
+        kpi_row("population_within_service_distance", round(100 * within / residents, 2) if residents else 100.0,
+                km=opts.service_distance_km),
+        kpi_row("max_service_travel_km", round(float(coverage["distance_km"].max()), 2) if len(coverage) else 0.0),
+        kpi_row("mean_service_travel_km", round(mean_km, 2)),
+        kpi_row("mean_citizen_travel_to_hq_km", round(float(np.average(hq["citizen_mean_km"])), 2) if len(hq) else 0.0),
+        kpi_row("renovation_budget_used", round(spent)),
+        kpi_row("renovation_budget", budget),
+        kpi_row("hq_needing_extension", int((hq["extension_m2"] > 0).sum())),
+        kpi_row("service_points_opened", len(points)),
     ]
     return StageResult(tables={"hq_plan": hq, "service_points": points, "service_coverage": coverage},
                        kpis=kpis, solves=solves, notes=notes)

@@ -22,9 +22,10 @@ from .. import vocab
 from ..geo import haversine_km
 from ..messages import message
 from ..errors import PlanInconsistent
+from ..kpis import kpi_row
 from ..stage import StageResult
 from ..scenario import ITSupportOptions, SolverOptions
-from ..solve import SolveInfo, solve_fast
+from ..solver import SolveInfo, solve_fast, time_limit_notes, usable
 
 STAGE = "staffing"
 
@@ -72,7 +73,7 @@ def solve_gap(pairs: pd.DataFrame, capacity: pd.Series, jobs, solver_options: So
     problem += pulp.LpAffineExpression(objective)
     problem.extend(constraints)
     info = solve_fast(problem, solver_options, model, time.perf_counter() - start, mip=True)
-    if info.status not in ("optimal", "time_limit"):
+    if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
         return GapResult(pairs.iloc[:0], jobs, info)
     chosen = np.array([(v.varValue or 0) > 0.5 for v in y], dtype=bool)
     assignment = pairs[chosen].reset_index(drop=True)
@@ -149,6 +150,6 @@ def plan_it_support(inputs, assignments: pd.DataFrame, options: ITSupportOptions
     load["hours"] = served["hours"].reindex(load["official_id"]).fillna(0.0).round(2).to_numpy()
     load["capacity"] = options.hours_capacity
     uncovered = int((~coverage["covered"]).sum())
-    kpis = [{"stage": STAGE, "kpi": "it_communes_uncovered", "value": uncovered, "unit": "communes"},
-            {"stage": STAGE, "kpi": "it_officers", "value": len(officers), "unit": "officials"}]
+    kpis = [kpi_row("it_communes_uncovered", uncovered), kpi_row("it_officers", len(officers))]
+    notes += time_limit_notes(solves)
     return StageResult(tables={"it_coverage": coverage, "it_officer_load": load}, kpis=kpis, solves=solves, notes=notes)

@@ -54,6 +54,6 @@ def add_rows(problem: pulp.LpProblem, prefix: str, expressions: list, sense: int
                     for k, (e, r) in enumerate(zip(expressions, rhs))})
 
 
-def values(variables: list) -> np.ndarray:
-    """Solution values as an array (0 for variables the solver did not report)."""
-    return np.array([v.varValue if v.varValue is not None else 0.0 for v in variables], dtype=float)
+def values(variables) -> np.ndarray:
+    """Solution values as an array (0 for variables the solver did not report, and for None placeholders)."""
+    return np.array([0.0 if v is None or v.varValue is None else v.varValue for v in variables], dtype=float)

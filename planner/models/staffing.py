@@ -23,7 +23,7 @@ planner.models.staffing_explain.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -35,11 +35,13 @@ from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
 from ..norms import headcount_ceilings, resolve_staffing_norms, total_field
 from ..errors import PlanInconsistent, PlanInfeasible
+from ..kpis import kpi_row
 from ..stage import StageResult
 from ..scenario import Scenario, StaffingOptions
 from .. import vocab
-from ..solve import HighsSession, SolveInfo, solve_fast
+from ..solver import SolveInfo, SolverSession, solve_fast, time_limit_notes, usable
 from .lp import gc_paused
+from .lp import values as variable_values
 from .staffing_explain import explain_infeasible, pin_problems, runner_ups
 
 STAGE = "staffing"
@@ -388,10 +390,6 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
                          over_ceiling, over_slot, time.perf_counter() - start)
 
 
-def _values(variables: np.ndarray) -> np.ndarray:
-    return np.array([0.0 if v is None or v.varValue is None else v.varValue for v in variables], dtype=float)
-
-
 # ----------------------------------------------------------------------------------------------
 # Step 3: solve, extract, verify
 # ----------------------------------------------------------------------------------------------
@@ -435,37 +433,7 @@ def _check_fairness(model: StaffingModel, inputs: StaffingInputs, arcs: pd.DataF
                                        f"above its fairness bound {bounds[k]:g}" for k in over])
 
 
-class _Resolver:
-    """Re-solves one LP after bound/objective changes: a warm HiGHS session, or PuLP re-solves (CBC)."""
-
-    def __init__(self, problem: pulp.LpProblem, solver_options):
-        self.problem, self.options, self.session = problem, solver_options, None
-        if solver_options.name == "highs":
-            try:
-                self.session = HighsSession(problem, solver_options, presolve=False)
-            except Exception:  # fall back to plain re-solves through PuLP
-                self.session = None
-
-    def set_bounds(self, variables, lower, upper) -> None:
-        if self.session is not None:
-            self.session.set_bounds(variables, lower, upper)
-            return
-        for var, lo, up in zip(variables, np.broadcast_to(lower, len(variables)), np.broadcast_to(upper, len(variables))):
-            var.lowBound, var.upBound = (None if np.isinf(lo) else float(lo)), (None if np.isinf(up) else float(up))
-
-    def set_objective(self, expression) -> None:
-        if self.session is not None:
-            self.session.set_objective(expression)
-        else:
-            self.problem.objective = expression
-
-    def solve(self, model: str) -> SolveInfo:
-        if self.session is not None:
-            return self.session.solve(model)
-        return solve_fast(self.problem, self.options, model, 0.0, mip=False, presolve=False)
-
-
-def _fair_solve(model: StaffingModel, resolver: _Resolver, shortage: np.ndarray, unavoidable: np.ndarray,
+def _fair_solve(model: StaffingModel, resolver: SolverSession, shortage: np.ndarray, unavoidable: np.ndarray,
                 required: np.ndarray, options: StaffingOptions, solves: list[SolveInfo]) -> tuple[SolveInfo, float, float]:
     """Stage 1: the smallest achievable largest commune shortage ratio z*; stage 2: least cost with every
     commune's ratio <= z* x (1 + tolerance), and never above the least-cost plan's largest ratio.
@@ -492,7 +460,9 @@ def _fair_solve(model: StaffingModel, resolver: _Resolver, shortage: np.ndarray,
         resolver.set_bounds(model.commune_shortage, 0.0, _shortage_bounds(required, ratio))
         info = resolver.solve("staffing_fairness")
         solves.append(info)
-        return info.status == "optimal" and (info.objective or 0.0) <= 1e-6
+        # a plan without excess proves the ratio achievable; a time-limited answer with excess proves nothing,
+        # so the search stays on the safe side (a larger ratio); a time limit without any answer raises
+        return usable(info, STAGE) and (info.objective or 0.0) <= 1e-6
 
     while low < high:
         middle = (low + high) // 2
@@ -507,6 +477,8 @@ def _fair_solve(model: StaffingModel, resolver: _Resolver, shortage: np.ndarray,
     resolver.set_objective(cost_objective)
     info = resolver.solve("staffing")
     solves.append(info)
+    if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
+        raise PlanInfeasible(STAGE, [message("staffing_unsolved", status=info.status)])
     return info, best, least_cost
 
 
@@ -517,20 +489,20 @@ def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staffing
     solves: list[SolveInfo] = []
     problems = pin_problems(inputs, arcs)
     if problems:
-        raise explain_infeasible(inputs, arcs, options, solver_options, problems)
+        raise explain_infeasible(inputs, arcs, options, solver_options, problems, build_model)
     model = build_model(inputs, arcs, options, stage="cost")
-    start = time.perf_counter()
-    resolver = _Resolver(model.problem, solver_options)
-    handoff = time.perf_counter() - start  # flattening the PuLP rows for HiGHS counts as build time
-    info = replace(resolver.solve("staffing"), build_seconds=round(model.build_seconds + handoff, 4))
+    # one LP session: warm-started across the fairness re-solves (HiGHS), or CBC re-solves through PuLP;
+    # flattening the PuLP rows for HiGHS counts as build time of the first solve
+    resolver = SolverSession(model.problem, solver_options, mip=False, presolve=False)
+    info = resolver.solve("staffing", build_seconds=model.build_seconds)
     solves.append(info)
     if info.status == "infeasible":
-        raise explain_infeasible(inputs, arcs, options, solver_options, [])
-    if info.status not in ("optimal", "time_limit"):
+        raise explain_infeasible(inputs, arcs, options, solver_options, [], build_model)
+    if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit, never PlanInfeasible
         raise PlanInfeasible(STAGE, [message("staffing_unsolved", status=info.status)])
     minimum = inputs.slots["required_min"].to_numpy(dtype=float)
     best_ratio = least_cost_ratio = None
-    shortage = _slot_shortage(arcs, _values(model.x), minimum)
+    shortage = _slot_shortage(arcs, variable_values(model.x), minimum)
     if len(model.communes) and (shortage > 1e-6).any():
         reachable = np.bincount(arcs["slot"].to_numpy(), minlength=len(minimum))
         per_commune = pd.DataFrame({"shortage": shortage, "unavoidable": np.maximum(minimum - reachable, 0),
@@ -539,12 +511,14 @@ def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: Staffing
         info, best_ratio, least_cost_ratio = _fair_solve(
             model, resolver, per_commune["shortage"].to_numpy(), per_commune["unavoidable"].to_numpy(dtype=float),
             per_commune["required"].to_numpy(), options, solves)
-    values = _values(model.x)
+    values = variable_values(model.x)
     basis = "LP relaxation dual (the LP optimum is integral)"
     if np.any(np.abs(values - np.round(values)) > 1e-6):  # not expected for this network structure
         info = solve_fast(model.problem, solver_options, "staffing_mip", 0.0, mip=True)
         solves.append(info)
-        values = _values(model.x)
+        if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
+            raise PlanInfeasible(STAGE, [message("staffing_unsolved", status=info.status)])
+        values = variable_values(model.x)
         for var, val in zip(model.x, values):
             var.lowBound = var.upBound = round(val)
         solves.append(solve_fast(model.problem, solver_options, "staffing_fixed_lp", 0.0, mip=False))
@@ -696,10 +670,6 @@ def recruitment_table(by_commune: pd.DataFrame) -> pd.DataFrame:
     return needs.sort_values(["commune_code", "field"]).reset_index(drop=True)
 
 
-def _kpi(name: str, value, unit: str) -> dict:
-    return {"stage": STAGE, "kpi": name, "value": value, "unit": unit}
-
-
 def kpi_value(kpis: list[dict], name: str):
     return next(row["value"] for row in kpis if row["kpi"] == name)
 
@@ -713,18 +683,18 @@ def commune_shortage_ratios(by_commune: pd.DataFrame) -> pd.Series:
 
 def staffing_kpis(assignments, surplus, by_commune, solution: StaffingSolution) -> list[dict]:
     commune_ratios = commune_shortage_ratios(by_commune)
-    kpis = [_kpi("total_shortage", int(by_commune["shortage"].sum()), "officials")]
+    kpis = [kpi_row("total_shortage", int(by_commune["shortage"].sum()))]
     for field, value in by_commune.groupby("field")["shortage"].sum().items():
-        kpis.append(_kpi(f"shortage_{field}", int(value), "officials"))
+        kpis.append(kpi_row("shortage_by_field", int(value), code=field))
     kpis += [
-        _kpi("max_shortage_ratio", float(by_commune["shortage_ratio"].max()) if len(by_commune) else 0.0, "ratio"),
-        _kpi("max_commune_shortage_ratio", round(float(commune_ratios.max()), 4) if len(commune_ratios) else 0.0, "ratio"),
-        _kpi("assigned", len(assignments), "officials"),
-        _kpi("surplus_count", len(surplus), "officials"),
-        _kpi("total_commute_km", round(float(assignments["distance_km"].sum()), 2), "km"),
-        _kpi("mean_commute_km", round(float(assignments["distance_km"].mean()), 2) if len(assignments) else 0.0, "km"),
-        _kpi("share_own_area", round(100.0 * float(assignments["own_area"].mean()), 2) if len(assignments) else 0.0, "%"),
-        _kpi("objective", solution.objective, "cost points"),
+        kpi_row("max_shortage_ratio", float(by_commune["shortage_ratio"].max()) if len(by_commune) else 0.0),
+        kpi_row("max_commune_shortage_ratio", round(float(commune_ratios.max()), 4) if len(commune_ratios) else 0.0),
+        kpi_row("assigned", len(assignments)),
+        kpi_row("surplus_count", len(surplus)),
+        kpi_row("total_commute_km", round(float(assignments["distance_km"].sum()), 2)),
+        kpi_row("mean_commute_km", round(float(assignments["distance_km"].mean()), 2) if len(assignments) else 0.0),
+        kpi_row("share_own_area", round(100.0 * float(assignments["own_area"].mean()), 2) if len(assignments) else 0.0),
+        kpi_row("objective", solution.objective),
     ]
     return kpis
 
@@ -754,6 +724,7 @@ def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
         notes.append(message("staffing_fairness", least_cost=f"{solution.least_cost_commune_ratio:.0%}",
                              best=f"{solution.best_commune_ratio:.0%}", tolerance=f"{options.fairness_tolerance:.0%}",
                              now=f"{kpi_value(kpis, 'max_commune_shortage_ratio'):.0%}"))
+    notes += time_limit_notes(solution.solves)
     tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
               "recruitment_needs": recruitment}
     solves = list(solution.solves)

@@ -15,7 +15,8 @@ from ..messages import message, with_vietnamese
 from ..errors import PlanInfeasible
 from .. import vocab
 from ..norms import total_field
-from ..solve import solve_fast
+from ..solver import solve_fast, usable
+from .lp import values
 
 if TYPE_CHECKING:
     from .staffing import StaffingInputs
@@ -60,15 +61,16 @@ def pin_problems(inputs: StaffingInputs, arcs: pd.DataFrame) -> list[dict]:
 
 
 def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options, solver_options,
-                       problems: list[dict]) -> PlanInfeasible:
-    """Elastic re-solve: priced slack on ceilings and slot maxima shows which limits the pins break, and by how much."""
-    from . import staffing  # the model module imports this one
+                       problems: list[dict], build_model) -> PlanInfeasible:
+    """Elastic re-solve: priced slack on ceilings and slot maxima shows which limits the pins break, and by how much.
 
-    model = staffing.build_model(inputs, arcs, options, stage="elastic")
+    `build_model` is planner.models.staffing.build_model (passed in: that module imports this one)."""
+    model = build_model(inputs, arcs, options, stage="elastic")
     info = solve_fast(model.problem, solver_options, "staffing_elastic", model.build_seconds, mip=False, presolve=False)
     rows = list(problems)
-    if info.status == "optimal":
-        chosen = staffing._values(model.x) > 0.5
+    # a time limit without an answer raises SolveTimeLimit, unless the pin problems already explain the conflict
+    if (info.has_solution or not problems) and usable(info, STAGE):
+        chosen = values(model.x) > 0.5
         pinned = inputs.officials["pinned"].to_numpy()[arcs["off"].to_numpy()]
         slots = inputs.slots.set_index("slot")
         for code, var in model.over_ceiling.items():

@@ -1,8 +1,19 @@
-"""Widgets, maps and charts for the notebooks and the Voila app (logic here, notebooks stay thin)."""
+"""Widgets, maps and charts for the notebooks and the Voila app (logic here, notebooks stay thin).
 
+One module per tab: data_check_tab, staffing_tab, assets_tab, scenarios_tab; panel holds what they share
+(the Explorer base, the store of kept plans, widget helpers) and app puts them together.
+Explanations and pins are not widget code: they live in planner.explain and planner.edits.
+"""
+
+from ..edits import with_pins
+from ..explain import explain_commune, explain_official
+from .app import App, start_app
+from .assets_tab import AssetsExplorer
 from .common import default_data_path, describe_error, open_province, output_folder, show
-from .explorers import (App, AssetsExplorer, DataCheckExplorer, PlanStore, ScenarioExplorer, StaffingExplorer,
-                        explain_commune, explain_official, scenario_with, start_app, with_pins)
+from .data_check_tab import DataCheckExplorer
+from .panel import PlanStore, scenario_with
+from .scenarios_tab import ScenarioExplorer
+from .staffing_tab import StaffingExplorer
 
 __all__ = ["App", "AssetsExplorer", "DataCheckExplorer", "PlanStore", "ScenarioExplorer", "StaffingExplorer",
            "default_data_path", "describe_error", "explain_commune", "explain_official", "open_province",

@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..labels import column_label, kpi_label, value_label
+from .. import vocab
+from ..kpis import kpi_labels
+from ..labels import column_label, value_label
 from .text import ui_lang, ui_text
 
 
@@ -26,6 +28,11 @@ def _empty(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#777")
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def _officials_rows(staffing_by_commune: pd.DataFrame) -> pd.DataFrame:
+    """Rows of officials' fields, without the headcount-ceiling rows (the pseudo-field of role 'total')."""
+    return staffing_by_commune[staffing_by_commune["field"] != vocab.role_code("fields", "total")]
 
 
 def _names(kind: str, codes, lang: str) -> list[str]:
@@ -63,7 +70,8 @@ def equipment_chart(ds, lang: str | None = None) -> Figure:
     if counts.empty:
         _empty(ax, ui_text("no_equipment", lang))
         return fig
-    colours = {"good": "#27ae60", "repairable": "#f39c12", "unusable": "#c0392b"}
+    colours = {vocab.role_code("equipment_conditions", role): colour
+               for role, colour in (("good", "#27ae60"), ("repairable", "#f39c12"), ("unusable", "#c0392b"))}
     _stacked_bars(ax, _names("item_type", counts.index, lang), counts, "condition", lang, colours)
     ax.set_xlabel(ui_text("axis_items", lang))
     ax.set_title(ui_text("equipment_chart", lang))
@@ -89,7 +97,7 @@ def buildings_chart(ds, lang: str | None = None) -> Figure:
 def shortage_by_field_chart(staffing_by_commune: pd.DataFrame, lang: str | None = None) -> Figure:
     """Required minimum, assigned and missing officials per field, summed over communes."""
     lang = ui_lang(lang)
-    slots = staffing_by_commune[staffing_by_commune["field"] != "total"]
+    slots = _officials_rows(staffing_by_commune)
     per = slots.groupby("field")[["required_min", "assigned", "shortage"]].sum()
     per = per.sort_values("shortage")
     fig, ax = _bar_figure(height=0.35 * len(per) + 1.5)
@@ -108,7 +116,8 @@ def shortage_by_field_chart(staffing_by_commune: pd.DataFrame, lang: str | None 
 def shortage_by_commune_chart(staffing_by_commune: pd.DataFrame, top: int = 20, lang: str | None = None) -> Figure:
     """The communes missing most officials, stacked by field."""
     lang = ui_lang(lang)
-    rows = staffing_by_commune[(staffing_by_commune["field"] != "total") & (staffing_by_commune["shortage"] > 0)]
+    rows = _officials_rows(staffing_by_commune)
+    rows = rows[rows["shortage"] > 0]
     fig, ax = _bar_figure(height=0.3 * min(top, max(rows["commune_code"].nunique(), 1)) + 1.5)
     if rows.empty:
         _empty(ax, ui_text("no_shortage", lang))
@@ -177,8 +186,7 @@ def kpi_differences(kpis: pd.DataFrame, names: list[str], lang: str | None = Non
     """
     lang = ui_lang(lang)
     columns = {f"value [{name}]": name for name in names if f"value [{name}]" in kpis.columns}
-    label = [f"{value_label('stage', stage, lang)}: {kpi_label(str(kpi), lang)}"
-             for stage, kpi in zip(kpis["stage"], kpis["kpi"])]
+    label = [f"{value_label('stage', stage, lang)}: {name}" for stage, name in zip(kpis["stage"], kpi_labels(kpis, lang))]
     values = kpis.assign(label=label).set_index("label")
     values = values[list(columns)].apply(pd.to_numeric, errors="coerce").dropna(how="any").rename(columns=columns)
     return values[values.nunique(axis=1) > 1]

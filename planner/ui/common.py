@@ -50,7 +50,7 @@ def bundled_provinces() -> dict[str, Path]:
 
 def open_province(path: str | Path | None = None, lang: str | None = None):
     """Load and validate a province workbook (InputError lists every problem)."""
-    from ..dataset import load_dataset
+    from ..validate import load_dataset
 
     path = Path(path) if path is not None else default_data_path()
     if not path.exists():
@@ -129,16 +129,17 @@ def readable(df: pd.DataFrame, lang: str | None = None) -> tuple[pd.DataFrame, l
     """Rows with KPI names and coded values (fields, positions, uses...) spelled out, and the column headers
     used in the workbook (planner.labels)."""
     from ..messages import in_language
-    from ..labels import VALUE_KIND, base_column, column_label, kpi_label, value_label
+    from ..kpis import kpi_labels
+    from ..labels import VALUE_KIND, base_column, column_label, value_label
 
     lang = ui_lang(lang)
     df = in_language(df, lang)
+    if "kpi" in df.columns:  # KPI keys as their labels, with the row's code and number (those columns left out)
+        df = df.assign(kpi=kpi_labels(df, lang)).drop(columns=["code", "param"], errors="ignore")
     spelled = {}
     for column in df.columns:
         name = base_column(str(column))
-        if name == "kpi":
-            spelled[column] = df[column].map(lambda k: kpi_label(str(k), lang))
-        elif name in VALUE_KIND or name == "unit":  # units are spelled out as in the workbook's key figures
+        if name in VALUE_KIND or name == "unit":  # units are spelled out as in the workbook's key figures
             kind = VALUE_KIND.get(name, "unit")
             spelled[column] = df[column].map(lambda v, kind=kind: value_label(kind, v, lang))
     return df.assign(**spelled) if spelled else df, [column_label(str(c), lang) for c in df.columns]

@@ -13,11 +13,13 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
+from .. import vocab
 from ..labels import value_label
 from .text import ui_lang, ui_text
 
 LAND = "#f4f3ee"
 OLD_UNIT = "#7f8c8d"
+COMMUNE_TYPE_COLOURS = ("#4c9f70", "#d9822b", "#8e44ad")  # in the order of the commune_types code list
 
 
 def _geo_figure(lat: pd.Series, title: str, lang: str, size=(8.5, 7.5)):
@@ -62,7 +64,7 @@ def overview_map(ds, lang: str | None = None) -> Figure:
     fig, ax = _geo_figure(communes["lat"], ui_text("overview_map", lang, province=ds.province, communes=len(communes),
                                                    old_units=len(ds["old_units"])), lang)
     _merge_lines(ax, ds)
-    colours = {"xa": "#4c9f70", "phuong": "#d9822b", "dac_khu": "#8e44ad"}
+    colours = dict(zip(vocab.codes("commune_types"), COMMUNE_TYPE_COLOURS))
     for kind, group in communes.groupby("type"):
         ax.scatter(group["lon"].astype(float), group["lat"].astype(float), s=_marker_sizes(group["population"], 420),
                    color=colours.get(kind, "#555"), alpha=0.75, edgecolor="white", zorder=3, label=value_label("commune_type", kind, lang))

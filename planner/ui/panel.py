@@ -53,7 +53,7 @@ class PlanStore:
 
 def scenario_with(base: Scenario, changes: dict) -> Scenario:
     """A validated copy of `base` with nested changes, e.g. {"staffing": {"fairness": False}}
-    (mappings are merged key by key: {"staffing": {"shortage_penalty": {"it_digital": 900}}} changes one penalty)."""
+    (mappings are merged key by key: {"staffing": {"shortage_penalty": {field: 900}}} changes one penalty)."""
     return Scenario.from_dict(deep_merge(base.model_dump(mode="json"), changes), source="the settings")
 
 

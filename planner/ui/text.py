@@ -1,4 +1,5 @@
-"""Every word the explorers, maps and charts show, in Vietnamese (the default) and English.
+"""Every word the explorers, maps and charts show, in Vietnamese (the default) and English
+(the sentences of the explanations are planner.explain's).
 
 Table headers, KPI names and coded values (fields, positions, uses...) come from planner.labels,
 the workbook's vocabulary, so the screen and the Excel file use the same words.
@@ -84,34 +85,6 @@ TEXT: dict[str, dict[str, str]] = {
     "show": {"vi": "Hiển thị", "en": "Show"},
     "explain_solve_first": {"vi": "Hãy giải bài toán trước, rồi chọn một cán bộ hoặc một xã.",
                             "en": "Solve first; then choose an official or a commune."},
-    # explanations
-    "no_official": {"vi": "Không có cán bộ mang mã {id}.", "en": "No official with id {id}."},
-    "official_intro": {"vi": "{name} ({id}), {position}, lĩnh vực {field}, hiện công tác tại {now_at}",
-                       "en": "{name} ({id}), {position} in {field}, now at {now_at}"},
-    "placed": {"vi": "Bố trí về {commune}, chức danh {position} ({field}), cách nhà {km} km.",
-               "en": "Placed in {commune} as {position} ({field}), {km} km from home."},
-    "pinned_decision": {"vi": "Đây là quyết định đã chốt (đã ghim).", "en": "This was pinned as a decision already taken."},
-    "next_best_cost": {"vi": "Nơi thay thế tốt nhất: {commune}, tốn thêm {extra} điểm chi phí.",
-                       "en": "Next best: {commune}, which would cost {extra} cost points more."},
-    "next_best": {"vi": "Nơi thay thế tốt nhất: {commune}.", "en": "Next best: {commune}."},
-    "no_other_commune": {"vi": "Không có xã nào khác phù hợp với cán bộ này (đã ghim, hoặc không có lựa chọn khác).",
-                         "en": "No other commune was open to this official (pinned, or no other candidate)."},
-    "cost_components": {"vi": "Các thành phần chi phí (điểm chi phí)", "en": "Cost components (cost points)"},
-    "listed_surplus": {"vi": "Thuộc diện dôi dư (không vị trí nào cần người này hơn chi phí bố trí).",
-                       "en": "Listed as surplus (no slot needs them more than it costs to place them)."},
-    "not_in_plan": {"vi": "Cán bộ này không có trong phương án (chưa chạy bước bố trí cán bộ).",
-                    "en": "This official is not in the plan (the staffing stage did not run)."},
-    "no_commune": {"vi": "Không có xã mang mã {code}.", "en": "No commune with code {code}."},
-    "commune_population": {"vi": "Dân số {population}; đã bố trí {assigned} cán bộ.",
-                           "en": "Population {population}; {assigned} officials assigned."},
-    "commune_missing": {"vi": "Thiếu {shortage} người lĩnh vực {field} ({position}): cần {required}, có {assigned}.",
-                        "en": "Missing {shortage} in {field} ({position}): needs {required}, has {assigned}."},
-    "commune_marginal": {"vi": "Thêm một cán bộ lĩnh vực {field} ({position}) sẽ giảm chi phí phương án khoảng {value} "
-                               "điểm chi phí (giá trị đối ngẫu của bài toán nới lỏng tuyến tính).",
-                         "en": "One more official in {field} ({position}) would lower the plan's cost by about {value} "
-                               "cost points (dual value from the linear relaxation)."},
-    "commune_hq": {"vi": "Trụ sở: {name} (công trình {id}).", "en": "Headquarters: {name} (building {id})."},
-    "staffing_of": {"vi": "Biên chế của {name}", "en": "Staffing of {name}"},
     # assets
     "assets_title": {"vi": "Tài sản: trụ sở, điểm phục vụ, công trình, thiết bị",
                      "en": "Assets: headquarters, service points, buildings, equipment"},

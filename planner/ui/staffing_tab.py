@@ -1,0 +1,188 @@
+"""The staffing tab: field priorities, commute threshold, fairness, IT radius and pins -> the staffing plan,
+its shortage map, the people tables and plain-words explanations (planner.explain)."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import vocab
+from ..dataset import Dataset
+from ..edits import PIN_COLUMNS, with_pins
+from ..explain import Explanation, explain_commune, explain_official
+from ..labels import column_label, sheet_label, text
+from ..scenario import DEFAULT_KEY, Scenario
+from . import charts, maps
+from .common import figure_widget, message_html, table_html
+from .panel import WIDE, Explorer, heading, kpi_table, scenario_with, side_by_side, slider, tabs
+
+
+def commune_options(ds: Dataset) -> list[tuple[str, int]]:
+    communes = ds["communes"].sort_values("name")
+    return [(f"{n} ({c})", int(c)) for n, c in zip(communes["name"], communes["code"])]
+
+
+def official_options(ds: Dataset) -> list[str]:
+    return [f"{i} · {n}" for i, n in zip(ds["officials"]["id"], ds["officials"]["name"])]
+
+
+def official_id(choice: str) -> str:
+    """The id of an official chosen in a menu ('CB001 · Name'), or typed as an id."""
+    return choice.split(" · ", 1)[0].strip()
+
+
+def explanation_html(explanation: Explanation, lang: str | None = None) -> str:
+    """An explanation as shown in the app: a message box with its lines, then its table."""
+    words = message_html(explanation.title, explanation.lines, kind="info")
+    if explanation.table is not None:
+        words += table_html(explanation.table, explanation.table_title, lang=lang)
+    return words
+
+
+class StaffingExplorer(Explorer):
+    """Field priorities, commute threshold, fairness, IT radius and pins -> staffing plan, map and explanations."""
+
+    title_key = "staffing_title"
+    solve_key = "staffing_solving"
+    stages = ("sites", "staffing")
+
+    def settings_panel(self) -> widgets.Widget:
+        staffing = self.base.staffing
+        fields = vocab.labels("fields", self.ui_lang)
+        self.penalties = {
+            field: slider(self.t("other_fields") if field == DEFAULT_KEY else fields.get(field, field), value, 0, 5000, 50)
+            for field, value in staffing.shortage_penalty.items()
+        }
+        self.threshold = slider(self.t("commute_threshold"), staffing.distance_threshold_km, 0, 100, 1)
+        self.fairness = widgets.Checkbox(value=staffing.fairness, description=self.t("fairness_long"), indent=False,
+                                         layout=widgets.Layout(width="auto"))
+        self.it_radius = slider(self.t("it_radius"), staffing.it_support.radius_km, 5, 150, 5)
+        self.pins = pd.DataFrame(columns=PIN_COLUMNS)
+        officials, communes = official_options(self.ds), commune_options(self.ds)
+        self.pin_official = widgets.Combobox(placeholder=self.t("id_or_name"), options=officials,
+                                             ensure_option=True, description=self.t("official"), layout=WIDE)
+        self.pin_commune = widgets.Dropdown(options=communes, description=self.t("commune"), layout=WIDE)
+        positions = vocab.labels("positions", self.ui_lang)
+        self.pin_position = widgets.Dropdown(options=[(positions[p], p) for p in vocab.codes("positions")],
+                                             value=vocab.role_code("positions", "staff"),
+                                             description=column_label("position", self.ui_lang),
+                                             layout=widgets.Layout(width="300px"))
+        add = widgets.Button(description=self.t("pin"), icon="thumb-tack", layout=widgets.Layout(width="auto"))
+        add.on_click(lambda _: self.add_pin())
+        clear = widgets.Button(description=self.t("clear_pins"), icon="times", layout=widgets.Layout(width="auto"))
+        clear.on_click(lambda _: self.clear_pins())
+        self.pins_view = widgets.HTML()
+        priorities = widgets.VBox([heading(self.t("penalties_heading"), self.t("penalties_hint")),
+                                   *self.penalties.values()])
+        others = widgets.VBox([heading(self.t("commute_heading")), self.threshold, self.fairness,
+                               self.it_radius, heading(self.t("pins_heading")),
+                               self.pin_official, widgets.HBox([self.pin_commune]),
+                               widgets.HBox([self.pin_position, add, clear]), self.pins_view])
+        self.explain_official = widgets.Combobox(placeholder=self.t("id_or_name"), options=officials,
+                                                 ensure_option=True, description=self.t("official"), layout=WIDE)
+        self.explain_commune = widgets.Dropdown(options=[("—", None)] + communes, value=None,
+                                                description=self.t("commune"), layout=WIDE)
+        self.explanation = widgets.HTML()
+        self.explain_official.observe(lambda change: self.explain(official=change["new"]), names="value")
+        self.explain_commune.observe(lambda change: self.explain(commune=change["new"]), names="value")
+        return widgets.HBox([priorities, others], layout=widgets.Layout(flex_flow="row wrap"))
+
+    def add_pin(self, official: str | None = None, commune: int | None = None, position: str | None = None) -> None:
+        official = official_id(official or self.pin_official.value or "")
+        if official not in set(self.ds["officials"]["id"]):
+            self.status.value = message_html(self.t("choose_official_first"), kind="info")
+            return
+        row = pd.DataFrame([{"official_id": official, "commune_code": int(commune or self.pin_commune.value),
+                             "position": position or self.pin_position.value}])
+        self.pins = pd.concat([self.pins[self.pins["official_id"] != official], row], ignore_index=True)
+        self._show_pins()
+
+    def clear_pins(self) -> None:
+        self.pins = self.pins.iloc[0:0]
+        self._show_pins()
+
+    def _show_pins(self) -> None:
+        names = self.ds["officials"].set_index("id")["name"]
+        communes = self.ds["communes"].set_index("code")["name"]
+        view = self.pins.assign(name=self.pins["official_id"].map(names),
+                                commune=self.pins["commune_code"].map(communes))
+        view = view.rename(columns={"commune": "commune_name"})
+        self.pins_view.value = (self.table(view[["official_id", "name", "commune_name", "position"]],
+                                           self.t("pinned")).value if len(view) else "")
+
+    def scenario(self) -> Scenario:
+        return scenario_with(self.base, {"staffing": {
+            "shortage_penalty": {field: float(s.value) for field, s in self.penalties.items()},
+            "distance_threshold_km": float(self.threshold.value),
+            "fairness": bool(self.fairness.value),
+            "it_support": {"radius_km": float(self.it_radius.value)},
+        }})
+
+    def solve_dataset(self) -> Dataset:
+        return with_pins(self.ds, self.pins)
+
+    def set_dataset(self, ds: Dataset) -> None:
+        super().set_dataset(ds)
+        self.pin_official.options = self.explain_official.options = official_options(ds)
+        communes = commune_options(ds)
+        self.pin_commune.options = communes
+        self.explain_commune.options = [("—", None)] + communes
+        self.clear_pins()
+
+    def carry_over(self, old: "StaffingExplorer") -> None:
+        self.pins = old.pins
+        self._show_pins()
+        super().carry_over(old)
+
+    def render(self) -> list[widgets.Widget]:
+        t, lang = self.plan.tables, self.ui_lang
+        by_commune = t["staffing_by_commune"]
+        short = by_commune[by_commune["shortage"] > 0].sort_values("shortage", ascending=False)
+        summary = side_by_side(figure_widget(maps.shortage_map(self.plan_ds, by_commune, lang), "planner-map"),
+                               self.table(kpi_table(self.plan, ("staffing",)), text("key_figures", lang)))
+        shortages = widgets.VBox([figure_widget(charts.shortage_by_field_chart(by_commune, lang)),
+                                  figure_widget(charts.shortage_by_commune_chart(by_commune, lang=lang)),
+                                  self.table(short, self.t("short_table"))])
+        threshold = self.plan_scenario.staffing.distance_threshold_km
+        commute = widgets.VBox([figure_widget(charts.commute_chart(t["assignments"], threshold, lang))])
+        people = widgets.VBox([self._assignments_by_commune(t["assignments"]),
+                               self.table(t.get("surplus_officials", pd.DataFrame()), sheet_label("surplus_officials", lang)),
+                               self.table(t.get("recruitment_needs", pd.DataFrame()), sheet_label("recruitment_needs", lang))])
+        it = widgets.VBox([self.table(t.get("it_coverage", pd.DataFrame()), sheet_label("it_coverage", lang)),
+                           self.table(t.get("it_officer_load", pd.DataFrame()), sheet_label("it_officer_load", lang))])
+        explain = widgets.VBox([widgets.HTML(html.escape(self.t("explain_hint"))),
+                                self.explain_official, self.explain_commune, self.explanation])
+        return [tabs([(self.t("tab_summary"), summary), (self.t("tab_shortages"), shortages),
+                      (self.t("tab_commute"), commute), (self.t("tab_people"), people), (self.t("tab_it"), it),
+                      (self.t("tab_explain"), explain)])]
+
+    def _assignments_by_commune(self, assignments: pd.DataFrame) -> widgets.Widget:
+        """The assignments table with a commune filter (a province has thousands of rows)."""
+        choice = widgets.Dropdown(options=[(self.t("all_communes"), None)] + commune_options(self.plan_ds), value=None,
+                                  description=self.t("show"), layout=WIDE)
+        title = sheet_label("assignments", self.ui_lang)
+        view = self.table(assignments, title)
+
+        def show(change) -> None:
+            rows = assignments if change["new"] is None else assignments[assignments["commune_code"] == change["new"]]
+            view.value = self.table(rows, title).value
+
+        choice.observe(show, names="value")
+        return widgets.VBox([choice, view])
+
+    def explain(self, official: str | None = None, commune: int | None = None) -> str:
+        """Plain-words reasons for one official's placement or one commune's staffing (planner.explain), as
+        shown in the tab's explanation; returns its HTML."""
+        if self.plan is None:
+            words = message_html(self.t("explain_solve_first"), kind="info")
+        elif official:
+            words = explanation_html(explain_official(self.plan, self.plan_ds, official_id(official), self.ui_lang),
+                                     self.ui_lang)
+        elif commune is not None:
+            words = explanation_html(explain_commune(self.plan, self.plan_ds, int(commune), self.ui_lang), self.ui_lang)
+        else:
+            return self.explanation.value
+        self.explanation.value = words
+        return words

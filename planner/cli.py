@@ -35,11 +35,14 @@ def _cmd_template(args) -> int:
 
 
 def _cmd_dictionary(args) -> int:
-    from .docs import update_readme, write_data_dictionary, write_scenario_reference
+    from .docs import KPIS_START, update_outputs, update_readme, write_data_dictionary, write_scenario_reference
 
     path = write_data_dictionary(Path(args.out))
     scenario_path = write_scenario_reference(Path(args.out).with_name("scenario.md"))
     print(f"data dictionary written: {path}\nscenario reference written: {scenario_path}")
+    outputs = Path(args.out).with_name("outputs.md")  # its KPI table, when the file beside the dictionary has one
+    if outputs.exists() and KPIS_START in outputs.read_text(encoding="utf-8"):
+        print(f"KPI table updated: {update_outputs(outputs)}")
     if args.readme:
         print(f"README data model updated: {update_readme(Path(args.readme))}")
     return EXIT_OK

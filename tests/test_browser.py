@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.labels import kpi_label
+from planner.kpis import kpi_label
 from planner.ui.text import LANG_ENV, ui_text
 
 pytestmark = pytest.mark.slow

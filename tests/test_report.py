@@ -13,8 +13,9 @@ import pytest
 from planner.dataset import Dataset
 from planner.errors import PlanInfeasible
 from planner.plan import Plan
-from planner.report import (OutputError, print_summary, read_plan_assignments, read_table, write_infeasibility,
-                            write_plan_workbook)
+from planner.kpis import kpi_frame, kpi_label, kpi_row
+from planner.readback import read_plan_assignments, read_table
+from planner.report import OutputError, print_summary, write_infeasibility, write_plan_workbook
 from planner import labels as L
 from planner.scenario import Scenario
 from tiny import tiny_frames
@@ -110,14 +111,14 @@ def hand_made_plan(ds: Dataset, moved: int = 0, status: str = "draft", scenario:
                             "surplus": [0, 0, 8], "disposed": [0, 2, 0]})
     unmet = pd.DataFrame({"commune_code": [102], "item_type": ["printer"], "demand": [2], "supplied_existing": [1],
                           "purchased": [0], "unmet": [1]})
-    kpis = pd.DataFrame([
-        ("staffing", "total_shortage", float(sbc["shortage"].sum()), "officials"),
-        ("staffing", "max_shortage_ratio", float(sbc["shortage_ratio"].max()), "ratio"),
-        ("staffing", "mean_commute_km", float(distance.mean()), "km"),
-        ("staffing", "surplus_officials", float(len(surplus_officials)), "officials"),
-        ("equipment", "purchase_cost_vnd", float(purchases["cost_vnd"].sum()), "VND"),
-        ("equipment", "demand_covered_pct", 97.5, "%"),
-    ], columns=["stage", "kpi", "value", "unit"])
+    kpis = kpi_frame([
+        kpi_row("total_shortage", float(sbc["shortage"].sum())),
+        kpi_row("max_shortage_ratio", float(sbc["shortage_ratio"].max())),
+        kpi_row("mean_commute_km", float(distance.mean())),
+        kpi_row("surplus_count", float(len(surplus_officials))),
+        kpi_row("equipment_purchases_cost", float(purchases["cost_vnd"].sum())),
+        kpi_row("equipment_demand_covered", 97.5),
+    ])
     solves = pd.DataFrame([
         {"model": "staffing", "solver": "highs", "solver_version": "HiGHS 1.15.1", "status": "optimal",
          "objective": 1234.5, "gap": 0.0, "build_seconds": 0.05, "solve_seconds": 0.02, "variables": 120, "constraints": 60},
@@ -224,7 +225,7 @@ def test_summary_names_provenance_and_status(written):
     for value in (plan.provenance["data_hash"], plan.provenance["scenario_digest"], "Đã rà soát", "HiGHS 1.15.1",
                   "staffing.distance_threshold_km", plan.provenance["created_utc"]):
         assert value in texts
-    assert L.kpi_label("total_shortage", "vi") in texts
+    assert kpi_label("total_shortage", "vi") in texts
 
 
 @pytest.mark.parametrize("lang", L.LANGS)
@@ -377,12 +378,13 @@ def test_print_summary(capsys, tmp_path):
     assert "solver staffing: HiGHS 1.15.1, 1 solve(s) (1 optimal)" in out
     assert str(tmp_path / "x.xlsx") in out and "csv" in out
     # zero breakdowns are left out, non-zero ones and totals stay
-    plan.kpis = pd.concat([plan.kpis, pd.DataFrame([("staffing", "shortage_it_digital", 0, "officials"),
-                                                    ("staffing", "shortage_office", 2, "officials")],
-                                                   columns=plan.kpis.columns)], ignore_index=True)
+    office = kpi_row("shortage_by_field", 2, code="office")
+    plan.kpis = pd.concat([plan.kpis, kpi_frame([kpi_row("shortage_by_field", 0, code="it_digital"), office])],
+                          ignore_index=True)
     print_summary(plan, tmp_path / "x.xlsx")
     out = capsys.readouterr().out
-    assert "IT and digital" not in out and f"{L.kpi_label('shortage_office', 'en')} 2" in out and "Total shortage" in out
+    assert "IT and digital" not in out and f"{kpi_label(office, 'en')} 2" in out and "Total shortage" in out
+    assert "Shortage - Office and statistics 2" in out
 
 
 def test_labels_are_unique_and_fit_excel():
@@ -399,11 +401,11 @@ def test_labels_are_unique_and_fit_excel():
 def test_budget_block_uses_model_kpis_and_flags_overspending(tmp_path):
     ds = Dataset.from_frames(tiny_frames(), source="tiny")
     plan = hand_made_plan(ds)
-    plan.kpis = pd.concat([plan.kpis, pd.DataFrame([
-        ("assets", "renovation budget used (HQ and service points)", 2.4e9, "VND"),
-        ("assets", "renovation budget", 2.0e9, "VND"),
-        ("assets", "population within 15 km of HQ or service point", 98.5, "%"),
-    ], columns=plan.kpis.columns)], ignore_index=True)
+    plan.kpis = pd.concat([plan.kpis, kpi_frame([
+        kpi_row("renovation_budget_used", 2.4e9),
+        kpi_row("renovation_budget", 2.0e9),
+        kpi_row("population_within_service_distance", 98.5, km=15.0),
+    ])], ignore_index=True)
     ws = openpyxl.load_workbook(write_plan_workbook(plan, ds, tmp_path / "b.xlsx"))["Tổng hợp"]
     rows = {r[0]: r[1:4] for r in ws.iter_rows(values_only=True) if r[0]}
     assert rows["Dự toán kinh phí cải tạo"] == (2.0e9, 2.4e9, pytest.approx(1.2))

@@ -15,16 +15,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from planner import vocab
+from planner.explain import SENTENCES, Explanation, sentence
 from planner.norms import resolve_staffing_norms
 from planner.template import write_input_workbook
 from planner.errors import PlanInfeasible
 from planner.plan import Plan
-from planner.labels import kpi_label, sheet_label, value_label
+from planner.kpis import kpi_label
+from planner.labels import sheet_label, value_label
 from planner.scenario import Scenario
 from planner.ui import (App, AssetsExplorer, DataCheckExplorer, PlanStore, ScenarioExplorer, StaffingExplorer,
                         describe_error, explain_commune, explain_official, scenario_with, with_pins)
 from planner.ui import charts, maps
 from planner.ui.common import table_html
+from planner.ui.staffing_tab import explanation_html
 from planner.ui.text import LANG_ENV, TEXT, language_options, ui_text
 
 
@@ -36,7 +40,7 @@ def _outputs_in_tmp(tmp_path, monkeypatch):
     monkeypatch.delenv(LANG_ENV, raising=False)  # the default language
 
 
-def shaped_plan(ds, scenario: Scenario, stages=("sites", "staffing", "assets")) -> Plan:
+def shaped_plan(ds, scenario: Scenario, stages=("sites", "staffing", "buildings", "equipment")) -> Plan:
     """A plan with the documented table shapes: everyone stays in the commune of their old unit."""
     officials = ds["officials"].merge(ds["old_units"][["id", "commune_code"]], left_on="old_unit_id", right_on="id",
                                       suffixes=("", "_unit"))
@@ -59,7 +63,7 @@ def shaped_plan(ds, scenario: Scenario, stages=("sites", "staffing", "assets")) 
     by_commune["shortage"] = (by_commune["required_min"] - by_commune["assigned"]).clip(lower=0)
     by_commune["surplus"] = 0
     by_commune["shortage_ratio"] = by_commune["shortage"] / by_commune["required_min"].replace(0, 1)
-    by_commune["marginal_value"] = by_commune["shortage"] * scenario.staffing.penalty("it_digital") / 10
+    by_commune["marginal_value"] = by_commune["shortage"] * scenario.staffing.penalty(vocab.role_code("fields", "it")) / 10
     by_commune["commune_name"] = by_commune["commune_code"].map(ds["communes"].set_index("code")["name"])
     b = ds["buildings"]
     hq_buildings = b[b["kind"] == "commune_hq"].merge(ds["old_units"][["id", "commune_code"]], left_on="old_unit_id",
@@ -81,7 +85,8 @@ def shaped_plan(ds, scenario: Scenario, stages=("sites", "staffing", "assets")) 
     kpis = pd.DataFrame([
         {"stage": "staffing", "kpi": "total_shortage", "value": float(by_commune["shortage"].sum()), "unit": "officials"},
         {"stage": "staffing", "kpi": "mean_commute_km", "value": scenario.staffing.distance_threshold_km, "unit": "km"},
-        {"stage": "sites", "kpi": "service_points", "value": float(len(service_points)), "unit": "buildings"},
+        {"stage": "sites", "kpi": "service_points_opened", "value": float(len(service_points)), "unit": "buildings"},
+        {"stage": "equipment", "kpi": "equipment_items_moved", "value": float(transfers["count"].sum()), "unit": "items"},
     ])
     tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
               "recruitment_needs": by_commune[by_commune["shortage"] > 0], "it_coverage": pd.DataFrame(),
@@ -209,20 +214,24 @@ def test_explanations_name_the_places(tiny_ds):
     explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True, lang="en")
     assert "Solve first" in explorer.explain(official="CB000")
     explorer.solve()
-    text = explain_official(explorer.plan, explorer.plan_ds, "CB003", "en")
+    explanation = explain_official(explorer.plan, explorer.plan_ds, "CB003", "en")
+    assert isinstance(explanation, Explanation) and "Xã An" in str(explanation)
+    text = explanation_html(explanation, "en")
     assert "Xã An" in text and "Next best" in text and "7.5" in text and "Commute cost" in text
+    assert text == explorer.explain(official="CB003 · whatever") == explorer.explanation.value  # the tab shows the same
     surplus_id = explorer.plan.tables["surplus_officials"]["official_id"].iloc[0]
-    assert "surplus" in explain_official(explorer.plan, explorer.plan_ds, surplus_id, "en")
+    assert "surplus" in str(explain_official(explorer.plan, explorer.plan_ds, surplus_id, "en"))
     short = explorer.plan.tables["staffing_by_commune"].query("shortage > 0")["commune_code"].iloc[0]
     text = explorer.explain(commune=int(short))
     assert "Missing" in text and "lower the plan" in text and explorer.explanation.value == text
-    assert "No commune" in explain_commune(explorer.plan, explorer.plan_ds, 999, "en")
+    assert "No commune" in explain_commune(explorer.plan, explorer.plan_ds, 999, "en").title
+    assert "No official" in explain_official(explorer.plan, explorer.plan_ds, "nobody", "en").title
 
 
 def test_explanations_speak_vietnamese_by_default(tiny_ds):
     explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
     explorer.solve()
-    text = explain_official(explorer.plan, explorer.plan_ds, "CB003")
+    text = explanation_html(explain_official(explorer.plan, explorer.plan_ds, "CB003"))
     assert "Nơi thay thế tốt nhất" in text and "Chi phí đi lại" in text and "Next best" not in text
     row = explorer.plan.tables["assignments"].set_index("official_id").loc["CB003"]
     assert value_label("field", row["field"], "vi") in text  # the field in words, not its code
@@ -362,10 +371,10 @@ def test_tables_spell_out_headers_and_codes_in_the_language():
 
 
 def test_describe_error_plain_words():
-    title, lines = describe_error(PlanInfeasible("assets", ["Renovation budget short by 1.2 billion VND."]), "en")
+    title, lines = describe_error(PlanInfeasible("sites", ["Renovation budget short by 1.2 billion VND."]), "en")
     assert "cannot be met" in title and lines == ["Renovation budget short by 1.2 billion VND."]
-    title, _ = describe_error(PlanInfeasible("assets", []))
-    assert title == "Kịch bản không thể đáp ứng (Tài sản)"
+    title, _ = describe_error(PlanInfeasible("buildings", []))
+    assert title == f"Kịch bản không thể đáp ứng ({vocab.label('stages', 'buildings', 'vi')})"
     title, lines = describe_error(KeyError("x"))
     assert lines == ["KeyError: 'x'"]
 
@@ -390,7 +399,7 @@ def test_ui_pipeline_on_tiny_province(tiny_ds):
     surplus = explorer.plan.tables["surplus_officials"]["official_id"]
     assert sorted(assignments["official_id"].tolist() + surplus.tolist()) == sorted(tiny_ds["officials"]["id"])
     assert assignments.set_index("official_id").loc["HD2", "commune_code"] == 102
-    assert "Xã Bình" in explorer.explain(official="HD2") and ui_text("pinned_decision") in explorer.explanation.value
+    assert "Xã Bình" in explorer.explain(official="HD2") and sentence("pinned_decision") in explorer.explanation.value
 
 
 def test_export_writes_workbook_and_offers_download(tiny_ds, tmp_path, monkeypatch):

@@ -62,11 +62,10 @@ def bench(path: Path, with_staffing: bool, dense_equipment: bool) -> None:
         headcount = headcount_from_assignments(staffing.tables["assignments"])
     uses = _timed("building uses", plan_building_uses, ds, scenario, sites, staffing)
     equipment = _timed("equipment", plan_equipment, ds, scenario, headcount, sites)
-    print("    " + _kpis(sites, ["service points opened", "max travel to HQ or service point",
-                                 "renovation budget used (HQ and service points)"]))
-    print("    " + "; ".join(f"{k['kpi'].split(': ')[1]} {k['value']}" for k in uses.kpis if k["kpi"].startswith("buildings: ")))
-    print("    " + _kpis(equipment, ["equipment demand covered", "equipment items moved", "equipment purchases cost",
-                                     "equipment transport cost"]))
+    print("    " + _kpis(sites, ["service_points_opened", "max_service_travel_km", "renovation_budget_used"]))
+    print("    " + "; ".join(f"{k['code']} {k['value']}" for k in uses.kpis if k["kpi"] == "buildings_by_use"))
+    print("    " + _kpis(equipment, ["equipment_demand_covered", "equipment_items_moved", "equipment_purchases_cost",
+                                     "equipment_transport_cost"]))
     if dense_equipment:
         dense = Scenario.from_dict({"assets": {"equipment_candidate_communes": max(len(ds["communes"]), 1)}})
         full = _timed("equipment dense", plan_equipment, ds, dense, headcount, sites)
@@ -74,7 +73,7 @@ def bench(path: Path, with_staffing: bool, dense_equipment: bool) -> None:
         def figures(result):
             kpi = {k["kpi"]: k["value"] for k in result.kpis}
             unmet = int(result.tables["unmet_equipment"]["unmet"].sum())
-            return unmet, kpi["equipment purchases cost"], kpi["equipment transport cost"] + kpi["equipment repair cost"]
+            return unmet, kpi["equipment_purchases_cost"], kpi["equipment_transport_cost"] + kpi["equipment_repair_cost"]
 
         (u1, p1, c1), (u2, p2, c2) = figures(equipment), figures(full)
         print(f"    pruned vs dense: unmet {u1} vs {u2} items; purchases {p1:,.0f} vs {p2:,.0f} VND; "

@@ -1,6 +1,7 @@
 """Command line: planner validate | template | sample | solve | dictionary | version.
 
-Exit codes: 0 done, 2 invalid input (nothing written), 3 infeasible scenario (explanation printed and written).
+Exit codes: 0 done, 2 invalid input (nothing written), 3 infeasible scenario (explanation printed and written),
+1 anything else (e.g. the solver reached solver.time_limit_s before finding a plan).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _cmd_sample(args) -> int:
 def _cmd_solve(args) -> int:
     from .validate import load_dataset
     from .messages import translated
-    from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError
+    from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError, SolveTimeLimit
     from .pipeline import run_plan
     from .readback import read_plan_assignments
     from .report import print_summary, write_infeasibility, write_plan_workbook
@@ -120,6 +121,9 @@ def _cmd_solve(args) -> int:
         print(f"solver answer failed the re-check in {err.stage}; nothing exported:\n  " + "\n  ".join(err.violations[:20]),
               file=sys.stderr)
         return 1
+    except SolveTimeLimit as err:  # not an infeasible scenario: the solver ran out of time
+        print(f"solve: {err}", file=sys.stderr)
+        return err.exit_code
     plan.status = args.status
     try:
         path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize)

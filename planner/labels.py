@@ -235,7 +235,7 @@ EXTRA_VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "status": {
         "optimal": ("Tối ưu", "Optimal"), "infeasible": ("Không khả thi", "Infeasible"),
         "unbounded": ("Không bị chặn", "Unbounded"), "time_limit": ("Hết thời gian", "Time limit"),
-        "not_solved": ("Chưa giải", "Not solved"), "error": ("Lỗi", "Error"),
+        "error": ("Lỗi", "Error"),
     },
     "plan_status": {
         "draft": ("Dự thảo", "Draft"), "reviewed": ("Đã rà soát", "Reviewed"), "approved": ("Đã phê duyệt", "Approved"),

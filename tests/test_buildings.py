@@ -78,7 +78,7 @@ def test_every_building_gets_exactly_one_use(conditions, needs, allow_sale, budg
     # renovated (poor/unusable) buildings in non-sale uses fit in the budget left by the site plan
     free = uses[~uses["use"].isin(["headquarters", "service_point", "sale_or_lease", "idle"])]
     spent = (free["condition"].isin(["poor", "unusable"]) * 3e8).sum()
-    site_spend = 0.0 if sites is None else sum(k["value"] for k in sites.kpis if k["kpi"].startswith("renovation budget used"))
+    site_spend = 0.0 if sites is None else sum(k["value"] for k in sites.kpis if k["kpi"] == "renovation_budget_used")
     assert spent + site_spend <= budget + 1e-6
     need_counts = free[free["use"] != "housing"].groupby(["serves_commune_code", "use"]).size()
     needed = {(c, u): n for c, u, n, _, _ in needs}

@@ -12,7 +12,7 @@ from planner.cli import main
 from planner.template import write_input_workbook
 from planner.dataset import Dataset
 from planner import labels as L
-from planner.report import read_plan_assignments
+from planner.readback import read_plan_assignments
 from tiny import tiny_frames
 
 MISSING = [m for m in ("planner.models.headquarters", "planner.models.staffing", "planner.models.buildings",

@@ -11,7 +11,8 @@ from planner.compare import compare_plans, write_comparison_workbook
 from planner.dataset import Dataset
 from planner.plan import Plan
 from planner import labels as L
-from planner.report import read_table, write_plan_workbook
+from planner.readback import read_table
+from planner.report import write_plan_workbook
 from test_report import hand_made_plan
 from tiny import tiny_frames
 
@@ -26,12 +27,12 @@ def three_plans():
 def test_kpis_side_by_side_with_deltas(three_plans):
     _, plans = three_plans
     kpis = compare_plans(plans)["kpis"]
-    assert list(kpis.columns) == ["stage", "kpi", "unit", "value [baseline]", "value [move two]", "value [move five]",
+    assert list(kpis.columns) == ["stage", "kpi", "code", "param", "unit", "value [baseline]", "value [move two]", "value [move five]",
                                   "delta [move two]", "delta [move five]"]
-    row = kpis.set_index("kpi").loc["purchase_cost_vnd"]
-    base = plans["baseline"].kpi("purchase_cost_vnd")
+    row = kpis.set_index("kpi").loc["equipment_purchases_cost"]
+    base = plans["baseline"].kpi("equipment_purchases_cost")
     assert row["value [baseline]"] == base
-    assert row["delta [move five]"] == pytest.approx(plans["move five"].kpi("purchase_cost_vnd") - base)
+    assert row["delta [move five]"] == pytest.approx(plans["move five"].kpi("equipment_purchases_cost") - base)
     assert row["delta [move five]"] == pytest.approx(5 * 15e6)
 
 
@@ -93,7 +94,7 @@ def test_plans_with_missing_tables():
                          kpis=full.kpis[full.kpis["stage"] == "staffing"], solves=full.solves, provenance=full.provenance)
     cmp = compare_plans({"full": full, "staffing": staffing_only})
     assert cmp["building_changes"].empty and cmp["purchase_changes"].empty
-    assert np.isnan(cmp["kpis"].set_index("kpi").loc["purchase_cost_vnd", "value [staffing]"])
+    assert np.isnan(cmp["kpis"].set_index("kpi").loc["equipment_purchases_cost", "value [staffing]"])
     with pytest.raises(ValueError):
         compare_plans({})
 
@@ -108,6 +109,7 @@ def test_comparison_sheets(three_plans, tmp_path, lang):
                                                                "building_changes", "purchase_changes")]
     ws = wb[L.sheet_label("kpis", lang)]
     headers = [c.value for c in ws[3]]
+    assert headers[:3] == [L.column_label(c, lang) for c in ("stage", "kpi", "unit")]  # code and param are in the label
     assert f"{L.column_label('value', lang)} [move two]" in headers and f"{L.column_label('delta', lang)} [move five]" in headers
     assert "move two" in ws.oddHeader.center.text
     back = read_table(path, "purchase_changes")

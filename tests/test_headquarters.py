@@ -107,7 +107,7 @@ def test_coverage_forces_a_service_point():
     assert cov.loc["U2", "served_by_building_id"] == "S" and cov.loc["U2", "site_kind"] == "service_point"
     assert cov.loc["U1", "site_kind"] == "hq" and bool(cov["within_distance"].all())
     kpi = {k["kpi"]: k["value"] for k in result.kpis}
-    assert kpi["service points opened"] == 1 and kpi["renovation budget used (HQ and service points)"] == pytest.approx(5e8)
+    assert kpi["service_points_opened"] == 1 and kpi["renovation_budget_used"] == pytest.approx(5e8)
 
 
 def test_no_building_within_reach_is_an_explained_shortfall():
@@ -117,8 +117,9 @@ def test_no_building_within_reach_is_an_explained_shortfall():
     assert not cov.loc["U2", "within_distance"] and cov.loc["U2", "served_by_building_id"] == "H"
     assert "nearest 26" in cov.loc["U2", "shortfall"]
     assert any("Xa" in note and "26" in note for note in result.notes)
-    kpi = {k["kpi"]: k["value"] for k in result.kpis}
-    assert kpi["population within 15 km of HQ or service point"] == pytest.approx(50.0)
+    kpi = {k["kpi"]: k for k in result.kpis}
+    assert kpi["population_within_service_distance"]["value"] == pytest.approx(50.0)
+    assert kpi["population_within_service_distance"]["param"] == 15  # the service distance shown in the label
 
 
 def test_capacity_shortfall_is_explained_not_crashed():

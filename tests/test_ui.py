@@ -526,3 +526,85 @@ def test_infeasibility_lines_follow_the_ui_language():
     err = PlanInfeasible("staffing", [line])
     assert describe_error(err, "vi")[1] == [line.vi] and describe_error(err, "en")[1] == [str(line)]
     assert line.vi != str(line)
+
+
+# ---------------------------------------------------------------- stages, code lists, layers
+
+def test_tabs_run_and_show_the_stages_of_the_code_list(tiny_ds):
+    import ipywidgets as w
+
+    assert set(AssetsExplorer.stages) == set(vocab.codes("stages")) == {"sites", "staffing", "buildings", "equipment"}
+    staffing, assets = Recorder(), Recorder()
+    staffing_tab = StaffingExplorer(tiny_ds, run=staffing, sync=True, lang="en")
+    assets_tab = AssetsExplorer(tiny_ds, run=assets, sync=True, lang="en")
+    staffing_tab.solve()
+    assets_tab.solve()
+    assert staffing.calls[0][2] == ("sites", "staffing") and assets.calls[0][2] == vocab.codes("stages")
+
+    def key_figures(explorer) -> str:
+        return next(h.value for h in _find(explorer.results, w.HTML) if kpi_label("total_shortage", "en") in h.value
+                    or kpi_label("service_points_opened", "en") in h.value)
+
+    shown = key_figures(staffing_tab)
+    assert kpi_label("total_shortage", "en") in shown and kpi_label("service_points_opened", "en") not in shown
+    shown = key_figures(assets_tab)  # sites, buildings and equipment; not staffing
+    assert kpi_label("service_points_opened", "en") in shown and kpi_label("equipment_items_moved", "en") in shown
+    assert kpi_label("total_shortage", "en") not in shown
+
+
+def test_settings_name_codes_through_the_code_lists(tiny_ds):
+    staffing = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
+    assert [code for _, code in staffing.pin_position.options] == list(vocab.codes("positions"))
+    assert staffing.pin_position.value == vocab.role_code("positions", "staff")
+    it_field = vocab.role_code("fields", "it")
+    scenarios = ScenarioExplorer(tiny_ds, run=Recorder(), sync=True, scenario_folder="/nonexistent")
+    assert scenarios.it_penalty.value == Scenario().staffing.penalty(it_field)
+    scenarios.it_penalty.value = 4321
+    penalties = scenarios.scenario().staffing.shortage_penalty
+    assert penalties[it_field] == 4321
+    assert {k: v for k, v in penalties.items() if k != it_field} == {
+        k: v for k, v in Scenario().staffing.shortage_penalty.items() if k != it_field}  # the others unchanged
+
+
+def test_budgets_come_from_the_scenario_else_the_costs_table(tiny_ds):
+    from planner import derived
+
+    explorer = AssetsExplorer(tiny_ds, run=Recorder(), sync=True)
+    scenario = Scenario()
+    assert explorer.renovation_budget.value * 1e9 == pytest.approx(derived.budget(tiny_ds, scenario, "renovation_budget"))
+    assert explorer.equipment_budget.value * 1e6 == pytest.approx(derived.budget(tiny_ds, scenario, "equipment_budget"))
+    chosen = scenario_with(scenario, {"assets": {"renovation_budget_vnd": 3e9}})
+    assert AssetsExplorer(tiny_ds, chosen, run=Recorder(), sync=True).renovation_budget.value == pytest.approx(3.0)
+
+
+def test_explanations_and_pins_are_not_widget_code():
+    """planner.explain and planner.edits stand below the UI and the report: a script can use them alone."""
+    import subprocess
+    import sys
+
+    code = ("import sys, planner.explain, planner.edits; "
+            "print(sorted(m for m in sys.modules if m.startswith(('planner.ui', 'planner.report', 'planner.models'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    code = "import sys, planner.ui; print(sorted(m for m in sys.modules if m.startswith('planner.models')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"  # the UI reaches the models only through planner.pipeline, when it solves
+
+
+def test_explanation_sentences_have_both_languages():
+    placeholders = __import__("string").Formatter()
+    for key, (vi, en) in SENTENCES.items():
+        assert vi.strip() and en.strip() and vi != en, key
+        fields = [{name for _, name, _, _ in placeholders.parse(w) if name} for w in (vi, en)]
+        assert fields[0] == fields[1], f"{key}: both languages need the same {{placeholders}}"
+    assert sentence("no_commune", "en", code=7) == "No commune with code 7."
+
+
+def test_invalid_workbook_problems_are_a_table(tmp_path):
+    from planner.errors import InputError, Problem
+
+    data = DataCheckExplorer(None, sync=True, lang="en")
+    problem = Problem("x.xlsx", "communes", 3, "population", "-5", "a number of 0 or more")
+    data._show_problems(InputError([problem], "x.xlsx"))
+    shown = data.results.children[0].value
+    assert "communes" in shown and "a number of 0 or more" in shown and data.error is not None

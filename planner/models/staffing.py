@@ -40,7 +40,7 @@ from ..stage import StageResult
 from ..scenario import Scenario, StaffingOptions
 from .. import vocab
 from ..solver import SolveInfo, SolverSession, solve_fast, time_limit_notes, usable
-from .lp import gc_paused
+from .lp import add_rows, gc_paused, linear_rows, make_variables
 from .lp import values as variable_values
 from .staffing_explain import explain_infeasible, pin_problems, runner_ups
 
@@ -273,13 +273,18 @@ def surplus_costs(inputs: StaffingInputs, options: StaffingOptions) -> np.ndarra
 # ----------------------------------------------------------------------------------------------
 # Step 2: build
 # ----------------------------------------------------------------------------------------------
-def _grouped(groups: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Split `items` by `groups` (stable): the distinct group keys and one array of items per key."""
-    order = np.argsort(groups, kind="stable")
-    sorted_groups = groups[order]
-    cuts = np.flatnonzero(np.diff(sorted_groups)) + 1
-    keys = sorted_groups[np.r_[0, cuts]] if len(sorted_groups) else sorted_groups
-    return keys, np.split(items[order], cuts)
+def _objects(items: list) -> np.ndarray:
+    """PuLP variables as an object array (numpy must not look inside them)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out
+
+
+def _bounded(variables: list, upper: np.ndarray) -> list:
+    """Give each variable its own upper bound (make_variables sets one for all)."""
+    for var, up in zip(variables, upper):
+        var.upBound = float(up)
+    return variables
 
 
 def _row(variables, coefficients=None) -> pulp.LpAffineExpression:
@@ -308,72 +313,68 @@ class StaffingModel:
 def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, *,
                 stage: str = "cost") -> StaffingModel:
     """stage 'cost' (minimise cost) or 'elastic' (minimise how far pinned officials push ceilings
-    and slot maxima over their limits)."""
+    and slot maxima over their limits). Rows come from planner.models.lp (one expression per group)."""
     start = time.perf_counter()
     with gc_paused():
         n_off, slots = len(inputs.officials), inputs.slots
+        n_slots, slot_commune = len(slots), slots["commune_code"].to_numpy()
         problem = pulp.LpProblem(f"staffing_{stage}", pulp.LpMinimize)
-        x = np.array([problem.add_variable(f"x{k}", 0, 1, pulp.LpInteger) for k in range(len(arcs))], dtype=object)
+        x = _objects(make_variables("x", len(arcs), 0, 1, pulp.LpInteger, problem))
         pinned = inputs.officials["pinned"].to_numpy()
-        surplus = np.array([None if pinned[i] else problem.add_variable(f"u{i}", 0, 1, pulp.LpInteger) for i in range(n_off)],
-                           dtype=object)
+        surplus = np.full(n_off, None, dtype=object)  # pinned officials must be placed: no surplus variable
+        surplus[~pinned] = _objects(make_variables("u", int((~pinned).sum()), 0, 1, pulp.LpInteger, problem))
         minimum = slots["required_min"].to_numpy(dtype=float)
-        shortage = np.array([problem.add_variable(f"d{s}", 0, minimum[s]) if minimum[s] > 0 else None for s in range(len(slots))],
-                            dtype=object)
-        constraints: dict[str, pulp.LpConstraint] = {}
+        has_min = np.flatnonzero(minimum > 0)
+        shortage = np.full(n_slots, None, dtype=object)
+        shortage[has_min] = _objects(_bounded(make_variables("d", len(has_min), problem=problem), minimum[has_min]))
         # fairness: each commune's total shortage <= its aggregated shortage (bounded later) + excess
         # (the excess is fixed at 0 except while searching for the fair bound)
-        has_min = np.flatnonzero(minimum > 0)
-        communes, groups = _grouped(slots["commune_code"].to_numpy()[has_min], shortage[has_min])
+        communes = np.unique(slot_commune[has_min])
         if stage != "cost" or not options.fairness:
-            communes, groups = communes[:0], []
-        required = pd.Series(minimum).groupby(slots["commune_code"].to_numpy()).sum()
-        commune_shortage = np.array([problem.add_variable(f"g{c}", 0, float(required[c])) for c in communes], dtype=object)
-        commune_excess = np.array([problem.add_variable(f"h{c}", 0, 0) for c in communes], dtype=object)
-        for c, terms, total, beyond in zip(communes.tolist(), groups, commune_shortage, commune_excess):
-            expr = _row(list(terms) + [total, beyond], [1.0] * len(terms) + [-1.0, -1.0])
-            constraints[f"fair_{c}"] = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"fair_{c}", 0)
+            communes = communes[:0]
+        required = pd.Series(minimum).groupby(slot_commune).sum()
+        commune_shortage = _objects(_bounded(make_variables("g", len(communes), problem=problem),
+                                              required.reindex(communes).to_numpy(float)))
+        commune_excess = _objects(make_variables("h", len(communes), 0, 0, problem=problem))
+        fair = linear_rows(pd.Index(communes).get_indexer(slot_commune[has_min]), len(communes), shortage[has_min])
+        for row, total, beyond in zip(fair, commune_shortage, commune_excess):
+            row[total] = -1.0
+            row[beyond] = -1.0
+        add_rows(problem, "fair", fair, pulp.LpConstraintLE, 0.0)
         arc_off, arc_slot = arcs["off"].to_numpy(), arcs["slot"].to_numpy()
         # one outcome per official
-        keys, groups = _grouped(arc_off, x)
-        rows = dict(zip(keys.tolist(), groups))
-        for i in range(n_off):
-            terms = list(rows.get(i, ())) + ([surplus[i]] if surplus[i] is not None else [])
-            constraints[f"one_{i}"] = pulp.LpConstraint(_row(terms), pulp.LpConstraintEQ, f"one_{i}", 1)
+        one = linear_rows(arc_off, n_off, x)
+        for row, var in zip(one, surplus):
+            if var is not None:
+                row[var] = 1.0
+        add_rows(problem, "one", one, pulp.LpConstraintEQ, 1.0)
         # slot minima (priced shortage) and maxima
-        keys, groups = _grouped(arc_slot, x)
-        by_slot = dict(zip(keys.tolist(), groups))
+        by_slot = linear_rows(arc_slot, n_slots, x)
+        at_least = [by_slot[s].copy() for s in has_min]
+        for row, var in zip(at_least, shortage[has_min]):
+            row[var] = 1.0
+        add_rows(problem, "min", at_least, pulp.LpConstraintGE, minimum[has_min])
+        min_rows = {s: problem.get_constraint_by_name(f"min_{k}") for k, s in enumerate(has_min.tolist())}
         maximum = slots["required_max"].to_numpy(dtype=float)
-        min_rows, over_slot = {}, {}
-        for s in range(len(slots)):
-            terms = list(by_slot.get(s, ()))
-            if minimum[s] > 0:
-                row = pulp.LpConstraint(_row(terms + [shortage[s]]), pulp.LpConstraintGE, f"min_{s}", minimum[s])
-                constraints[f"min_{s}"] = min_rows[s] = row
-            if not np.isnan(maximum[s]) and len(terms) > maximum[s]:
-                if stage == "elastic":
-                    over_slot[s] = problem.add_variable(f"over_slot{s}", 0)
-                    terms = terms + [over_slot[s]]
-                    expr = _row(terms, [1.0] * (len(terms) - 1) + [-1.0])
-                else:
-                    expr = _row(terms)
-                constraints[f"max_{s}"] = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"max_{s}", maximum[s])
-        # headcount ceiling per commune
-        keys, groups = _grouped(arcs["commune_code"].to_numpy(), x)
-        arcs_per_slot = np.bincount(arc_slot, minlength=len(slots))
-        room = pd.Series(np.fmin(maximum, arcs_per_slot)).groupby(slots["commune_code"].to_numpy()).sum()
-        over_ceiling = {}
-        for code, terms in zip(keys.tolist(), groups):
-            ceiling = inputs.ceilings.get(code, np.nan)
-            if np.isnan(ceiling) or len(terms) <= ceiling or room.get(code, np.inf) <= ceiling:
-                continue  # no ceiling, or the slot maxima already keep the commune under it
-            terms = list(terms)
-            if stage == "elastic":
-                over_ceiling[code] = problem.add_variable(f"over_ceiling{code}", 0)
-                expr = _row(terms + [over_ceiling[code]], [1.0] * len(terms) + [-1.0])
-            else:
-                expr = _row(terms)
-            constraints[f"ceiling_{code}"] = pulp.LpConstraint(expr, pulp.LpConstraintLE, f"ceiling_{code}", ceiling)
+        arcs_per_slot = np.bincount(arc_slot, minlength=n_slots)
+        capped = np.flatnonzero(~np.isnan(maximum) & (arcs_per_slot > np.nan_to_num(maximum, nan=np.inf)))
+        over_slot = dict(zip(capped.tolist(), make_variables("over_slot", len(capped), problem=problem))) if stage == "elastic" else {}
+        for s, var in over_slot.items():
+            by_slot[s][var] = -1.0
+        add_rows(problem, "max", [by_slot[s] for s in capped], pulp.LpConstraintLE, maximum[capped])
+        # headcount ceiling per commune, unless the slot maxima already keep the commune under it
+        arc_commune = arcs["commune_code"].to_numpy()
+        codes = np.unique(arc_commune)
+        per_commune = linear_rows(np.searchsorted(codes, arc_commune), len(codes), x)
+        ceiling = inputs.ceilings.reindex(codes).to_numpy(dtype=float)  # NaN: no ceiling
+        room = pd.Series(np.fmin(maximum, arcs_per_slot)).groupby(slot_commune).sum().reindex(codes).fillna(np.inf).to_numpy()
+        bound = np.nan_to_num(ceiling, nan=np.inf)
+        ceiled = np.flatnonzero((np.bincount(np.searchsorted(codes, arc_commune), minlength=len(codes)) > bound) & (room > bound))
+        over_ceiling = (dict(zip(codes[ceiled].tolist(), make_variables("over_ceiling", len(ceiled), problem=problem)))
+                        if stage == "elastic" else {})
+        for k, var in zip(ceiled, over_ceiling.values()):
+            per_commune[k][var] = -1.0
+        add_rows(problem, "ceiling", [per_commune[k] for k in ceiled], pulp.LpConstraintLE, ceiling[ceiled])
         if stage == "elastic":
             over = list(over_ceiling.values()) + list(over_slot.values())
             problem += _row(over, [ELASTIC_COST] * len(over))
@@ -385,7 +386,6 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
                 np.concatenate([arcs["total_cost"].to_numpy(dtype=float),
                                 surplus_costs(inputs, options)[has_surplus],
                                 slots["penalty"].to_numpy(dtype=float)[has_short]]).tolist())))
-        problem.extend(constraints)
     return StaffingModel(problem, x, surplus, shortage, communes, commune_shortage, commune_excess, min_rows,
                          over_ceiling, over_slot, time.perf_counter() - start)
 

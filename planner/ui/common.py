@@ -83,7 +83,7 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
     error's own words (the validator and the re-checks write them in English).
     """
     from ..messages import translated
-    from ..errors import InputError, PlanInconsistent, PlanInfeasible, ScenarioError
+    from ..errors import InputError, PlanInconsistent, PlanInfeasible, ScenarioError, SolveTimeLimit
     from ..labels import text, value_label
 
     lang = ui_lang(lang)
@@ -93,6 +93,8 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
     if isinstance(exc, PlanInconsistent):
         return (ui_text("err_inconsistent", lang, stage=value_label("stage", exc.stage, lang)),
                 list(exc.violations[:20]))
+    if isinstance(exc, SolveTimeLimit):
+        return ui_text("err_time_limit", lang), [str(exc)]
     if isinstance(exc, ScenarioError):
         return ui_text("err_settings", lang), list(exc.problems)
     if isinstance(exc, InputError):

@@ -28,6 +28,8 @@ TEXT: dict[str, dict[str, str]] = {
     "err_input": {"vi": "File dữ liệu đầu vào có lỗi", "en": "The input workbook has problems"},
     "err_file": {"vi": "Lỗi đọc, ghi file", "en": "File problem"},
     "err_not_installed": {"vi": "Phần này của phần mềm chưa được cài đặt", "en": "This part of the planner is not installed yet"},
+    "err_time_limit": {"vi": "Bộ giải đã hết thời gian cho phép trước khi tìm được phương án",
+                       "en": "The solver ran out of time before it found a plan"},
     "err_unexpected": {"vi": "Đã xảy ra lỗi", "en": "Something went wrong"},
     "busy": {"vi": "Đang có một lượt tính toán; vui lòng chờ.", "en": "A solve is already running; please wait."},
     "task_done": {"vi": "{label}: xong sau {seconds} giây", "en": "{label}: done in {seconds} s"},

@@ -2,12 +2,11 @@
 
 Tables are wide: one column per plan, named '<column> [<plan label>]', and differences against the
 first plan named 'delta [<plan label>]' (or count_delta / cost_delta_vnd). The leadership workbook
-labels such columns in either language (planner.labels.column_label).
+labels such columns in either language (planner.labels.column_label); planner.report.write_comparison_workbook
+writes them (the report sits above this module).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 
@@ -31,14 +30,6 @@ def compare_plans(plans: dict[str, Plan]) -> dict[str, pd.DataFrame]:
         "building_changes": _building_changes(plans),
         "purchase_changes": _purchase_changes(plans),
     }
-
-
-def write_comparison_workbook(comparison: dict[str, pd.DataFrame], path: Path, lang: str = "vi",
-                              anonymize: bool = False) -> Path:
-    """Write the comparison tables as a formatted workbook (one sheet per table); anonymize replaces names with ids."""
-    from .report.comparison import write_comparison_workbook as write
-
-    return write(comparison, Path(path), lang=lang, anonymize=anonymize)
 
 
 def _col(base: str, label: str) -> str:

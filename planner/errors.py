@@ -136,3 +136,11 @@ class OutputError(PlannerError, ValueError):
     """The result cannot be written where asked (e.g. it would overwrite the input workbook)."""
 
     exit_code = 2
+
+
+class UndeclaredKpi(KeyError):
+    """A model reports a KPI key that planner/schema/kpis.csv does not declare (a bug, so not a PlannerError)."""
+
+
+class KpiDeclarationError(ValueError):
+    """planner/schema/kpis.csv is malformed: duplicate key, unknown stage, budget_of or code list, bad placeholder."""

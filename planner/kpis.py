@@ -25,6 +25,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from . import vocab
+from .errors import KpiDeclarationError, UndeclaredKpi
 from .labels import check_lang, humanize
 
 KPI_FILE = Path(__file__).parent / "schema" / "kpis.csv"
@@ -33,13 +34,8 @@ CSV_COLUMNS = ("key", "stage", "unit", "label_vi", "label_en", "budget_of", "bre
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 MISSING = "…"  # stands for a code or number a label needs but the caller did not give
 
-
-class UndeclaredKpi(KeyError):
-    """A KPI key that planner/schema/kpis.csv does not declare."""
-
-
-class KpiDeclarationError(ValueError):
-    """planner/schema/kpis.csv is malformed (duplicate key, unknown budget_of or code list, bad placeholder)."""
+__all__ = ["KPI_COLUMNS", "BudgetPair", "KpiDeclarationError", "KpiSpec", "UndeclaredKpi", "budget_pairs", "is_breakdown",
+           "kpi_frame", "kpi_label", "kpi_labels", "kpi_row", "kpi_spec", "kpi_specs", "unit_of"]
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import vocab
 from .dataset import Dataset
-from .derived import basis_amounts
+from .derived import equipment_demand, per_item_parameters
 from .geo import haversine_km
 from .norms import headcount_ceilings, resolve_staffing_norms, total_field
 from .schema import load_schema
@@ -620,15 +620,18 @@ def _unit_costs() -> pd.DataFrame:
 
 
 def _equipment_demand(communes: pd.DataFrame, required: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
-    """Rough demand per commune and item if every commune were staffed to its quota (sizes the budget)."""
-    counters = required[required["field"] == vocab.role_code("fields", "counter")].groupby("commune_code")["required_min"].sum()
-    basis = basis_amounts(communes, headcount_ceilings(required), counters).rename(columns={"commune_code": "code"})
-    pairs = basis.merge(norms, how="cross")
-    pairs = pairs[(pairs["commune_type"] == vocab.role_code("commune_types", "any")) | (pairs["commune_type"] == pairs["type"])]
-    bases = list(vocab.codes("equipment_bases"))
-    basis_amount = pairs[bases].to_numpy(float)[np.arange(len(pairs)), pairs["basis"].map(bases.index).to_numpy(int)]
-    pairs = pairs.assign(demand=np.ceil(pairs["quantity"].to_numpy(float) * basis_amount - 1e-9))
-    return pairs.groupby(["item_type", "priority"], as_index=False)["demand"].sum()
+    """Demand per commune and item if every commune were staffed to its quota (sizes the budget): the
+    equipment model's own demand rule (planner.derived.equipment_demand) on a quota-sized headcount."""
+    counter, staff = vocab.role_code("fields", "counter"), vocab.role_code("positions", "staff")
+    counters = required[required["field"] == counter].groupby("commune_code")["required_min"].sum()
+    quota = headcount_ceilings(required).reindex(communes["code"].astype(int)).fillna(0)
+    at_counters = counters.reindex(quota.index).fillna(0)
+    headcount = pd.concat([
+        pd.DataFrame({"commune_code": quota.index, "position": staff, "field": counter, "headcount": at_counters.to_numpy()}),
+        pd.DataFrame({"commune_code": quota.index, "position": staff, "field": "",
+                      "headcount": (quota - at_counters).clip(lower=0).to_numpy()}),
+    ], ignore_index=True)
+    return equipment_demand({"communes": communes, "equipment_norms": norms}, headcount)
 
 
 def _costs(communes, old_units, required, unit_costs, equipment, equipment_norms, buildings) -> pd.DataFrame:
@@ -637,15 +640,18 @@ def _costs(communes, old_units, required, unit_costs, equipment, equipment_norms
     covers one usable headquarters per commune plus about a third of the other renovations."""
     unit = unit_costs.set_index("item_type")
     rows = []
-    for parameter, unit_name in (("new_unit_price", "VND"), ("transport_cost_per_km", "VND/km/item"), ("repair_cost", "VND")):
+    units = vocab.column("cost_parameters", "unit")
+    for parameter, unit_name in ((p, units[p]) for p in per_item_parameters()):
         rows += [{"parameter": parameter, "item_type": item, "value": float(unit.loc[item, parameter]), "unit": unit_name,
                   "note": "illustrative market price 2025"} for item in unit.index]
     demand = _equipment_demand(communes, required, equipment_norms)
-    usable = equipment[equipment["condition"] != "unusable"].groupby("item_type")["count"].sum()
+    condition_role = equipment["condition"].map(dict(zip(vocab.table("equipment_conditions")["code"],
+                                                         vocab.table("equipment_conditions")["role"])))
+    usable = equipment[condition_role != "unusable"].groupby("item_type")["count"].sum()
     total_demand = demand.groupby("item_type")["demand"].sum()
     shortage = (total_demand - usable.reindex(total_demand.index).fillna(0)).clip(lower=0)
     buy_cost = float((shortage * unit["new_unit_price"].reindex(shortage.index)).sum())
-    repairable = equipment[equipment["condition"] == "repairable"].groupby("item_type")["count"].sum()
+    repairable = equipment[condition_role == "repairable"].groupby("item_type")["count"].sum()
     repair_cost = float((repairable * unit["repair_cost"].reindex(repairable.index)).sum())
     counter_demand = demand[demand["priority"] == 1].groupby("item_type")["demand"].sum()
     counter_cost = float((counter_demand * unit["new_unit_price"].reindex(counter_demand.index)).sum())

@@ -202,7 +202,7 @@ def pulp_arrays(problem: pulp.LpProblem) -> dict:
     """The PuLP model as numpy arrays (row-wise CSR), with its variables and constraints in order.
 
     Flattening the rows once (vectorized over object ids) and handing arrays to highspy is several
-    times faster than pulp.HiGHS, which adds columns and rows one at a time (see design.md).
+    times faster than PuLP's own HiGHS interface, which adds columns and rows one at a time (see design.md).
     """
     from itertools import chain
 

@@ -7,12 +7,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from planner.compare import compare_plans, write_comparison_workbook
+from planner.compare import compare_plans
 from planner.dataset import Dataset
 from planner.plan import Plan
 from planner import labels as L
 from planner.readback import read_table
-from planner.report import write_plan_workbook
+from planner.report import write_comparison_workbook, write_plan_workbook
 from test_report import hand_made_plan
 from tiny import tiny_frames
 

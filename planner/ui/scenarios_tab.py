@@ -178,7 +178,7 @@ class ScenarioExplorer(Explorer):
             return
 
         def job():
-            from ..compare import write_comparison_workbook
+            from ..report import write_comparison_workbook
 
             return write_comparison_workbook(self.comparison, output_folder() / "scenario_comparison.xlsx",
                                              lang=self.workbook_lang.value)

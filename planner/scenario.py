@@ -141,8 +141,10 @@ class AssetOptions(_Strict):
 
 class NormOverride(_Strict):
     field: str = Field(description="Field code the override applies to (or the pseudo-field 'total': the headcount ceiling)")
-    position: str = Field("specialist", description="Position code (or 'any')")
-    commune_type: str = Field("any", description="Commune type code (or 'any')")
+    position: str = Field(default_factory=lambda: vocab.role_code("positions", "staff"),
+                          description="Position code (or 'any'); default: the staff position (specialist)")
+    commune_type: str = Field(default_factory=lambda: vocab.role_code("commune_types", "any"),
+                              description="Commune type code (or 'any', the default)")
     min_count: int | None = Field(None, ge=0)
     max_count: int | None = Field(None, ge=0)
     per_10k_residents: float | None = Field(None, ge=0)

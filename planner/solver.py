@@ -137,35 +137,53 @@ def cbc_solver(options: SolverOptions, mip: bool = True) -> pulp.PULP_CBC_CMD:
                              gapRel=options.mip_gap, options=[f"randomSeed {options.seed}"] if options.seed else None)
 
 
-def _flush_c_stdio() -> None:
+@lru_cache(maxsize=None)
+def _libc():
     try:
         import ctypes
 
-        ctypes.CDLL(None).fflush(None)
-    except Exception:  # noqa: BLE001 - no libc to flush (not Linux/macOS): nothing buffered there either
-        pass
+        return ctypes.CDLL(None)
+    except Exception:  # noqa: BLE001 - no C library to load (not Linux/macOS)
+        return None
 
 
-@contextmanager
-def quiet_fds():
-    """File descriptors 1 and 2 go to /dev/null inside the block (C/C++ output too); restored afterwards."""
+def _flush_c_stdio() -> None:
+    """Flush C stdio buffers, so text a library buffered while redirected is written (or dropped) in place."""
+    libc = _libc()
+    if libc is not None:
+        try:
+            libc.fflush(None)
+        except Exception:  # noqa: BLE001
+            pass
+
+
+def _flush_python_streams() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:  # noqa: BLE001 - a closed or missing stream
             pass
+
+
+@contextmanager
+def quiet_fds():
+    """File descriptors 1 and 2 go to /dev/null inside the block (C/C++ output too); restored afterwards."""
+    _flush_python_streams()
     _flush_c_stdio()
     try:
         saved = [os.dup(1), os.dup(2)]
+        null = os.open(os.devnull, os.O_WRONLY)
     except OSError:  # no descriptors 1/2 to redirect (detached process): nothing can be printed anyway
+        saved = None
+    if saved is None:
         yield
         return
-    null = os.open(os.devnull, os.O_WRONLY)
     try:
         os.dup2(null, 1)
         os.dup2(null, 2)
         yield
     finally:
+        _flush_python_streams()
         _flush_c_stdio()
         os.dup2(saved[0], 1)
         os.dup2(saved[1], 2)
@@ -294,6 +312,9 @@ class SolverSession:
         import numpy as np
 
         a, highs = self.arrays, self.highs
+        # HiGHS measures its time limit on a clock that keeps running across run() calls of one Highs object:
+        # without this, a warm-started re-solve would hit the limit once the earlier solves add up to it
+        highs.setOptionValue("time_limit", float(self.options.time_limit_s) + float(highs.getRunTime()))
         start = time.perf_counter()
         highs.run()
         seconds = time.perf_counter() - start

@@ -75,7 +75,7 @@ def test_budget_too_small_states_the_minimum_budget():
     with pytest.raises(PlanInfeasible) as err:
         plan_sites(_two_communes(renovation_budget=50e6), Scenario.from_dict(MONEY_ONLY), _staff([1, 2]))
     text = " ".join(err.value.lines)
-    assert err.value.stage == "assets"
+    assert err.value.stage == "sites"
     assert "50,000,000" in text and "60,000,000" in text and "Xã A" in text
     assert err.value.conflicts["budget_vnd"].sum() == pytest.approx(60e6)
 

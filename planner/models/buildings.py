@@ -36,6 +36,7 @@ from ..scenario import Scenario
 from ..solver import solve, time_limit_notes, usable
 from .lp import add_rows, gc_paused, linear_rows, values
 
+STAGE = "buildings"
 USES = vocab.codes("building_uses")
 
 
@@ -236,8 +237,8 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
 
 
 def _require_solution(info) -> None:
-    if not usable(info, "assets"):  # a time limit without a plan raises SolveTimeLimit
-        raise PlanInconsistent("assets", [f"building uses model ended with status {info.status} (sale or idle is always possible)"])
+    if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
+        raise PlanInconsistent(STAGE, [f"building uses model ended with status {info.status} (sale or idle is always possible)"])
 
 
 def _housing_table(housing: pd.DataFrame, uses: pd.DataFrame, opts) -> pd.DataFrame:
@@ -287,4 +288,4 @@ def _verify(ds, bld, uses, sites, budget_left, chosen) -> None:
     if budget_left is not None and len(chosen) and chosen["budget_vnd"].sum() > budget_left * (1 + 1e-9) + 1e-6:
         violations.append(f"renovations for other uses {chosen['budget_vnd'].sum():,.0f} VND above the {budget_left:,.0f} left")
     if violations:
-        raise PlanInconsistent("assets", violations)
+        raise PlanInconsistent(STAGE, violations)

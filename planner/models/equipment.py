@@ -45,6 +45,7 @@ from ..scenario import Scenario
 from ..solver import solve_fast, time_limit_notes, usable
 from .lp import add_rows, gc_paused, linear_rows, make_variables, values
 
+STAGE = "equipment"
 INTEGRAL = 1e-6
 
 
@@ -200,8 +201,8 @@ def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, purch
         info = solve_fast(problem, scenario.solver, f"equipment:{name}" + ("" if stage == 0 else ":integer"),
                           build_seconds if not solves else 0.0, mip=stage > 0)
         solves.append(info)
-        if not usable(info, "assets"):  # a time limit without a plan raises SolveTimeLimit
-            raise PlanInconsistent("assets", [f"equipment level '{name}' ended with status {info.status}"])
+        if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
+            raise PlanInconsistent(STAGE, [f"equipment level '{name}' ended with status {info.status}"])
         if stage < 2 and _fractional(variables):
             stage += 1
             for var in (purchases if stage == 1 else variables):
@@ -301,4 +302,4 @@ def _verify(inv, supply, balance, shortfall, purchases, budget, arrays) -> None:
     if budget is not None and spent > budget * (1 + 1e-9) + 1e-6:
         violations.append(f"purchases {spent:,.0f} VND above the equipment budget {budget:,.0f}")
     if violations:
-        raise PlanInconsistent("assets", violations)
+        raise PlanInconsistent(STAGE, violations)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from .. import vocab
 from ..dataset import Dataset
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
@@ -38,6 +39,9 @@ from ..scenario import Scenario
 from ..solver import solve, time_limit_notes, usable
 from .facility_location import explain_infeasible, solve_facility_location
 from .lp import add_rows, gc_paused, linear_rows, values
+
+STAGE = "sites"
+
 
 # ---------------------------------------------------------------- 1. headquarters
 def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> pd.DataFrame:
@@ -52,7 +56,8 @@ def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> p
     c_idx, b_idx = np.nonzero((centre_km <= opts.hq_candidate_radius_km) | own)
 
     # required floor area and planned staff per commune
-    m2 = headcount["position"].astype(str).map(lambda p: opts.m2_per_official.get(p, opts.m2_per_official.get("specialist", 10.0)))
+    staff_m2 = opts.m2_per_official[vocab.role_code("positions", "staff")]
+    m2 = headcount["position"].astype(str).map(lambda p: opts.m2_per_official.get(p, staff_m2))
     area = (headcount.assign(_m2=headcount["headcount"].astype(float) * m2.astype(float))
             .groupby("commune_code")[["_m2", "headcount"]].sum())
     required = area["_m2"].reindex(codes).fillna(0).to_numpy() * opts.shared_area_factor
@@ -128,7 +133,7 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
     names = communes.set_index("code")["name"].astype(str)
     missing = sorted(set(communes["code"].astype(int)) - set(pairs["commune_code"]))
     if missing and n_buildings == 0:
-        return PlanInfeasible("assets", [message("hq_no_buildings")],
+        return PlanInfeasible(STAGE, [message("hq_no_buildings")],
                               pd.DataFrame({"commune_code": missing, "commune_name": [names[c] for c in missing]}))
     if missing:
         bld = buildings_with_commune(ds)
@@ -140,14 +145,14 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
         lines = [message("hq_no_candidate", commune=r["commune_name"], nearest=f"{r['nearest_building_km']:.1f}",
                          limit=f"{scenario.assets.hq_candidate_radius_km:g}",
                          needed=f"{np.ceil(r['nearest_building_km']):.0f}") for r in rows]
-        return PlanInfeasible("assets", lines, pd.DataFrame(rows))
+        return PlanInfeasible(STAGE, lines, pd.DataFrame(rows))
     # the minimum budget: the cheapest renovation + extension over all feasible HQ plans (no budget row)
     problem, pick = _hq_model(pairs, len(communes), n_buildings, None, objective_column="budget_vnd")
     info = solve(problem, scenario.solver, "headquarters_min_budget", 0.0)
-    if not usable(info, "assets"):  # a time limit without a plan raises SolveTimeLimit
+    if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
         crowded = pairs.groupby("commune_code")["building_id"].nunique().sort_values().head(5)
         lines = [message("hq_too_few_candidates", communes=", ".join(f"{names[c]} ({n})" for c, n in crowded.items()))]
-        return PlanInfeasible("assets", lines, crowded.rename("candidate_buildings").reset_index())
+        return PlanInfeasible(STAGE, lines, crowded.rename("candidate_buildings").reset_index())
     chosen = pairs[values(pick) > 0.5]
     needed = float(chosen["budget_vnd"].sum())
     paid = chosen[chosen["budget_vnd"] > 0].assign(commune_name=lambda d: d["commune_code"].map(names))
@@ -158,7 +163,7 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
     lines = [message("hq_budget_short", budget=f"{budget:,.0f}", needed=f"{needed:,.0f}", short=f"{needed - budget:,.0f}"),
              message("hq_budget_paid", count=len(conflicts), shown=shown, more=more),
              message("hq_budget_advice")]
-    return PlanInfeasible("assets", lines, conflicts)
+    return PlanInfeasible(STAGE, lines, conflicts)
 
 
 def choose_headquarters(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> tuple[pd.DataFrame, list]:
@@ -172,7 +177,7 @@ def choose_headquarters(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame
         raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
     problem, pick = _hq_model(pairs, len(communes), len(bld), budget)
     info = solve(problem, scenario.solver, "headquarters", time.perf_counter() - start)
-    if not usable(info, "assets"):  # a time limit without a plan raises SolveTimeLimit
+    if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
         raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
     chosen = pairs[values(pick) > 0.5].drop(columns=["_c", "_b"])
     hq = (communes[["code", "name"]].rename(columns={"code": "commune_code", "name": "commune_name"})
@@ -198,7 +203,7 @@ def choose_headquarters(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame
     short = hq[hq["floor_area_m2"] + hq["extension_m2"] < hq["required_area_m2"] - 1e-6]
     violations += [f"{r.commune_name}: {r.floor_area_m2 + r.extension_m2:g} m2 below the required {r.required_area_m2:g}" for r in short.itertuples()]
     if violations:
-        raise PlanInconsistent("assets", violations)
+        raise PlanInconsistent(STAGE, violations)
     return hq, [info]
 
 
@@ -309,7 +314,7 @@ def _verify_sites(hq: pd.DataFrame, points: pd.DataFrame, coverage: pd.DataFrame
     if budget is not None and spent > budget * (1 + 1e-9) + 1e-6:
         violations.append(f"renovation and extension spend {spent:,.0f} VND above the budget {budget:,.0f}")
     if violations:
-        raise PlanInconsistent("assets", violations)
+        raise PlanInconsistent(STAGE, violations)
 
 
 def plan_sites(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | None) -> StageResult:

@@ -45,6 +45,11 @@ from .lp import values as variable_values
 from .staffing_explain import explain_infeasible, pin_problems, runner_ups
 
 STAGE = "staffing"
+
+
+def _as_staff(positions: pd.Series) -> pd.Series:
+    """Rule rows for 'any' position are filled by staff (specialists): their posts are reported as such."""
+    return positions.replace({vocab.role_code("positions", "any"): vocab.role_code("positions", "staff")})
 ELASTIC_COST = 1.0
 
 
@@ -230,9 +235,10 @@ def candidate_arcs(inputs: StaffingInputs, options: StaffingOptions, pairs: pd.D
     fixed_position = off["fixed_position"].to_numpy()[i]
     position = arcs["position"].to_numpy()
     position_ok = (fixed_position == "") | (position == fixed_position)
-    position_ok |= (fixed_position == "specialist") & (position == "any")
+    any_position, staff = vocab.role_code("positions", "any"), vocab.role_code("positions", "staff")
+    position_ok |= (fixed_position == staff) & (position == any_position)  # a rule for any position staffs specialists
     arcs = arcs[keep & position_ok].reset_index(drop=True)
-    arcs["position"] = arcs["position"].replace({"any": "specialist"})
+    arcs["position"] = arcs["position"].replace({any_position: staff})
     pair_cost = inputs.pair_costs.loc[~inputs.pair_costs["forbidden"], ["off", "commune_code", "cost"]]
     arcs = arcs.merge(pair_cost.rename(columns={"cost": "cost_pair"}), on=["off", "commune_code"], how="left")
     arcs["cost_pair"] = arcs["cost_pair"].fillna(0.0)
@@ -564,7 +570,7 @@ def verify_staffing(inputs: StaffingInputs, assignments: pd.DataFrame, surplus: 
     ceilings = inputs.ceilings.reindex(counts.index)
     problems += [f"commune {c} has {counts[c]} officials, ceiling {ceilings[c]:g}" for c in counts.index[(counts > ceilings).to_numpy()]]
     keys = ["commune_code", "field", "position"]
-    slots = (inputs.slots.assign(position=inputs.slots["position"].replace({"any": "specialist"}),
+    slots = (inputs.slots.assign(position=_as_staff(inputs.slots["position"]),
                                  required_max=inputs.slots["required_max"].fillna(np.inf), known=True)
              .groupby(keys, as_index=False)[["required_max", "known"]].agg({"required_max": "sum", "known": "any"}))
     per_slot = assignments.groupby(keys).size().rename("assigned").reset_index().merge(slots, on=keys, how="left")
@@ -620,7 +626,7 @@ def staffing_by_commune_table(inputs: StaffingInputs, solution: StaffingSolution
         ratio = np.where(minimum > 0, shortage / minimum, 0.0)
     return pd.DataFrame({
         "commune_code": slots["commune_code"].to_numpy(), "commune_name": slots["commune_code"].map(names).to_numpy(),
-        "field": slots["field"].to_numpy(), "position": slots["position"].replace({"any": "specialist"}).to_numpy(),
+        "field": slots["field"].to_numpy(), "position": _as_staff(slots["position"]).to_numpy(),
         "required_min": minimum.astype(int), "required_max": slots["required_max"].to_numpy(dtype=float),
         "assigned": assigned, "shortage": shortage.astype(int), "surplus": np.maximum(assigned - minimum, 0).astype(int),
         "shortage_ratio": ratio.round(4), "marginal_value": solution.marginal_value.round(4),

@@ -9,8 +9,6 @@ explanation and the console summary. Reading an earlier plan back is input, in p
 """
 
 from ..errors import OutputError
-from ..readback import read_plan_assignments, read_table  # compatibility only: planner.models.staffing still
-# imports read_plan_assignments from here; new code imports planner.readback
 from .comparison import write_comparison_workbook
 from .console import print_summary
 from .infeasibility import write_infeasibility

@@ -69,7 +69,8 @@ def overview_map(ds, lang: str | None = None) -> Figure:
         ax.scatter(group["lon"].astype(float), group["lat"].astype(float), s=_marker_sizes(group["population"], 420),
                    color=colours.get(kind, "#555"), alpha=0.75, edgecolor="white", zorder=3, label=value_label("commune_type", kind, lang))
     buildings = ds["buildings"]
-    for kind, marker in (("district_office", "s"), ("other_public", "^")):
+    for role, marker in (("district_office", "s"), ("other", "^")):
+        kind = vocab.role_code("building_kinds", role)
         group = buildings[buildings["kind"] == kind]
         if len(group):
             ax.scatter(group["lon"].astype(float), group["lat"].astype(float), marker=marker, s=28, color="#34495e",

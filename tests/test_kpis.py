@@ -121,7 +121,7 @@ def _budget_items(path: Path, lang: str) -> dict[str, tuple]:
 
 def _check_budget_block(plan: Plan, dataset, tmp_path: Path, lang: str = "vi") -> None:
     values = plan.kpis.set_index("kpi")["value"]
-    frame = budget_rows(plan, meeting_tables(plan.tables), dataset, lang)
+    frame = budget_rows(plan, lang)
     items = _budget_items(write_plan_workbook(plan, dataset, tmp_path / f"plan_{lang}.xlsx", lang=lang), lang)
     for pair in budget_pairs():
         label = kpi_label(pair.budget, lang)

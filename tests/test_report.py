@@ -118,6 +118,11 @@ def hand_made_plan(ds: Dataset, moved: int = 0, status: str = "draft", scenario:
         kpi_row("surplus_count", float(len(surplus_officials))),
         kpi_row("equipment_purchases_cost", float(purchases["cost_vnd"].sum())),
         kpi_row("equipment_demand_covered", 97.5),
+        # the budget pairs the models report (planner/schema/kpis.csv budget_of): the Summary's budget block
+        kpi_row("equipment_budget", 300e6),
+        kpi_row("equipment_budget_used", float(purchases["cost_vnd"].sum())),
+        kpi_row("renovation_budget", 2e9),
+        kpi_row("renovation_budget_used", float(hq_plan[["renovation_cost_vnd", "extension_cost_vnd"]].to_numpy().sum())),
     ])
     solves = pd.DataFrame([
         {"model": "staffing", "solver": "highs", "solver_version": "HiGHS 1.15.1", "status": "optimal",
@@ -401,7 +406,7 @@ def test_labels_are_unique_and_fit_excel():
 def test_budget_block_uses_model_kpis_and_flags_overspending(tmp_path):
     ds = Dataset.from_frames(tiny_frames(), source="tiny")
     plan = hand_made_plan(ds)
-    plan.kpis = pd.concat([plan.kpis, kpi_frame([
+    plan.kpis = pd.concat([plan.kpis[~plan.kpis["kpi"].str.startswith("renovation_budget")], kpi_frame([
         kpi_row("renovation_budget_used", 2.4e9),
         kpi_row("renovation_budget", 2.0e9),
         kpi_row("population_within_service_distance", 98.5, km=15.0),
@@ -410,7 +415,7 @@ def test_budget_block_uses_model_kpis_and_flags_overspending(tmp_path):
     rows = {r[0]: r[1:4] for r in ws.iter_rows(values_only=True) if r[0]}
     assert rows["Dự toán kinh phí cải tạo"] == (2.0e9, 2.4e9, pytest.approx(1.2))
     assert L.text("renovation_budget", "vi") not in rows  # the model's figure, not a second estimate
-    assert rows[L.text("equipment_budget", "vi")][2] == pytest.approx(80e6 / 300e6)  # from the tables and costs
+    assert rows[kpi_label("equipment_budget", "vi")][2] == pytest.approx(80e6 / 300e6)  # the model's pair
     assert "Tỷ lệ dân trong bán kính 15 km của trụ sở hoặc điểm phục vụ" in rows
 
 

@@ -225,8 +225,8 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     counts = uses["use"].value_counts()
     kpis = [kpi_row("buildings_by_use", int(counts.get(u, 0)), code=u) for u in USES]
     kpis += [
-        kpi_row("sale_or_lease_value", float(uses.loc[uses["use"] == "sale_or_lease", "value_vnd"].sum())),
-        kpi_row("idle_buildings_cost", float(uses.loc[uses["use"] == "idle", "cost_vnd"].sum())),
+        kpi_row("sale_or_lease_value", float(uses.loc[uses["use"] == _use("sale"), "value_vnd"].sum())),
+        kpi_row("idle_buildings_cost", float(uses.loc[uses["use"] == _use("idle"), "cost_vnd"].sum())),
         kpi_row("renovation_for_other_uses", float(chosen["budget_vnd"].sum()) if "budget_vnd" in chosen else 0.0),
         kpi_row("housing_needed", float(housing["m2_needed"].sum())),
         kpi_row("housing_provided", float(housing_table["m2_provided"].sum()) if len(housing_table) else 0.0),

@@ -20,6 +20,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import CellIsRule
 
 from .. import labels as L
+from .. import vocab
 from ..dataset import Dataset
 from ..kpis import KPI_COLUMNS, budget_pairs, kpi_label
 from ..messages import translated
@@ -38,15 +39,7 @@ TABLE_ORDER = [
     "housing_needs", "equipment_demand", "equipment_transfers", "equipment_repairs", "equipment_purchases", "unmet_equipment",
     "surplus_equipment", "equipment_balance",
 ]
-HQ_USES = {"hq", "commune_hq", "headquarters", "service_point"}
 
-# When a plan carries neither KPI of a budget pair (e.g. a plan made by hand), the Summary estimates the
-# amount used from the plan's tables (budget KPI key -> table, cost columns) and takes the budget from the
-# scenario (assets.<key>_vnd) or the costs table (parameter <key>).
-BUDGET_USED_FROM_TABLES = {
-    "equipment_budget": ("equipment_purchases", ["cost_vnd"]),
-    "renovation_budget": ("hq_plan", ["renovation_cost_vnd", "extension_cost_vnd"]),
-}
 BUDGET_COLUMNS = ["budget_item", "budget_limit", "budget_used", "budget_share"]
 
 
@@ -70,7 +63,8 @@ def meeting_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     out = dict(tables)
     uses = tables.get("building_uses")
     if uses is not None and "use" in uses.columns:
-        out["surplus_buildings"] = uses[~uses["use"].isin(HQ_USES)].reset_index(drop=True)
+        kept = {vocab.role_code("building_uses", role) for role in ("headquarters", "service_point")}
+        out["surplus_buildings"] = uses[~uses["use"].isin(kept)].reset_index(drop=True)
     balance = tables.get("equipment_balance")
     if balance is not None and {"surplus", "disposed"} <= set(balance.columns):
         keep = [c for c in ("old_unit_id", "item_type", "inventory", "surplus", "disposed", "surplus_value_vnd")
@@ -80,35 +74,17 @@ def meeting_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return ordered(out, TABLE_ORDER)
 
 
-def budget_rows(plan: Plan, tables: dict[str, pd.DataFrame], dataset: Dataset | None, lang: str) -> pd.DataFrame:
-    """The Summary's budget block: one row per budget pair of planner/schema/kpis.csv (budget_of).
-
-    A pair the plan reports gives (budget label, budget, used); a pair it does not report at all is
-    estimated from the plan's tables (BUDGET_USED_FROM_TABLES) against the scenario's or the costs
-    table's budget. Columns budget_item, budget_limit, budget_used, budget_share (used / budget).
-    """
+def budget_rows(plan: Plan, lang: str) -> pd.DataFrame:
+    """The Summary's budget block: one row per budget pair of planner/schema/kpis.csv (budget_of) that the
+    plan reports (the models compute the budget once, planner.derived.budget). Columns budget_item,
+    budget_limit, budget_used, budget_share (used / budget)."""
     keys = plan.kpis["kpi"].astype(str)
     values = pd.to_numeric(plan.kpis["value"], errors="coerce")
-    params = yaml.safe_load(plan.provenance.get("scenario_yaml") or "") or {}
-    assets = params.get("assets", {}) if isinstance(params, dict) else {}
-    costs = dataset["costs"] if dataset is not None else pd.DataFrame(columns=["parameter", "value"])
     rows = []
     for pair in budget_pairs():
         limit, used = values[keys == pair.budget], values[keys == pair.used]
-        if len(limit) or len(used):  # the model reported this budget: its figures, not a second estimate
-            if len(limit) and len(used) and pd.notna(limit.iloc[0]) and pd.notna(used.iloc[0]):
-                rows.append((kpi_label(pair.budget, lang), float(limit.iloc[0]), float(used.iloc[0])))
-            continue
-        if pair.budget not in BUDGET_USED_FROM_TABLES:
-            continue
-        table, columns = BUDGET_USED_FROM_TABLES[pair.budget]
-        spent = _column_sum(tables.get(table), columns)
-        budget = assets.get(f"{pair.budget}_vnd")
-        if budget is None:
-            hit = costs.loc[costs["parameter"] == pair.budget, "value"]
-            budget = float(hit.iloc[0]) if len(hit) else None
-        if spent is not None and budget is not None:
-            rows.append((L.text(pair.budget, lang), float(budget), spent))
+        if len(limit) and len(used) and pd.notna(limit.iloc[0]) and pd.notna(used.iloc[0]):
+            rows.append((kpi_label(pair.budget, lang), float(limit.iloc[0]), float(used.iloc[0])))
     frame = pd.DataFrame(rows, columns=BUDGET_COLUMNS[:3])
     frame["budget_share"] = np.where(frame["budget_limit"] > 0, frame["budget_used"] / frame["budget_limit"].where(
         frame["budget_limit"] > 0, 1.0), np.where(frame["budget_used"] > 0, np.inf, 0.0))
@@ -143,7 +119,7 @@ class _PlanWriter(SheetWriter):
             row += 1
 
         row = self._block(ws, row + 1, "key_figures", self._kpi_rows(plan.kpis), ["kpi", "value", "unit", "stage"])
-        budget = budget_rows(plan, tables, self.dataset, lang)
+        budget = budget_rows(plan, lang)
         if len(budget):
             start = row + 3
             row = self._block(ws, row + 1, "budget", budget, BUDGET_COLUMNS,
@@ -255,15 +231,6 @@ def _chart_frame(labels: pd.Series, values: pd.Series, label_column: str) -> pd.
     frame = pd.DataFrame({"label": labels.astype(object).to_numpy(), "value": values.to_numpy()})
     frame.attrs["label_column"] = label_column
     return frame
-
-
-def _column_sum(df: pd.DataFrame | None, columns: list[str]) -> float | None:
-    if df is None:
-        return None
-    present = [c for c in columns if c in df.columns]
-    if not present:
-        return None
-    return float(df[present].astype(float).fillna(0).to_numpy().sum())
 
 
 def _flatten(data, prefix: str = "") -> dict[str, object]:

@@ -27,6 +27,7 @@ from functools import lru_cache
 import pulp
 
 from .errors import SolverFailed, SolveTimeLimit
+from .messages import Message, message
 from .scenario import SolverOptions
 
 
@@ -314,7 +315,8 @@ class SolverSession:
         a, highs = self.arrays, self.highs
         # HiGHS measures its time limit on a clock that keeps running across run() calls of one Highs object:
         # without this, a warm-started re-solve would hit the limit once the earlier solves add up to it
-        highs.setOptionValue("time_limit", float(self.options.time_limit_s) + float(highs.getRunTime()))
+        spent = float(highs.getRunTime()) if hasattr(highs, "getRunTime") else 0.0
+        highs.setOptionValue("time_limit", float(self.options.time_limit_s) + spent)
         start = time.perf_counter()
         highs.run()
         seconds = time.perf_counter() - start
@@ -454,14 +456,13 @@ def usable(info: SolveInfo, stage: str) -> bool:
 
 def time_limit_notes(solves) -> list:
     """One note per model whose solve stopped at the time limit with a plan (the best found, not proven optimal)."""
-    from .messages import Message, message
-
     notes, seen = [], set()
     for info in solves:
-        if info.status != SolveStatus.time_limit or not info.has_solution or info.model in seen:
+        if info is None or info.status != SolveStatus.time_limit or not info.has_solution or info.model in seen:
             continue
         seen.add(info.model)
-        gaps = [s.gap for s in solves if s.model == info.model and s.status == SolveStatus.time_limit and s.gap is not None]
+        gaps = [s.gap for s in solves
+                if s is not None and s.model == info.model and s.status == SolveStatus.time_limit and s.gap is not None]
         if gaps:
             gap = f"{max(gaps):.2%}"
         else:

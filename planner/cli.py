@@ -76,7 +76,7 @@ def _cmd_sample(args) -> int:
 
 def _cmd_solve(args) -> int:
     from .validate import load_dataset
-    from .messages import translated
+    from .messages import time_limit_message, translated
     from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError, SolveTimeLimit
     from .pipeline import run_plan
     from .readback import read_plan_assignments
@@ -122,7 +122,7 @@ def _cmd_solve(args) -> int:
               file=sys.stderr)
         return 1
     except SolveTimeLimit as err:  # not an infeasible scenario: the solver ran out of time
-        print(f"solve: {err}", file=sys.stderr)
+        print(translated(time_limit_message(err), args.lang), file=sys.stderr)
         return err.exit_code
     plan.status = args.status
     try:

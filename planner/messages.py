@@ -97,6 +97,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "staffing_unsolved": ("Không giải được mô hình bố trí cán bộ (trạng thái bộ giải: {status}).",
                           "The staffing model could not be solved (solver status: {status})."),
     # any model: a solve stopped at its time limit with a plan (planner.solver.time_limit_notes)
+    "solve_time_limit_no_plan": ("{stage}: bộ giải đã hết thời gian cho phép ({seconds} giây) ở bước {model} mà chưa "
+                                 "tìm được phương án nào (sai số {gap}). Hãy tăng solver.time_limit_s trong kịch bản.",
+                                 "{stage}: the solver reached its time limit ({seconds} s) on {model} before any plan "
+                                 "was found (gap {gap}). Raise solver.time_limit_s in the scenario."),
     "solve_time_limit": ("{model}: bộ giải dừng khi hết thời gian cho phép ({seconds} giây); phương án dùng lời giải "
                          "tốt nhất đã tìm được, chưa chứng minh là tối ưu (sai số {gap}). Tăng solver.time_limit_s "
                          "để có phương án tối ưu.",
@@ -164,7 +168,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 }
 
 # placeholders holding codes, spelled out in Vietnamese with planner.labels.VALUES[kind]
-CODE_KINDS = {"field": "field", "other_field": "field", "position": "position", "use": "use", "items": "item_type"}
+CODE_KINDS = {"field": "field", "other_field": "field", "position": "position", "use": "use", "items": "item_type",
+              "stage": "stage"}
 
 
 class Message(str):
@@ -221,3 +226,9 @@ def in_language(df: pd.DataFrame, lang: str) -> pd.DataFrame:
 def translated(text, lang: str) -> str:
     """A note in the reader's language (plain strings, written outside the catalogue, stay as they are)."""
     return text.vi if lang == "vi" and isinstance(text, Message) else text
+
+
+def time_limit_message(err) -> Message:
+    """A SolveTimeLimit (planner.errors) in plain words, in both languages."""
+    gap = "?" if err.gap is None else f"{err.gap:.2%}"
+    return message("solve_time_limit_no_plan", stage=err.stage, model=err.model, seconds=f"{err.seconds:g}", gap=gap)

@@ -349,16 +349,19 @@ def test_cli_exits_with_the_time_limit_code_and_message(tmp_path, tiny_ds, capsy
     code = main(["solve", str(source), "--scenario", str(scenario), "--out", str(tmp_path / "plan.xlsx")])
     err = capsys.readouterr().err
     assert code == SolveTimeLimit("s", "m", 1).exit_code == 1
-    assert "time limit" in err and "time_limit_s" in err and not (tmp_path / "plan.xlsx").exists()
+    assert "hết thời gian" in err and "time_limit_s" in err and not (tmp_path / "plan.xlsx").exists()  # vi default
+    code = main(["solve", str(source), "--scenario", str(scenario), "--out", str(tmp_path / "plan.xlsx"), "--lang", "en"])
+    assert code == 1 and "time limit" in capsys.readouterr().err
 
 
 def test_the_app_explains_a_time_limit_in_plain_words():
     from planner.ui.common import describe_error
 
     err = SolveTimeLimit("staffing", "staffing_fairness", 2.0, None)
-    for lang, word in (("en", "time"), ("vi", "thời gian")):
+    for lang, word in (("en", "time limit"), ("vi", "hết thời gian")):
         title, lines = describe_error(err, lang)
-        assert word in title and lines == [str(err)]
+        assert "thời gian" in title or "time" in title
+        assert len(lines) == 1 and word in lines[0] and "time_limit_s" in lines[0]
 
 
 # ---------------------------------------------------------------- silence

@@ -144,7 +144,8 @@ def explain_infeasible(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.Da
 def solve_facility_location(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.DataFrame, *,
                             single_source: bool = True, options: SolverOptions | None = None,
                             unserved_penalty: float | None = None, budget: float | None = None,
-                            links: str = "auto", name: str = "facility_location") -> FacilityLocationResult:
+                            links: str = "auto", name: str = "facility_location",
+                            stage: str = "sites") -> FacilityLocationResult:
     """Open facilities and allocate customers' demand at least cost; see the module docstring.
 
     links: 'all' adds every x_ij <= y_i row; 'lazy' adds only those the LP relaxation violates (found by
@@ -199,7 +200,7 @@ def solve_facility_location(sites: pd.DataFrame, customers: pd.DataFrame, arcs: 
         add_rows(problem, "link", [pulp.LpAffineExpression({x[a]: 1.0, y[i[a]]: -1.0}) for a in linked],
                  pulp.LpConstraintLE, 0.0)
     info = solve_fast(problem, options, name, time.perf_counter() - start)
-    if not usable(info, "facility_location"):  # a time limit without a plan raises SolveTimeLimit
+    if not usable(info, stage):  # a time limit without a plan raises SolveTimeLimit
         reasons = explain_infeasible(sites, customers, arcs, single_source, budget) or [
             message("fl_unsolved_budget" if budget is not None else "fl_unsolved")]
         return FacilityLocationResult(info.status, None, pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), info, reasons)
@@ -243,5 +244,5 @@ def solve_facility_location(sites: pd.DataFrame, customers: pd.DataFrame, arcs: 
     if info.objective is not None and abs(recomputed - info.objective) > 1e-6 * max(1.0, abs(info.objective)) + 1e-4:
         violations.append(f"objective re-computed from the plan is {recomputed:.6f}, solver said {info.objective:.6f}")
     if violations:
-        raise PlanInconsistent("facility_location", violations)
+        raise PlanInconsistent(stage, violations)
     return FacilityLocationResult(info.status, recomputed, open_sites, allocation, unserved_df, info, [])

@@ -82,7 +82,7 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
     Infeasibility explanations come in the reader's language (planner.messages); the other lines are the
     error's own words (the validator and the re-checks write them in English).
     """
-    from ..messages import translated
+    from ..messages import time_limit_message, translated
     from ..errors import InputError, PlanInconsistent, PlanInfeasible, ScenarioError, SolveTimeLimit
     from ..labels import text, value_label
 
@@ -94,7 +94,7 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
         return (ui_text("err_inconsistent", lang, stage=value_label("stage", exc.stage, lang)),
                 list(exc.violations[:20]))
     if isinstance(exc, SolveTimeLimit):
-        return ui_text("err_time_limit", lang), [str(exc)]
+        return ui_text("err_time_limit", lang), [translated(time_limit_message(exc), lang)]
     if isinstance(exc, ScenarioError):
         return ui_text("err_settings", lang), list(exc.problems)
     if isinstance(exc, InputError):

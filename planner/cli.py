@@ -79,7 +79,6 @@ def _cmd_solve(args) -> int:
     from .messages import time_limit_message, translated
     from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError, SolveTimeLimit
     from .pipeline import run_plan
-    from .readback import read_plan_assignments
     from .report import print_summary, write_infeasibility, write_plan_workbook
     from .labels import text
     from .scenario import Scenario
@@ -103,14 +102,11 @@ def _cmd_solve(args) -> int:
     except InputError as err:
         print(err.report(), file=sys.stderr)
         return EXIT_INVALID
-    if args.previous_plan:
-        try:
-            read_plan_assignments(Path(args.previous_plan))
-        except (OSError, ValueError) as err:
-            print(f"solve: cannot read the previous plan: {err}", file=sys.stderr)
-            return EXIT_INVALID
     try:
-        plan = run_plan(ds, scenario)
+        plan = run_plan(ds, scenario)  # reads the previous plan too: an unreadable one is an InputError
+    except InputError as err:
+        print(err.report(), file=sys.stderr)
+        return EXIT_INVALID
     except PlanInfeasible as err:
         path = write_infeasibility(err, out, scenario=scenario, dataset=ds, lang=args.lang)
         print(f"{text('infeasible_title', args.lang)}:\n  " + "\n  ".join(translated(line, args.lang) for line in err.lines),

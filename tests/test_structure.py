@@ -131,3 +131,20 @@ def test_every_exception_class_lives_in_planner_errors():
                     for b in node.bases) and path.name != "errors.py":
                 stray.append(f"{module_name(path)}.{node.name}")
     assert stray == []
+
+
+def test_stage_registry_matches_the_stage_list_and_runs_requirements_first():
+    from planner import vocab
+    from planner.pipeline import REGISTRY, STAGES
+
+    assert STAGES == vocab.codes("stages")
+    for k, stage in enumerate(REGISTRY):
+        assert set(stage.requires) <= set(STAGES[:k]), stage.name
+
+
+def test_run_plan_refuses_an_unknown_stage(tiny_ds):
+    from planner.pipeline import run_plan
+    from planner.scenario import Scenario
+
+    with pytest.raises(ValueError, match="assets"):
+        run_plan(tiny_ds, Scenario(), stages=("assets",))

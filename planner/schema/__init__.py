@@ -3,6 +3,8 @@
 `tables.csv` lists the input tables; `<table>.csv` declares each table's columns (dtype, unit,
 required, default, allowed values, bounds, reference, synthetic flag, English and Vietnamese
 descriptions). Validation, the Excel input template and docs/data_dictionary.md all read these.
+A categorical column names its code list in `allowed` ('@fields', '@positions*' with the pseudo codes of
+rules, '@building_uses[facility_need]' for the flagged codes); the lists are in vocab/ (planner.vocab).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Command line: planner validate | template | sample | solve | dictionary | version.
+"""Command line: planner validate | template | sample | solve | norms | dictionary | version.
 
 Exit codes: 0 done, 2 invalid input (nothing written), 3 infeasible scenario (explanation printed and written),
 1 anything else (e.g. the solver reached solver.time_limit_s before finding a plan).
@@ -132,6 +132,79 @@ def _cmd_solve(args) -> int:
     return EXIT_OK
 
 
+def _cmd_norms(args) -> int:
+    """The quota and staffing norms of every commune, with their sources: of a bundled province (--province, the
+    reference norms) or of a province input workbook (FILE: its communes and staffing_norms)."""
+    import pandas as pd
+
+    from .dataset import Dataset
+    from .errors import InputError, OutputError
+    from .norms_used import REFERENCE_DIR, norms_by_commune, norms_by_field, norms_used
+    from .report import norms_text, write_norms_workbook
+    from .sample import resolve_province, sample_geography
+    from .validate import load_dataset
+
+    if bool(args.file) == bool(args.province):
+        print("norms: give a province input workbook (FILE) or --province NAME, not both", file=sys.stderr)
+        return EXIT_INVALID
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".xlsx", ".csv"):
+        print(f"norms: --out must name an .xlsx workbook or a .csv file, not {out.name}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        codes = {int(c) for c in (args.mountainous_codes or "").replace(";", ",").split(",") if c.strip()}
+    except ValueError:
+        print(f"norms: --mountainous-codes must be commune codes separated by commas, not {args.mountainous_codes!r}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    if args.province:
+        try:
+            code, name = resolve_province(args.province)
+        except KeyError as err:
+            print(f"norms: {err.args[0]}", file=sys.stderr)
+            return EXIT_INVALID
+        communes, _ = sample_geography(code)
+        ds = Dataset.from_frames({"communes": communes, "staffing_norms": pd.read_csv(REFERENCE_DIR / "staffing_norms.csv"),
+                                  "info": pd.DataFrame({"key": ["province_name", "province_code"], "value": [name, str(code)]})},
+                                 source=f"reference:{name}")
+    else:
+        try:
+            ds = load_dataset(args.file)
+        except InputError as err:
+            print(err.report(), file=sys.stderr)
+            return EXIT_INVALID
+    communes = ds["communes"]
+    unknown = sorted(codes - set(communes["code"].astype(int)))
+    if unknown:
+        print(f"norms: --mountainous-codes names no commune of {ds.province}: {', '.join(map(str, unknown))}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    if codes:
+        flag = communes["mountainous"].fillna(False).astype(bool) if "mountainous" in communes else False
+        communes["mountainous"] = (communes["code"].astype(int).isin(codes) | flag).astype("boolean")
+    tables = {"norms_by_commune": norms_by_commune(ds), "norms_used": norms_used(ds)}
+    tables["norms_by_field"] = norms_by_field(ds, used=tables["norms_used"])
+    tables["norms_used"] = tables["norms_used"][tables["norms_used"]["kind"].isin(("staffing_quota", "staffing_norm"))]
+    print(norms_text(ds.province, tables["norms_by_commune"], tables["norms_used"], lang=args.lang))
+    if out is None:
+        return EXIT_OK
+    try:
+        if out.suffix.lower() == ".xlsx":
+            path = write_norms_workbook(tables, ds, out, lang=args.lang, province=ds.province,
+                                        protected=[args.file] if args.file else [])
+        else:
+            if args.file and out.resolve() == Path(args.file).resolve():
+                raise OutputError(f"refusing to overwrite the input {out}")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tables["norms_by_field"].to_csv(out, index=False, encoding="utf-8")
+            path = out
+    except OutputError as err:
+        print(f"norms: {err}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"-> {path}")
+    return EXIT_OK
+
+
 def _cmd_version(_args) -> int:
     import pulp
 
@@ -177,6 +250,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", choices=["draft", "reviewed", "approved"], default="draft", help="plan status shown on the Summary")
     p.add_argument("--previous-plan", help="earlier result workbook: moving people away from it costs disruption_weight")
     p.set_defaults(func=_cmd_solve)
+
+    p = sub.add_parser("norms", help="the staff quota and staffing norms of every commune, with their legal sources")
+    p.add_argument("file", nargs="?", help="province input workbook or folder of CSVs (its communes and staffing_norms)")
+    p.add_argument("--province", help='a bundled province by name or code, e.g. "Lạng Sơn" (its communes, the reference norms)')
+    p.add_argument("--mountainous-codes", help="commune codes that are mountainous (miền núi, vùng cao), comma separated")
+    p.add_argument("--lang", choices=["vi", "en"], default="vi", help="labels in Vietnamese (default) or English")
+    p.add_argument("--out", help=".xlsx workbook (quota by commune, norms by field, sources) or .csv (every row)")
+    p.set_defaults(func=_cmd_norms)
 
     p = sub.add_parser("version", help="print versions of the planner and the solvers")
     p.set_defaults(func=_cmd_version)

@@ -36,6 +36,13 @@ def item_costs(ds, parameter: str) -> pd.Series:
     return rows.groupby(rows["item_type"].astype(str))["value"].last().astype(float)
 
 
+def purchase_prices(ds, scenario) -> pd.Series:
+    """New-item prices the equipment model buys at, indexed by item_type: the costs table's new_unit_price
+    (the maximum prices of Decision 15/2025/QĐ-TTg and Decree 153/2025/NĐ-CP in the bundled reference) raised
+    by the scenario's assets.price_uplift (at most 30%, the province's limit under Art. 4(4) of the Decision)."""
+    return item_costs(ds, "new_unit_price") * (1.0 + float(scenario.assets.price_uplift))
+
+
 def budget(ds, scenario, role: str, default: float | None = None) -> float | None:
     """A budget ('equipment_budget' or 'renovation_budget' role of cost_parameters): the scenario's value
     (assets.<parameter>_vnd), else the costs table's, else `default` (None = no limit)."""
@@ -127,12 +134,18 @@ def planned_headcount(ds, scenario, headcount: pd.DataFrame | None) -> pd.DataFr
     return planned_headcount_from_norms(req)
 
 
-def basis_amounts(communes: pd.DataFrame, staff: pd.Series, counters: pd.Series) -> pd.DataFrame:
+def basis_amounts(communes: pd.DataFrame, staff: pd.Series, counters: pd.Series,
+                  leaders: pd.Series | None = None) -> pd.DataFrame:
     """commune_code, type and one column per equipment basis (planner/schema/vocab/equipment_bases.csv):
-    how many officials, communes, counters or 10,000 residents a norm of that basis is counted on."""
+    how many officials, leaders (positions with role leadership), other officials, communes, counters or
+    10,000 residents a norm of that basis is counted on."""
     code = communes["code"].astype(int)
+    officials = staff.reindex(code).fillna(0).to_numpy(float)
+    lead = (leaders if leaders is not None else pd.Series(dtype=float)).reindex(code).fillna(0).to_numpy(float)
     driver = {
-        "officials": staff.reindex(code).fillna(0).to_numpy(float),
+        "officials": officials,
+        "leaders": lead,
+        "non_leaders": np.clip(officials - lead, 0, None),
         "counters": counters.reindex(code).fillna(0).to_numpy(float),
         "commune": np.ones(len(communes)),
         "residents_10k": communes["population"].astype(float).to_numpy() / 10_000,
@@ -145,17 +158,51 @@ def basis_amounts(communes: pd.DataFrame, staff: pd.Series, counters: pd.Series)
 
 
 def equipment_demand(ds, headcount: pd.DataFrame) -> pd.DataFrame:
-    """commune_code, item_type, priority, demand (whole items, rounded up) from the equipment norms."""
+    """commune_code, item_type, priority, demand (whole items) from the equipment norms, and `uncapped`
+    (the demand before the cap; a row cut to demand 0 by a cap stays, so the cut can be reported).
+
+    Each rule's items are rounded up per commune before rules are added, as Decision 15/2025/QĐ-TTg
+    Appendix II prescribes ("1 printer per 3 staff": ceil(staff / 3)); quantities such as 1/3 are exact up
+    to float noise, which the rounding tolerates. A commune's total of an item type, all priorities
+    together, is held to the smallest max_per_commune of the rules that apply to it (e.g. 2 cars, Decree
+    153/2025/NĐ-CP Art. 11a): the least urgent demand (highest priority number) is cut first."""
     counter_field = vocab.role_code("fields", "counter")
     staff = headcount.groupby("commune_code")["headcount"].sum()
     counters = headcount[headcount["field"] == counter_field].groupby("commune_code")["headcount"].sum()
+    leading = headcount["position"].astype(str).isin(vocab.role_codes("positions", "leadership"))
+    leaders = headcount[leading].groupby("commune_code")["headcount"].sum()
     any_type = vocab.role_code("commune_types", "any")
-    base = basis_amounts(ds["communes"], staff, counters).melt(id_vars=["commune_code", "type"], var_name="basis",
-                                                               value_name="amount")
+    base = basis_amounts(ds["communes"], staff, counters, leaders).melt(id_vars=["commune_code", "type"], var_name="basis",
+                                                                        value_name="amount")
     norms = ds["equipment_norms"].astype({"basis": str, "commune_type": str, "item_type": str})
     rows = base.merge(norms, on="basis")
     rows = rows[(rows["commune_type"] == any_type) | (rows["commune_type"] == rows["type"])]
-    rows = rows.assign(raw=rows["quantity"].astype(float) * rows["amount"], priority=rows["priority"].astype(int))
-    demand = rows.groupby(["commune_code", "item_type", "priority"], as_index=False)["raw"].sum()
-    demand["demand"] = np.ceil(demand["raw"] - 1e-9).clip(lower=0).astype(int)
-    return demand[demand["demand"] > 0].drop(columns="raw").reset_index(drop=True)
+    raw = rows["quantity"].astype(float).to_numpy() * rows["amount"].to_numpy(float)
+    rows = rows.assign(items=np.ceil(raw - 1e-9).clip(min=0), priority=rows["priority"].astype(int))
+    demand = rows.groupby(["commune_code", "item_type", "priority"], as_index=False)["items"].sum()
+    demand["uncapped"] = demand["items"].astype(int)
+    demand["demand"] = demand["uncapped"]
+    caps = equipment_caps(ds).set_index(["commune_code", "item_type"])["max_per_commune"].astype(float)
+    if len(caps) and len(demand):
+        demand = demand.sort_values(["commune_code", "item_type", "priority"], kind="stable")
+        cap = caps.reindex(pd.MultiIndex.from_frame(demand[["commune_code", "item_type"]])).to_numpy(float)
+        before = demand.groupby(["commune_code", "item_type"])["uncapped"].cumsum().to_numpy() - demand["uncapped"].to_numpy()
+        room = np.clip(cap - before, 0, None)
+        demand["demand"] = np.where(np.isnan(cap), demand["uncapped"], np.minimum(demand["uncapped"], room)).astype(int)
+    demand = demand[demand["uncapped"] > 0].drop(columns="items")
+    return demand[["commune_code", "item_type", "priority", "demand", "uncapped"]].reset_index(drop=True)
+
+
+def equipment_caps(ds) -> pd.DataFrame:
+    """commune_code, item_type, max_per_commune: the smallest cap of the equipment norms that apply to each commune."""
+    norms = ds["equipment_norms"]
+    if "max_per_commune" not in norms.columns or not norms["max_per_commune"].notna().any():
+        return pd.DataFrame({"commune_code": pd.Series(dtype=int), "item_type": pd.Series(dtype=str),
+                             "max_per_commune": pd.Series(dtype=int)})
+    capped = norms.dropna(subset=["max_per_commune"]).astype({"commune_type": str, "item_type": str})
+    communes = ds["communes"][["code", "type"]].astype({"type": str}).rename(columns={"code": "commune_code"})
+    any_type = vocab.role_code("commune_types", "any")
+    rows = communes.merge(capped, how="cross")
+    rows = rows[(rows["commune_type"] == any_type) | (rows["commune_type"] == rows["type"])]
+    out = rows.groupby(["commune_code", "item_type"], as_index=False)["max_per_commune"].min()
+    return out.astype({"commune_code": int, "max_per_commune": int})

@@ -35,6 +35,10 @@ SHEETS: dict[str, tuple[str, str]] = {
     "unmet_equipment": ("Thiết bị còn thiếu", "Unmet equipment"),
     "surplus_equipment": ("Thiết bị dôi dư", "Surplus equipment"),
     "equipment_balance": ("Cân đối thiết bị", "Equipment balance"),
+    "norms_used": ("Định mức áp dụng", "Norms applied"),
+    # planner norms
+    "norms_by_commune": ("Biên chế từng xã", "Quota by commune"),
+    "norms_by_field": ("Định mức theo lĩnh vực", "Norms by field"),
     # scenario comparison (planner.compare)
     "kpis": ("So sánh kịch bản", "Scenario comparison"),
     "moved_officials": ("SS - Cán bộ thay đổi", "Cmp - Moved officials"),
@@ -188,6 +192,24 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "area_km2": ("Diện tích (km²)", "Area (km²)"),
     "population": ("Dân số", "Population"),
     "population_share": ("Tỷ lệ dân số", "Population share"),
+    # the government staff quota and the norms a plan used (planner.norms_used)
+    "mountainous": ("Miền núi, vùng cao", "Mountainous"),
+    "in_quota": ("Tính vào biên chế", "Counts in the quota"),
+    "quota": ("Biên chế được giao", "Staff quota"),
+    "quota_rule": ("Quy tắc tính biên chế", "Quota rule"),
+    "quota_source": ("Căn cứ biên chế", "Quota source"),
+    "quota_basis": ("Loại căn cứ biên chế", "Quota basis"),
+    "required_min_in_quota": ("Tổng định mức tối thiểu trong biên chế", "Minimums within the quota"),
+    "kind": ("Loại định mức", "Kind of rule"),
+    "rule_id": ("Mã quy định", "Rule ID"),
+    "subject": ("Đối tượng", "Applies to what"),
+    "applies_to": ("Phạm vi áp dụng", "Applies where"),
+    "rule": ("Nội dung định mức", "What the rule says"),
+    "communes": ("Số xã áp dụng", "Communes"),
+    "source": ("Căn cứ", "Source"),
+    "basis": ("Loại căn cứ", "Basis"),
+    "confidence": ("Mức tin cậy", "Confidence"),
+    "changed": ("Cột khác mẫu", "Changed columns"),
 }
 
 # Which vocabulary translates a column's values.
@@ -197,7 +219,11 @@ VALUE_KIND: dict[str, str] = {
     "condition": "condition", "qualification": "qualification", "status": "status",
     "stage": "stage", "marginal_value_basis": "basis", "changes": "changes",
     "commune_type": "commune_type", "gender": "gender", "grade": "grade",
+    "kind": "norm_kind", "basis": "basis", "quota_basis": "basis", "confidence": "confidence", "changed": "norm_column",
 }
+
+# Columns holding a comma-separated list of codes (each code is labelled).
+LIST_COLUMNS: tuple[str, ...] = ("changes", "changed")
 
 # Value kinds whose codes are declared in the code lists (planner/schema/vocab): the labels come from there.
 VOCAB_KINDS: dict[str, tuple[str, ...]] = {
@@ -236,6 +262,9 @@ EXTRA_VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "optimal": ("Tối ưu", "Optimal"), "infeasible": ("Không khả thi", "Infeasible"),
         "unbounded": ("Không bị chặn", "Unbounded"), "time_limit": ("Hết thời gian", "Time limit"),
         "error": ("Lỗi", "Error"),
+        # a rule of norms_used against the bundled reference
+        "reference": ("Theo mẫu", "Reference"), "overridden": ("Tỉnh sửa mẫu", "Overridden"),
+        "province": ("Quy định của tỉnh", "Province's own"), "scenario": ("Theo kịch bản", "Scenario"),
     },
     "plan_status": {
         "draft": ("Dự thảo", "Draft"), "reviewed": ("Đã rà soát", "Reviewed"), "approved": ("Đã phê duyệt", "Approved"),
@@ -249,6 +278,31 @@ EXTRA_VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "fixed-integer re-solve dual": ("Giá trị đối ngẫu khi giải lại với biến nguyên cố định",
                                         "Fixed-integer re-solve dual"),
         "no minimum": ("Không có định mức tối thiểu", "No minimum"),
+        # what a norm rests on
+        "law": ("Luật, nghị định, quyết định", "Law"),
+        "guidance": ("Công văn, hướng dẫn", "Guidance"),
+        "assumption": ("Giả định (tỉnh tự xác định)", "Assumption"),
+    },
+    "confidence": {"high": ("Cao", "High"), "medium": ("Trung bình", "Medium"), "low": ("Thấp", "Low")},
+    "norm_kind": {
+        "staffing_quota": ("Biên chế", "Staff quota"),
+        "staffing_norm": ("Định mức cán bộ", "Staffing norm"),
+        "equipment_norm": ("Định mức thiết bị", "Equipment norm"),
+        "price": ("Đơn giá", "Price"),
+        "building_priority": ("Ưu tiên sử dụng trụ sở dôi dư", "Building-use priority"),
+        "office_area": ("Diện tích làm việc", "Office area"),
+    },
+    "norm_column": {
+        "commune_code": ("Xã", "Commune"), "commune_type": ("Loại đơn vị", "Unit type"),
+        "min_population": ("Dân số từ", "Population from"), "max_population": ("Dân số dưới", "Population below"),
+        "field": ("Lĩnh vực", "Field"), "position": ("Chức danh", "Position"),
+        "min_count": ("Số tối thiểu", "Minimum"), "max_count": ("Số tối đa", "Maximum"),
+        "per_10k_residents": ("Số thêm mỗi 10.000 dân", "Per 10,000 residents"),
+        "item_type": ("Loại thiết bị", "Item type"), "basis": ("Đơn vị tính", "Counted per"),
+        "quantity": ("Số lượng", "Quantity"), "priority": ("Mức ưu tiên", "Priority"),
+        "max_per_commune": ("Tối đa mỗi xã", "Cap per commune"), "value": ("Giá trị", "Value"),
+        "price_uplift": ("Tỷ lệ tăng giá", "Price uplift"), "m2_per_official": ("Diện tích mỗi người", "Area per person"),
+        "shared_area_factor": ("Hệ số diện tích dùng chung", "Shared-area factor"),
     },
     "changes": {
         "commune": ("Xã", "Commune"), "position": ("Chức danh", "Position"), "field": ("Lĩnh vực", "Field"),
@@ -302,6 +356,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "rows": ("dòng", "rows"),
     "no_rows": ("(không có dòng nào)", "(no rows)"),
     "surplus_marker": ("(dôi dư)", "(surplus)"),
+    "norms_applied": ("Định mức áp dụng", "Norms applied"),
+    "norms_line": ("{total} quy định: {reference} theo mẫu, {overridden} tỉnh sửa mẫu, {province} của tỉnh, "
+                   "{scenario} theo kịch bản; biên chế theo {quota_source} (xem trang Định mức áp dụng)",
+                   "{total} rules: {reference} reference, {overridden} overridden, {province} the province's own, "
+                   "{scenario} from the scenario; staff quota per {quota_source} (see the sheet Norms applied)"),
+    "quota_by_province": ("quy định riêng của tỉnh (dòng total)", "the province's own total rows"),
+    "norms_heading": ("{province}: {count} xã, phường, đặc khu; biên chế khối chính quyền theo {sources}",
+                      "{province}: {count} communes; government staff quota per {sources}"),
+    "norms_rules_heading": ("Quy tắc biên chế và định mức theo lĩnh vực ({count} quy định; căn cứ đầy đủ: --out)",
+                            "Quota rules and norms by field ({count} rules; full sources: --out)"),
 }
 
 

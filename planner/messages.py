@@ -55,6 +55,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "buildings_without_sites": ("Sử dụng công trình: chưa có phương án trụ sở, nên chưa dành công trình nào "
                                 "làm trụ sở hoặc điểm phục vụ.",
                                 "Building uses: no site plan, so no building is reserved as headquarters or service point."),
+    "housing_not_offered": ("Sử dụng công trình: {officials} cán bộ ở xa xã công tác hơn {km} km, nhưng không công trình nào "
+                            "được bố trí làm nhà công vụ (assets.housing_for_officials đang tắt: nhà công vụ không thuộc "
+                            "danh mục ưu tiên của Công điện 213/CĐ-TTg).",
+                            "Building uses: {officials} officials live farther than {km} km from their commune, but no building "
+                            "is offered as housing (assets.housing_for_officials is off: housing for officials is not on the "
+                            "priority list of Official Dispatch 213/CĐ-TTg)."),
     "buildings_without_staffing": ("Sử dụng công trình: chưa có phương án bố trí cán bộ, nên chưa tính nhu cầu nhà công vụ.",
                                    "Building uses: no staffing plan, so no housing demand for officials is counted."),
     # headquarters: residents a service point cannot serve
@@ -71,6 +77,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "and none counts as kept in place."),
     "equipment_without_price": ("Thiết bị: chưa có đơn giá mua mới (new_unit_price) cho {items}, nên không thể mua các loại này.",
                                 "Equipment: no new_unit_price for {items}, so these cannot be bought."),
+    "equipment_capped": ("Thiết bị: nhu cầu {items} giảm {count} chiếc để không xã nào có quá {cap} chiếc "
+                         "(mức tối đa max_per_commune của định mức trang thiết bị).",
+                         "Equipment: demand for {items} cut by {count} items so that no commune holds more than {cap} "
+                         "(max_per_commune of the equipment norms)."),
     "equipment_whole_items": ("Thiết bị: lời giải LP có số lượng lẻ ở mức '{level}' (ràng buộc ngân sách bị chặt); "
                               "đã giải lại từ mức này với số lượng nguyên.",
                               "Equipment: the LP solution had fractional items at level '{level}' (the budget row binds); "

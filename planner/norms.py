@@ -1,6 +1,10 @@
-"""Resolve staffing norms (class rules, per-commune overrides, scenario overrides) per commune."""
+"""Resolve staffing norms per commune: the government staff quota rule (planner/reference/staffing_quota.csv),
+class rules, per-commune overrides and scenario overrides."""
 
 from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -9,12 +13,48 @@ from . import vocab
 from .scenario import NormOverride
 
 
+QUOTA_RULES = Path(__file__).parent / "reference" / "staffing_quota.csv"
+
+
+@cache
+def quota_rules() -> pd.DataFrame:
+    """The quota rule per commune type and mountainous flag, with its source (planner/reference/staffing_quota.csv)."""
+    rules = pd.read_csv(QUOTA_RULES, dtype={"commune_type": str, "source": str, "basis": str, "note": str})
+    rules["mountainous"] = rules["mountainous"].astype(str).str.lower().eq("true")
+    return rules
+
+
+def quota_fields() -> tuple[str, ...]:
+    """Fields whose staff count against the government quota (fields.csv in_quota; Party, mass organisations
+    and the military command are outside it, Official Dispatch 09/CV-BCĐ)."""
+    frame = vocab.table("fields")
+    in_quota = frame["in_quota"].str.lower().ne("false") if "in_quota" in frame else pd.Series(True, index=frame.index)
+    return tuple(frame.loc[in_quota & ~frame["pseudo"], "code"])
+
+
+def commune_quotas(communes: pd.DataFrame) -> pd.DataFrame:
+    """commune_code, quota, rule_id, source, basis: base + one per full step of residents above the threshold
+    (the step is smaller in mountainous communes), at most the cap of the commune's type."""
+    mountainous = (communes["mountainous"].fillna(False).astype(bool) if "mountainous" in communes
+                   else pd.Series(False, index=communes.index))
+    frame = pd.DataFrame({"commune_code": communes["code"].astype(int).to_numpy(),
+                          "commune_type": communes["type"].astype(str).to_numpy(),
+                          "mountainous": mountainous.to_numpy(dtype=bool),
+                          "population": communes["population"].astype(float).to_numpy()})
+    rules = quota_rules()
+    out = frame.merge(rules, on=["commune_type", "mountainous"], how="inner")
+    steps = np.floor(np.maximum(out["population"] - out["population_threshold"], 0) / out["residents_per_extra"])
+    out["quota"] = np.minimum(out["base"] + steps, out["cap"]).astype(int)
+    return out[["commune_code", "quota", "rule_id", "source", "basis"]].sort_values("commune_code").reset_index(drop=True)
+
+
 def total_field() -> str:
     """The pseudo-field whose norm rows carry a commune's headcount ceiling (role 'total' in fields.csv)."""
     return vocab.role_code("fields", "total")
 
 
-def _apply_overrides(norms: pd.DataFrame, overrides: list[NormOverride]) -> pd.DataFrame:
+def apply_overrides(norms: pd.DataFrame, overrides: list[NormOverride]) -> pd.DataFrame:
+    """The norms with a scenario's overrides applied (a new rule where no rule lists the slot)."""
     norms = norms.copy()
     for ov in overrides:
         slot = (norms["field"] == ov.field) & (norms["position"] == ov.position)
@@ -52,9 +92,11 @@ def resolve_staffing_norms(communes: pd.DataFrame, norms: pd.DataFrame,
     A per-commune rule (commune_code set) wins over class rules for the same field and position;
     among class rules a specific commune_type wins over 'any', then the later row in the table.
     required_min = min_count + ceil(per_10k_residents * population / 10,000).
-    The pseudo-field with role 'total' carries the commune's headcount ceiling in required_max.
+    The pseudo-field with role 'total' carries the commune's government staff quota in required_max: a
+    'total' rule of the norms where one matches the commune, else the quota rule (commune_quotas).
+    Columns commune_code, field, position, required_min, required_max, rule_id, source, basis.
     """
-    norms = _apply_overrides(norms.reset_index(drop=True), overrides or [])
+    norms = apply_overrides(norms.reset_index(drop=True), overrides or [])
     norms = norms.assign(_order=np.arange(len(norms)))
     c = communes[["code", "type", "population"]].rename(columns={"code": "commune_code"})
     cross = c.merge(norms, how="cross", suffixes=("", "_rule"))
@@ -74,7 +116,17 @@ def resolve_staffing_norms(communes: pd.DataFrame, norms: pd.DataFrame,
     match["commune_code"] = match["commune_code"].astype(int)
     match["required_max"] = np.where(match["required_max"].notna(),
                                      np.maximum(match["required_max"], match["required_min"]), np.nan)
-    out = match[["commune_code", "field", "position", "required_min", "required_max", "rule_id"]]
+    for column in ("source", "basis"):
+        match[column] = match[column].astype(object).where(match[column].notna(), "") if column in match else ""
+    out = match[["commune_code", "field", "position", "required_min", "required_max", "rule_id", "source", "basis"]]
+    has_total = set(out.loc[out["field"] == total_field(), "commune_code"])
+    quotas = commune_quotas(communes)
+    quotas = quotas[~quotas["commune_code"].isin(has_total)]
+    by_rule = pd.DataFrame({"commune_code": quotas["commune_code"], "field": total_field(),
+                            "position": vocab.role_code("positions", "any"), "required_min": 0,
+                            "required_max": quotas["quota"].astype(float), "rule_id": quotas["rule_id"],
+                            "source": quotas["source"], "basis": quotas["basis"]})
+    out = pd.concat([out, by_rule], ignore_index=True) if len(by_rule) else out
     return out.sort_values(["commune_code", "field", "position"]).reset_index(drop=True)
 
 

@@ -23,6 +23,7 @@ from .models.buildings import plan_building_uses
 from .models.equipment import plan_equipment
 from .models.headquarters import plan_sites
 from .models.staffing import plan_staffing
+from .norms_used import norms_used
 from .plan import Plan
 from .readback import read_plan_assignments
 from .scenario import Scenario
@@ -100,6 +101,7 @@ def assemble(ds: Dataset, scenario: Scenario, results: dict[str, StageResult]) -
         kpis.extend(result.kpis)
         solves.extend(s.as_row() for s in result.solves)
         notes.extend(result.notes)
+    tables["norms_used"] = norms_used(ds, scenario)  # the rules in force and their legal sources
     provenance = {
         "province": ds.province,
         "data_source": ds.source,

@@ -21,7 +21,7 @@ from . import vocab
 from .dataset import Dataset
 from .derived import equipment_demand, per_item_parameters
 from .geo import haversine_km
-from .norms import headcount_ceilings, resolve_staffing_norms, total_field
+from .norms import headcount_ceilings, resolve_staffing_norms
 from .schema import load_schema
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
@@ -502,26 +502,15 @@ def _pin_a_few_specialists(officials: pd.DataFrame, old_units: pd.DataFrame, com
 
 
 def _staffing_norms(communes: pd.DataFrame) -> pd.DataFrame:
-    """Illustrative class rules (planner/reference/staffing_norms.csv) plus a few per-commune overrides:
-    the largest commune by area (border/mountain) needs more military staff, the most populous one gets a
-    larger quota, and any commune whose minimums would not fit its quota gets its quota raised."""
+    """The reference norms (planner/reference/staffing_norms.csv, each row with its source; the quota comes from
+    the rule in staffing_quota.csv) plus one per-commune rule to show how a province adds its own: the largest
+    commune by area (border, mountains) gets a larger military command."""
     largest = communes.sort_values(["area_km2", "code"], ascending=[False, True]).iloc[0]["code"]
     military = {"rule_id": f"OV-{largest}-military", "commune_code": largest, "commune_type": "any", "min_population": 0,
-                "field": "military", "position": "specialist", "min_count": 2, "max_count": 4, "per_10k_residents": 0.0}
-    norms = pd.concat([pd.read_csv(REFERENCE_DIR / "staffing_norms.csv"), pd.DataFrame([military])], ignore_index=True)
-    required = resolve_staffing_norms(communes, norms)
-    ceiling = headcount_ceilings(required)
-    minimums = required[required["field"] != total_field()].groupby("commune_code")["required_min"].sum()
-    overrides = []
-    populous = communes.sort_values(["population", "code"], ascending=[False, True]).iloc[0]["code"]
-    new_ceiling = ceiling.copy()
-    new_ceiling[populous] += 5
-    new_ceiling = np.maximum(new_ceiling, minimums.reindex(new_ceiling.index) + 3)
-    for code in new_ceiling.index[new_ceiling > ceiling]:
-        overrides.append({"rule_id": f"OV-{code}-total", "commune_code": code, "commune_type": "any",
-                          "min_population": 0, "field": total_field(), "position": vocab.role_code("positions", "any"), "min_count": 0,
-                          "max_count": int(new_ceiling[code]), "per_10k_residents": 0.0})
-    return pd.concat([norms, pd.DataFrame(overrides)], ignore_index=True)
+                "field": "military", "position": vocab.role_code("positions", "staff"), "min_count": 3, "max_count": 4,
+                "per_10k_residents": 0.0, "source": "sample: a province's own rule for its largest commune",
+                "basis": "assumption", "confidence": "low"}
+    return pd.concat([pd.read_csv(REFERENCE_DIR / "staffing_norms.csv"), pd.DataFrame([military])], ignore_index=True)
 
 
 def _buildings(old_units: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -598,7 +587,7 @@ def _equipment(old_units: pd.DataFrame, officials: pd.DataFrame, costs: pd.DataF
         "count": split.ravel(),
     })
     frame = frame[frame["count"] > 0].reset_index(drop=True)
-    prices = costs.set_index("item_type")
+    prices = _by_item(costs)
     life = frame["item_type"].map(prices["useful_life_years"]).to_numpy(float)
     price = frame["item_type"].map(prices["new_unit_price"]).to_numpy(float)
     low, high = (frame["condition"].map(conditions["sample_age_low"].astype(float)).to_numpy(),
@@ -616,20 +605,32 @@ EXTENSION_COST_PER_M2 = 7e6
 
 
 def _unit_costs() -> pd.DataFrame:
+    """planner/reference/unit_costs.csv: one row per item type and parameter (price, transport, repair, useful
+    life) with its source, basis and confidence: the decree's maximum prices, the rest assumptions."""
     return pd.read_csv(REFERENCE_DIR / "unit_costs.csv")
+
+
+def _by_item(unit_costs: pd.DataFrame) -> pd.DataFrame:
+    """The unit costs as one row per item type and one column per parameter."""
+    return unit_costs.pivot(index="item_type", columns="parameter", values="value").astype(float)
 
 
 def _equipment_demand(communes: pd.DataFrame, required: pd.DataFrame, norms: pd.DataFrame) -> pd.DataFrame:
     """Demand per commune and item if every commune were staffed to its quota (sizes the budget): the
-    equipment model's own demand rule (planner.derived.equipment_demand) on a quota-sized headcount."""
+    equipment model's own demand rule (planner.derived.equipment_demand) on a quota-sized headcount
+    (the leaders and counter staff of the norms' minimums, the rest of the quota as other staff)."""
     counter, staff = vocab.role_code("fields", "counter"), vocab.role_code("positions", "staff")
+    leadership = vocab.role_codes("positions", "leadership")
     counters = required[required["field"] == counter].groupby("commune_code")["required_min"].sum()
+    leaders = required[required["position"].isin(leadership)].groupby("commune_code")["required_min"].sum()
     quota = headcount_ceilings(required).reindex(communes["code"].astype(int)).fillna(0)
     at_counters = counters.reindex(quota.index).fillna(0)
+    leading = leaders.reindex(quota.index).fillna(0)
     headcount = pd.concat([
         pd.DataFrame({"commune_code": quota.index, "position": staff, "field": counter, "headcount": at_counters.to_numpy()}),
+        pd.DataFrame({"commune_code": quota.index, "position": leadership[0], "field": "", "headcount": leading.to_numpy()}),
         pd.DataFrame({"commune_code": quota.index, "position": staff, "field": "",
-                      "headcount": (quota - at_counters).clip(lower=0).to_numpy()}),
+                      "headcount": (quota - at_counters - leading).clip(lower=0).to_numpy()}),
     ], ignore_index=True)
     return equipment_demand({"communes": communes, "equipment_norms": norms}, headcount)
 
@@ -638,12 +639,12 @@ def _costs(communes, old_units, required, unit_costs, equipment, equipment_norms
     """Unit prices, transport and repair costs per item, and budgets sized from the data so that they bind:
     the equipment budget covers the counters' shortfall but only part of the rest; the renovation budget
     covers one usable headquarters per commune plus about a third of the other renovations."""
-    unit = unit_costs.set_index("item_type")
-    rows = []
+    unit = _by_item(unit_costs)
     units = vocab.column("cost_parameters", "unit")
-    for parameter, unit_name in ((p, units[p]) for p in per_item_parameters()):
-        rows += [{"parameter": parameter, "item_type": item, "value": float(unit.loc[item, parameter]), "unit": unit_name,
-                  "note": "illustrative market price 2025"} for item in unit.index]
+    per_item = unit_costs[unit_costs["parameter"].isin(per_item_parameters())]
+    rows = [{"parameter": r.parameter, "item_type": r.item_type, "value": float(r.value), "unit": units[r.parameter],
+             "note": None, "source": r.source, "basis": r.basis, "confidence": r.confidence} for r in per_item.itertuples()]
+    synthetic = {"source": "Synthetic sample (planner.sample): no legal figure", "basis": "assumption", "confidence": "low"}
     demand = _equipment_demand(communes, required, equipment_norms)
     condition_role = equipment["condition"].map(dict(zip(vocab.table("equipment_conditions")["code"],
                                                          vocab.table("equipment_conditions")["role"])))
@@ -670,24 +671,27 @@ def _costs(communes, old_units, required, unit_costs, equipment, equipment_norms
 
     rows += [
         {"parameter": "equipment_budget", "item_type": None, "value": float(np.ceil(equipment_budget / 1e8) * 1e8),
-         "unit": "VND", "note": "synthetic: 60% of buying the province's net shortfall and repairing all repairable items"},
+         "unit": "VND", "note": "synthetic: 60% of buying the province's net shortfall and repairing all repairable items", **synthetic},
         {"parameter": "renovation_budget", "item_type": None, "value": float(np.ceil(renovation_budget / 1e8) * 1e8),
-         "unit": "VND", "note": "synthetic: cheapest usable HQ per commune + 30% of the remaining renovations"},
+         "unit": "VND", "note": "synthetic: cheapest usable HQ per commune + 30% of the remaining renovations", **synthetic},
         {"parameter": "extension_cost_per_m2", "item_type": None, "value": EXTENSION_COST_PER_M2, "unit": "VND/m²",
-         "note": "illustrative construction cost"},
+         "note": "illustrative construction cost", **synthetic},
         {"parameter": "idle_cost_per_m2_year", "item_type": None, "value": 60e3, "unit": "VND/m²/year",
-         "note": "illustrative upkeep of an unused building"},
+         "note": "illustrative upkeep of an unused building", **synthetic},
         {"parameter": "service_point_fixed_cost", "item_type": None, "value": 150e6, "unit": "VND",
-         "note": "illustrative cost to open and run a reception point"},
+         "note": "illustrative cost to open and run a reception point", **synthetic},
     ]
     return pd.DataFrame(rows)
 
 
 def _facility_needs(communes: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """A few communes still need a school, health station, public housing or culture house."""
+    """A few communes still need a health station, school, culture house, sports facility, police office or
+    public housing (the facility-need uses of the building_uses list, drawn by its sample_share column)."""
     n = max(2, int(round(0.15 * len(communes))))
     chosen = np.sort(rng.choice(communes["code"].to_numpy(), size=min(n, len(communes)), replace=False))
-    uses = np.array(["education", "health", "housing", "culture"])[rng.choice(4, len(chosen), p=[0.35, 0.3, 0.25, 0.1])]
+    shares = pd.Series(vocab.column("building_uses", "sample_share", numeric=True))
+    shares = shares[shares.index.isin(vocab.flagged("building_uses", "facility_need")) & (shares > 0)]
+    uses = shares.index.to_numpy()[rng.choice(len(shares), len(chosen), p=(shares / shares.sum()).to_numpy())]
     return pd.DataFrame({
         "commune_code": chosen, "use": uses, "buildings_needed": 1,
         "min_floor_area_m2": np.round(rng.uniform(150, 600, len(chosen)), -1),

@@ -34,7 +34,7 @@ from .derived import per_item_parameters
 from .errors import InputError, Problem
 from .yesno import parse_yes_no
 from .docs import bounds_text
-from .norms import headcount_ceilings, resolve_staffing_norms
+from .norms import headcount_ceilings, quota_fields, resolve_staffing_norms
 from . import vocab
 from .schema import ColumnSpec, TableSpec, load_schema
 
@@ -550,14 +550,16 @@ def _check_pins_against_norms(communes: _Checked, norms: _Checked, officials: _C
     pinned = o[o["fixed_commune"].notna()]
     if c.empty or n.empty or pinned.empty:
         return
+    in_quota = pinned[pinned["field"].isin(quota_fields()).to_numpy(dtype=bool, na_value=False)]
     requirements = resolve_staffing_norms(c.reset_index(drop=True), n.reset_index(drop=True))
     names = dict(zip(c["code"].astype(int), c["name"]))
     ceilings = headcount_ceilings(requirements).dropna()
-    per_commune = pinned.groupby("fixed_commune").size()
+    per_commune = in_quota.groupby("fixed_commune").size()
     limit = ceilings.reindex(per_commune.index)
     for code in per_commune.index[(per_commune > limit).to_numpy()]:
-        _report_excess(pinned[pinned["fixed_commune"] == code], int(limit[code]), officials, problems,
-                       f"officials pinned to {names[int(code)]} ({int(code)})", "its headcount ceiling (staffing_norms field total)")
+        _report_excess(in_quota[in_quota["fixed_commune"] == code], int(limit[code]), officials, problems,
+                       f"officials pinned to {names[int(code)]} ({int(code)})",
+                       "its headcount ceiling (the government staff quota: the quota rule, or staffing_norms field total)")
     slots = requirements[(requirements["field"] == vocab.role_code("fields", "leadership"))
                          & requirements["position"].isin(vocab.role_codes("positions", "leadership"))]
     slots = slots.dropna(subset=["required_max"]).set_index(["commune_code", "position"])["required_max"]

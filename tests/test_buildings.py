@@ -38,9 +38,10 @@ def test_hand_checked_uses(tiny_ds):
 def test_housing_for_far_officials_and_idle_without_sale(tiny_ds):
     # 30 officials of Xã Bình live > 30 km away: 600 m2 needed at 5 M/m2 = 3 bn. With sale forbidden and no other need,
     # just enough free buildings within reach house them (none redundant); the rest stay idle at 50,000 VND/m2/year x 5 years.
+    # Housing for officials is not on the 213/CĐ-TTg list: the province opts in.
     sites = plan_sites(tiny_ds, Scenario(), None)
     staffing = _staffing([(f"X{k}", 102, 45.0) for k in range(30)] + [("Y", 101, 5.0)])
-    scenario = Scenario.from_dict({"assets": {"allow_sale": False}})
+    scenario = Scenario.from_dict({"assets": {"allow_sale": False, "housing_for_officials": True}})
     result = plan_building_uses(tiny_ds, scenario, sites, staffing)
     housing = result.tables["housing_needs"].set_index("commune_code")
     assert housing.loc[102, "officials_far"] == 30 and housing.loc[102, "m2_needed"] == pytest.approx(600)
@@ -60,13 +61,14 @@ def test_housing_for_far_officials_and_idle_without_sale(tiny_ds):
        st.lists(st.tuples(st.sampled_from([101, 102, 103]), st.sampled_from(["education", "health", "culture", "housing"]),
                           st.integers(0, 3), st.sampled_from([0.0, 200.0, 600.0]), st.sampled_from([0.0, 1e9, 9e9])),
                 max_size=4, unique_by=lambda r: (r[0], r[1])),
-       st.booleans(), st.sampled_from([0.0, 1e9, 1e11]), st.booleans())
-def test_every_building_gets_exactly_one_use(conditions, needs, allow_sale, budget, with_sites):
+       st.booleans(), st.sampled_from([0.0, 1e9, 1e11]), st.booleans(), st.booleans())
+def test_every_building_gets_exactly_one_use(conditions, needs, allow_sale, budget, with_sites, housing):
     frames = tiny_frames()
     frames["buildings"] = frames["buildings"].assign(condition=conditions, renovation_cost_vnd=3e8)
     frames["facility_needs"] = pd.DataFrame(needs, columns=["commune_code", "use", "buildings_needed", "min_floor_area_m2", "value_vnd"])
     ds = Dataset.from_frames(frames)
-    scenario = Scenario.from_dict({"assets": {"allow_sale": allow_sale, "renovation_budget_vnd": budget}})
+    scenario = Scenario.from_dict({"assets": {"allow_sale": allow_sale, "renovation_budget_vnd": budget,
+                                              "housing_for_officials": housing}})
     sites = plan_sites(ds, scenario, None) if with_sites and budget >= 1e9 else None
     staffing = _staffing([("A", 101, 50.0), ("B", 103, 40.0), ("C", 103, 10.0)])
     result = plan_building_uses(ds, scenario, sites, staffing)
@@ -83,15 +85,18 @@ def test_every_building_gets_exactly_one_use(conditions, needs, allow_sale, budg
     need_counts = free[free["use"] != "housing"].groupby(["serves_commune_code", "use"]).size()
     needed = {(c, u): n for c, u, n, _, _ in needs}
     assert all(n <= needed.get(key, 0) for key, n in need_counts.items())
+    assert housing or "housing" not in set(uses["use"])
 
 
 def test_public_needs_come_before_sale(tiny_ds):
     # 30 officials of Xã Bình live far away: 600 m² of housing at 5 M/m² (3 bn) is worth less than selling the
-    # buildings that could house them (B3 2 bn + B7 20 bn ...). Value alone sells; public use first houses them all.
+    # buildings that could house them (B3 2 bn + B7 20 bn ...). Value alone sells; public use first houses them all
+    # (the province opts in to housing for officials).
     sites = plan_sites(tiny_ds, Scenario(), None)
     staffing = _staffing([(f"X{k}", 102, 45.0) for k in range(30)])
-    by_value = plan_building_uses(tiny_ds, Scenario.from_dict({"assets": {"public_use_first": False}}), sites, staffing)
-    needs_first = plan_building_uses(tiny_ds, Scenario(), sites, staffing)
+    housing = {"housing_for_officials": True}
+    by_value = plan_building_uses(tiny_ds, Scenario.from_dict({"assets": {**housing, "public_use_first": False}}), sites, staffing)
+    needs_first = plan_building_uses(tiny_ds, Scenario.from_dict({"assets": housing}), sites, staffing)
     provided = {name: r.tables["housing_needs"].set_index("commune_code").loc[102, "m2_provided"]
                 for name, r in (("value", by_value), ("needs", needs_first))}
     assert provided["needs"] == pytest.approx(600) and provided["value"] < 600

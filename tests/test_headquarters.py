@@ -42,7 +42,9 @@ def _two_communes(renovation_budget=None):
     return _dataset(communes, old_units, buildings, renovation_budget=renovation_budget)
 
 
-MONEY_ONLY = {"assets": {"citizen_cost_per_km": 0.0, "staff_commute_cost_per_km": 0.0, "hq_candidate_radius_km": 21.0}}
+# 10 m2 per specialist (not the legal default of positions.csv) keeps the hand-checked figures below
+M2 = {"m2_per_official": {"specialist": 10.0}}
+MONEY_ONLY = {"assets": {"citizen_cost_per_km": 0.0, "staff_commute_cost_per_km": 0.0, "hq_candidate_radius_km": 21.0, **M2}}
 
 
 def test_hand_checked_hq_choice_by_renovation_and_extension():
@@ -64,7 +66,7 @@ def test_citizen_travel_cost_moves_the_hq_to_the_residents(citizen_cost, expecte
     ds = _dataset([{"code": 1, "name": "Xã A", "population": 10000, "lon": 105.0}],
                   [{"id": "UA", "name": "A cũ", "commune_code": 1, "lon": 105.0, "population_share": 1.0}],
                   [_building("NEAR", "UA", 105.0, 150.0), _building("FAR", "UA", 105.1, 500.0)])
-    scenario = Scenario.from_dict({"assets": {"citizen_cost_per_km": citizen_cost, "staff_commute_cost_per_km": 0.0}})
+    scenario = Scenario.from_dict({"assets": {"citizen_cost_per_km": citizen_cost, "staff_commute_cost_per_km": 0.0, **M2}})
     result = plan_sites(ds, scenario, _staff([1]))
     assert result.tables["hq_plan"]["building_id"].tolist() == [expected]
     far_km = result.tables["hq_plan"]["citizen_mean_km"].iloc[0]

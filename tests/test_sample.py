@@ -225,7 +225,10 @@ def test_buildings_and_equipment(lang_son):
     assert set(equipment["condition"]) == {"good", "repairable", "unusable"}
     assert (equipment["count"] > 0).all()
     costs = ds["costs"].set_index(["parameter", "item_type"])["value"]
-    assert costs[("new_unit_price", "desktop")] == 15e6 and costs[("new_unit_price", "vehicle")] == 900e6
+    # the maximum prices of Decision 15/2025/QĐ-TTg and Decree 153/2025/NĐ-CP, with their source
+    assert costs[("new_unit_price", "desktop")] == 20e6 and costs[("new_unit_price", "vehicle")] == 950e6
+    assert ds["costs"]["source"].notna().all() and ds["costs"]["basis"].notna().all()
+    assert ds["equipment_norms"]["source"].notna().all() and ds["equipment_norms"]["legal_basis"].notna().all()
     budgets = ds["costs"].set_index("parameter")["value"]
     assert budgets["equipment_budget"] > 0 and budgets["renovation_budget"] > 0
     # the renovation budget cannot renovate every poor or unusable building: it binds

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "planner"
 LAYERS: list[tuple[str, ...]] = [
     ("planner", "planner.errors", "planner.vocab", "planner.yesno", "planner.geo", "planner.schema", "planner.files"),
     ("planner.labels", "planner.messages", "planner.dataset", "planner.scenario", "planner.kpis"),
-    ("planner.norms", "planner.derived", "planner.validate", "planner.readback", "planner.docs", "planner.template",
+    ("planner.norms", "planner.derived", "planner.norms_used", "planner.validate", "planner.readback", "planner.docs", "planner.template",
      "planner.sample", "planner.edits"),
     ("planner.solver", "planner.solve", "planner.stage", "planner.plan"),
     ("planner.models",),

@@ -1,19 +1,32 @@
 """A use for every building: headquarters and service points (from the site plan), then the rest (MIP).
 
 Every building not used as a headquarters or service point gets exactly one of
-  housing      public housing for officials whose home is farther than housing_distance_km from their
+  health | education | culture | sports | police | other_public (facility_needs rows): worth value_vnd
+               per building, up to buildings_needed per row, only buildings with at least min_floor_area_m2
+  housing      only when assets.housing_for_officials (off by default: not on the national list below):
+               public housing for officials whose home is farther than housing_distance_km from their
                assigned commune's HQ (from the staffing plan; housing_m2_per_official each), worth
-               housing_value_per_m2_vnd per needed m² covered
-  education | health | culture | housing (facility_needs rows): worth value_vnd per building, up to
-               buildings_needed per row, only buildings with at least min_floor_area_m2
-  sale_or_lease  worth the book value (only when allow_sale)
+               housing_value_per_m2_vnd per needed m² covered, and housing rows of facility_needs
+  sale_or_lease  worth the book value (only when allow_sale); in practice handed to the provincial
+               land-fund development centre for auction or investment
   idle         costs idle_cost_per_m2_year x floor area x idle_years
 A building serves needs of its own commune, or of a commune whose centre is within hq_candidate_radius_km.
 Poor and unusable buildings need their renovation_cost_vnd before any use except sale or idle; all
-renovations share what the site plan left of the renovation budget. Objective: maximize value - cost;
-with public_use_first (default) that comes second, after the most needs met (officials housed plus
-facility needs served), as the inspection reports ask that surplus headquarters serve public needs
-before they are sold.
+renovations share what the site plan left of the renovation budget.
+
+Objective. Official Dispatch 213/CĐ-TTg of the Prime Minister (11 Nov 2025) orders the uses of surplus
+houses and land: health, education and training, culture, sports, commune police offices, other public
+purposes; what remains is exploited or disposed of (the land-fund centre). The order is data: the
+`priority` column of planner/schema/vocab/building_uses.csv (1 = first; housing for officials, when the
+province opts in, comes after the listed uses; a use without a priority comes last). With
+public_use_first (default) the model is solved lexicographically, one level per priority present:
+maximize the needs met of priority 1 (buildings given to those needs), keep that optimum as a row, then
+priority 2, and so on; finally maximize value - cost among the plans that keep every level. Lexicographic
+levels rather than weights decreasing by priority because the dispatch is a strict order (one health
+station is not worth any number of culture houses), and weights large enough to make that true grow
+geometrically with the number of needs and levels, which hurts a MIP's numerics; levels keep every
+objective on its own scale, add one row per level (the model stays linear in size) and cost one extra
+solve of the same model per priority that has a candidate. With public_use_first false: value - cost only.
 """
 
 from __future__ import annotations
@@ -57,16 +70,26 @@ def housing_demand(ds: Dataset, scenario: Scenario, staffing) -> pd.DataFrame:
     return out
 
 
+def use_priorities() -> dict[str, float]:
+    """Priority of each use a commune can ask for (the building_uses list's `priority`, 1 = first, after Official
+    Dispatch 213/CĐ-TTg); a facility-need use without a priority comes after every numbered one."""
+    given = vocab.column("building_uses", "priority", numeric=True)
+    last = max(given.values(), default=0.0) + 1.0
+    return {use: given.get(use, last) for use in vocab.flagged("building_uses", "facility_need")}
+
+
 def _options(ds: Dataset, scenario: Scenario, free: pd.DataFrame, housing: pd.DataFrame) -> pd.DataFrame:
-    """Every (building, use, need) option with value and cost; one row per candidate."""
+    """Every (building, use, need) option with value, cost and the use's priority; one row per candidate.
+    Housing (for far officials and housing rows of facility_needs) only when assets.housing_for_officials."""
     opts = scenario.assets
+    priority = use_priorities()
     idle_rate = (cost_parameter(ds, "idle_cost_per_m2_year", 0.0) or 0.0) * opts.idle_years
     base = free[["building_id", "floor_area_m2", "mandatory_renovation_vnd", "book_value_vnd"]]
     rows = [base.assign(use=_use("idle"), option="disposal", need=0, serves_commune_code=pd.NA, value_vnd=0.0,
-                        cost_vnd=base["floor_area_m2"] * idle_rate, budget_vnd=0.0, housing_m2=0.0)]
+                        cost_vnd=base["floor_area_m2"] * idle_rate, budget_vnd=0.0, housing_m2=0.0, priority=np.nan)]
     if opts.allow_sale:
         rows.append(base.assign(use=_use("sale"), option="disposal", need=0, serves_commune_code=pd.NA, value_vnd=base["book_value_vnd"],
-                                cost_vnd=0.0, budget_vnd=0.0, housing_m2=0.0))
+                                cost_vnd=0.0, budget_vnd=0.0, housing_m2=0.0, priority=np.nan))
     communes = ds["communes"]
     km = distance_matrix_km(free["lon"], free["lat"], communes["lon"], communes["lat"])
     near = (km <= opts.hq_candidate_radius_km) | (free["commune_code"].to_numpy(dtype=float, na_value=np.nan)[:, None]
@@ -80,19 +103,22 @@ def _options(ds: Dataset, scenario: Scenario, free: pd.DataFrame, housing: pd.Da
         cand = (needs.assign(commune_code=needs["commune_code"].astype(int)).merge(reach, on="commune_code")
                 .merge(base, on="building_id"))
         cand = cand[cand["floor_area_m2"] >= cand["min_floor_area_m2"].astype(float)]
+        if not opts.housing_for_officials:
+            cand = cand[cand["use"].astype(str) != _use("housing")]
         rows.append(pd.DataFrame({"building_id": cand["building_id"], "floor_area_m2": cand["floor_area_m2"],
                                   "mandatory_renovation_vnd": cand["mandatory_renovation_vnd"], "book_value_vnd": cand["book_value_vnd"],
                                   "use": cand["use"].astype(str), "option": "facility", "need": cand["need"], "serves_commune_code": cand["commune_code"],
                                   "value_vnd": cand["value_vnd"].astype(float), "cost_vnd": cand["mandatory_renovation_vnd"],
-                                  "budget_vnd": cand["mandatory_renovation_vnd"], "housing_m2": 0.0}))
-    if len(housing):
+                                  "budget_vnd": cand["mandatory_renovation_vnd"], "housing_m2": 0.0,
+                                  "priority": cand["use"].astype(str).map(priority).astype(float)}))
+    if len(housing) and opts.housing_for_officials:
         cand = housing.merge(reach, on="commune_code").merge(base, on="building_id")
         rows.append(pd.DataFrame({"building_id": cand["building_id"], "floor_area_m2": cand["floor_area_m2"],
                                   "mandatory_renovation_vnd": cand["mandatory_renovation_vnd"], "book_value_vnd": cand["book_value_vnd"],
                                   "use": _use("housing"), "option": "housing", "need": 0, "serves_commune_code": cand["commune_code"],
                                   "value_vnd": 0.0, "cost_vnd": cand["mandatory_renovation_vnd"],
                                   "budget_vnd": cand["mandatory_renovation_vnd"], "housing_m2": cand["floor_area_m2"],
-                                  "housing_need_m2": cand["m2_needed"]}))
+                                  "housing_need_m2": cand["m2_needed"], "priority": priority[_use("housing")]}))
     return pd.concat(rows, ignore_index=True)
 
 
@@ -145,6 +171,8 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     housing = housing_demand(ds, scenario, staffing)
     if staffing is None:
         notes.append(message("buildings_without_staffing"))
+    elif len(housing) and not opts.housing_for_officials:
+        notes.append(message("housing_not_offered", officials=int(housing["officials_far"].sum()), km=f"{opts.housing_distance_km:g}"))
 
     # build
     cand = _options(ds, scenario, free, housing) if len(free) else pd.DataFrame()
@@ -176,15 +204,22 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
             if budget_left is not None:
                 add_rows(problem, "renovation_budget", [pulp.LpAffineExpression(dict(zip(pick, cand["budget_vnd"].to_numpy(float))))],
                          pulp.LpConstraintLE, budget_left)
-            needs_met = pulp.LpAffineExpression({pick[k]: 1.0 for k in np.flatnonzero(need_rows)})
+            # needs met per priority level: buildings given to facility needs, officials housed (m² / m² per official)
+            levels: dict[float, pulp.LpAffineExpression] = {}
+            level_of = cand["priority"].to_numpy(float)
+            for k in np.flatnonzero(need_rows):
+                levels.setdefault(level_of[k], pulp.LpAffineExpression())[pick[k]] = 1.0
             if len(is_housing):
-                needs_met.update({var: 1.0 / opts.housing_m2_per_official for var in covered})
-        if opts.public_use_first and len(needs_met):
-            problem.setObjective(needs_met)
-            info = solve(problem, scenario.solver, "building_uses_needs", time.perf_counter() - start)
-            solves.append(info)
-            _require_solution(info)
-            problem += needs_met >= info.objective - 1e-6, "needs_met_first"
+                levels.setdefault(use_priorities()[_use("housing")], pulp.LpAffineExpression()).update(
+                    {var: 1.0 / opts.housing_m2_per_official for var in covered})
+        if opts.public_use_first:
+            for level in sorted(levels):
+                problem.setObjective(levels[level])
+                info = solve(problem, scenario.solver, f"building_uses_priority_{level:g}", time.perf_counter() - start)
+                solves.append(info)
+                _require_solution(info)
+                best = float(info.objective or 0.0)
+                problem += levels[level] >= best - 1e-6 * max(1.0, abs(best)), f"priority_{level:g}_kept"
         problem.setObjective(pulp.LpAffineExpression(objective))
         info = solve(problem, scenario.solver, "building_uses", time.perf_counter() - start)
         solves.append(info)
@@ -221,7 +256,7 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     uses = uses[["building_id", "building_name", "old_unit_id", "commune_code", "use", "serves_commune_code", "value_vnd",
                  "cost_vnd", "note", "note_vi", "floor_area_m2", "condition"]]
 
-    _verify(ds, bld, uses, sites, budget_left, chosen)
+    _verify(ds, bld, uses, sites, budget_left, chosen, opts.housing_for_officials)
     counts = uses["use"].value_counts()
     kpis = [kpi_row("buildings_by_use", int(counts.get(u, 0)), code=u) for u in USES]
     kpis += [
@@ -264,9 +299,13 @@ def _redundant_housing(chosen: pd.DataFrame) -> list[str]:
     return out
 
 
-def _verify(ds, bld, uses, sites, budget_left, chosen) -> None:
-    """Every building exactly one allowed use; HQs and service points as planned; needs, areas, budget held."""
+def _verify(ds, bld, uses, sites, budget_left, chosen, housing_allowed: bool) -> None:
+    """Every building exactly one allowed use; HQs and service points as planned; needs, areas, budget held;
+    no housing unless the scenario opts in (assets.housing_for_officials)."""
     violations = []
+    if not housing_allowed:
+        violations += [f"building {b} is housing, but assets.housing_for_officials is off"
+                       for b in uses.loc[uses["use"] == _use("housing"), "building_id"]]
     if len(uses) != len(bld) or uses["building_id"].duplicated().any() or set(uses["building_id"]) != set(bld["building_id"]):
         violations.append(f"{len(uses)} building-use rows for {len(bld)} buildings (each building needs exactly one)")
     bad = uses[~uses["use"].isin(USES)]

@@ -1,10 +1,15 @@
 """Equipment: move what the old units hold to the new communes, repair, buy the rest (LP).
 
-Demand per commune, item type and priority = ceil(sum of equipment_norms quantity x basis), where the
-basis is the planned headcount (per_official), the planned public_service_centre headcount
-(per_counter), 1 (per_commune) or population / 10,000 (per_10k_residents); rules apply to the
-commune's type or 'any'. Supply: items at each old unit by condition (good: move as is; repairable:
-repair at repair_cost, then move; unusable: dispose).
+Demand per commune, item type and priority = sum over the equipment_norms rules of ceil(quantity x basis)
+(each rule rounded up, as Decision 15/2025/QĐ-TTg Appendix II prescribes), where the basis is the planned
+headcount (per_official), its People's Committee leaders (per_leader) or the others (per_non_leader), the
+planned public_service_centre headcount (per_counter), 1 (per_commune) or population / 10,000
+(per_10k_residents); rules apply to the commune's type or 'any'. A rule's max_per_commune caps the
+commune's total of that item type (2 cars, Decree 153/2025/NĐ-CP Art. 11a): demand is cut to the cap
+(least urgent first), so no commune receives more than the cap; the plan is re-checked against it.
+Purchases are priced at new_unit_price x (1 + assets.price_uplift) (planner.derived.purchase_prices).
+Supply: items at each old unit by condition (good: move as is; repairable: repair at repair_cost, then
+move; unusable: dispose).
 
 Destination of a commune's items is its headquarters building (hq_plan; its service points count as
 part of the commune), or the commune centre when no site plan exists. Candidate arcs: an old unit
@@ -35,7 +40,7 @@ import pulp
 
 from .. import vocab
 from ..dataset import Dataset
-from ..derived import equipment_budget, equipment_demand, item_costs, planned_headcount
+from ..derived import equipment_budget, equipment_caps, equipment_demand, item_costs, planned_headcount, purchase_prices
 from ..geo import distance_matrix_km
 from ..messages import message
 from ..errors import PlanInconsistent
@@ -116,6 +121,12 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
     if sites is None:
         notes.append(message("equipment_without_sites"))
     demand = equipment_demand(ds, headcount)
+    caps = equipment_caps(ds)
+    cut = demand.groupby("item_type")[["uncapped", "demand"]].sum()
+    for item, row in cut[cut["uncapped"] > cut["demand"]].iterrows():
+        notes.append(message("equipment_capped", items=item, count=int(row["uncapped"] - row["demand"]),
+                             cap=int(caps.loc[caps["item_type"] == item, "max_per_commune"].max())))
+    demand = demand[demand["demand"] > 0].reset_index(drop=True)
     eq = ds["equipment"].astype({"old_unit_id": str, "item_type": str, "condition": str})
     conditions = vocab.table("equipment_conditions")
     eq["condition"] = eq["condition"].map(dict(zip(conditions["code"], conditions["role"])))  # good | repairable | unusable
@@ -123,7 +134,7 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
                          fill_value=0, observed=True).reindex(columns=["good", "repairable", "unusable"], fill_value=0)
     inv = inv.astype(int).reset_index()
     supply = inv[(inv["good"] + inv["repairable"]) > 0].reset_index(drop=True)
-    price, transport, repair = item_costs(ds, "new_unit_price"), item_costs(ds, "transport_cost_per_km"), item_costs(ds, "repair_cost")
+    price, transport, repair = purchase_prices(ds, scenario), item_costs(ds, "transport_cost_per_km"), item_costs(ds, "repair_cost")
     budget = equipment_budget(ds, scenario)
     no_price = sorted(set(demand["item_type"]) - set(price.index))
     if no_price:
@@ -177,7 +188,7 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
     # extract
     g, r = np.round(values(good)).astype(int), np.round(values(fixed)).astype(int)
     p, m = np.round(values(buy)).astype(int), np.round(values(unmet)).astype(int)
-    return _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes)
+    return _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes, caps)
 
 
 def _fractional(variables: list) -> bool:
@@ -219,7 +230,7 @@ def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, purch
     return solves
 
 
-def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes) -> StageResult:
+def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes, caps) -> StageResult:
     arcs = arcs.assign(good=g, repaired=r)
     moving = arcs[(~arcs["kept"] & (arcs["good"] > 0)) | (arcs["repaired"] > 0)]
     moving = moving[~moving["kept"] | (moving["km"] > 0)]
@@ -266,7 +277,7 @@ def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budge
     shortfall = shortfall[["commune_code", "item_type", "demand", "supplied_existing", "purchased", "unmet"]]
     demand_table = demand[["commune_code", "item_type", "priority", "demand"]].assign(unmet=m)
 
-    _verify(inv, supply, balance, shortfall, purchases, budget, [g, r, p, m])
+    _verify(inv, supply, balance, shortfall, purchases, budget, caps)
     total_demand = int(shortfall["demand"].sum())
     kpis = [
         kpi_row("equipment_budget_used", float(purchases["cost_vnd"].sum())),
@@ -286,8 +297,8 @@ def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budge
     return StageResult(tables=tables, kpis=kpis, solves=solves, notes=notes)
 
 
-def _verify(inv, supply, balance, shortfall, purchases, budget, arrays) -> None:
-    """Re-check the extracted plan: balance exact, supply limits, demand identity, budget, whole items."""
+def _verify(inv, supply, balance, shortfall, purchases, budget, caps) -> None:
+    """Re-check the extracted plan: balance exact, demand identity, budget, caps per commune (max_per_commune)."""
     violations = []
     parts = balance[["kept", "moved", "repaired", "surplus", "disposed"]].sum(axis=1)
     bad = balance[(parts != balance["inventory"]) | (balance[["kept", "moved", "repaired", "surplus", "disposed"]] < 0).any(axis=1)]
@@ -301,5 +312,8 @@ def _verify(inv, supply, balance, shortfall, purchases, budget, arrays) -> None:
     spent = float(purchases["cost_vnd"].sum())
     if budget is not None and spent > budget * (1 + 1e-9) + 1e-6:
         violations.append(f"purchases {spent:,.0f} VND above the equipment budget {budget:,.0f}")
+    held = shortfall.assign(held=shortfall["supplied_existing"] + shortfall["purchased"]).merge(caps, on=["commune_code", "item_type"])
+    violations += [f"commune {r.commune_code} gets {r.held} {r.item_type}, above its cap of {r.max_per_commune}"
+                   for r in held[held["held"] > held["max_per_commune"]].itertuples()]
     if violations:
         raise PlanInconsistent(STAGE, violations)

@@ -33,7 +33,7 @@ from ..dataset import Dataset
 from ..derived import official_locations
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
-from ..norms import headcount_ceilings, resolve_staffing_norms, total_field
+from ..norms import headcount_ceilings, quota_fields, resolve_staffing_norms, total_field
 from ..errors import PlanInconsistent, PlanInfeasible
 from ..kpis import kpi_row
 from ..stage import StageResult
@@ -63,7 +63,8 @@ class StaffingInputs:
     officials: pd.DataFrame  # one row per official, positional index 0..n-1 ("off")
     communes: pd.DataFrame  # commune_code, commune_name, hq_lon, hq_lat, population
     slots: pd.DataFrame  # slot (0..), commune_code, field, position, required_min, required_max, leadership, penalty
-    ceilings: pd.Series  # commune_code -> headcount ceiling (NaN = none)
+    ceilings: pd.Series  # commune_code -> government staff quota (NaN = none), over the slots with in_quota
+    quota: pd.DataFrame  # commune_code -> quota, quota_rule, quota_source (where a quota is set)
     pair_costs: pd.DataFrame  # off, commune_code, cost, forbidden, reason
 
 
@@ -120,6 +121,7 @@ def prepare_inputs(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None = No
     slots["leadership"] = (slots["position"].isin(vocab.role_codes("positions", "leadership")).to_numpy()
                           | (slots["field"] == vocab.role_code("fields", "leadership")).to_numpy())
     slots["penalty"] = slots["field"].map(options.penalty).astype(float)
+    slots["in_quota"] = slots["field"].isin(quota_fields()).to_numpy()
     slots = slots.reset_index(drop=True)
     slots.insert(0, "slot", np.arange(len(slots)))
     officials = _official_frame(ds, previous)
@@ -137,7 +139,10 @@ def prepare_inputs(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None = No
     pair_frame = pair_frame.groupby(["off", "commune_code"], as_index=False).agg(
         cost=("cost", "sum"), forbidden=("forbidden", "any"), reason=("reason", "first"))
     ceilings = headcount_ceilings(requirements).astype(float)
-    return StaffingInputs(officials=officials, communes=frame, slots=slots, ceilings=ceilings, pair_costs=pair_frame)
+    quota = requirements[requirements["field"] == total_field()].set_index("commune_code")
+    quota = pd.DataFrame({"quota": quota["required_max"], "quota_rule": quota["rule_id"], "quota_source": quota["source"]})
+    return StaffingInputs(officials=officials, communes=frame, slots=slots, ceilings=ceilings, pair_costs=pair_frame,
+                          quota=quota)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -368,12 +373,15 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
         for s, var in over_slot.items():
             by_slot[s][var] = -1.0
         add_rows(problem, "max", [by_slot[s] for s in capped], pulp.LpConstraintLE, maximum[capped])
-        # headcount ceiling per commune, unless the slot maxima already keep the commune under it
-        arc_commune = arcs["commune_code"].to_numpy()
+        # government staff quota per commune over the in-quota fields, unless the slot maxima keep it under
+        in_quota = slots["in_quota"].to_numpy()[arc_slot]
+        arc_commune = arcs["commune_code"].to_numpy()[in_quota]
         codes = np.unique(arc_commune)
-        per_commune = linear_rows(np.searchsorted(codes, arc_commune), len(codes), x)
+        per_commune = linear_rows(np.searchsorted(codes, arc_commune), len(codes), x[in_quota])
         ceiling = inputs.ceilings.reindex(codes).to_numpy(dtype=float)  # NaN: no ceiling
-        room = pd.Series(np.fmin(maximum, arcs_per_slot)).groupby(slot_commune).sum().reindex(codes).fillna(np.inf).to_numpy()
+        quota_slot = slots["in_quota"].to_numpy()
+        room = (pd.Series(np.fmin(maximum, arcs_per_slot)[quota_slot]).groupby(slot_commune[quota_slot]).sum()
+                .reindex(codes).fillna(np.inf).to_numpy())
         bound = np.nan_to_num(ceiling, nan=np.inf)
         ceiled = np.flatnonzero((np.bincount(np.searchsorted(codes, arc_commune), minlength=len(codes)) > bound) & (room > bound))
         over_ceiling = (dict(zip(codes[ceiled].tolist(), make_variables("over_ceiling", len(ceiled), problem=problem)))
@@ -566,7 +574,8 @@ def verify_staffing(inputs: StaffingInputs, assignments: pd.DataFrame, surplus: 
     fixed_position = off["fixed_position"].to_numpy()[i]
     wrong_position = pinned[i] & (fixed_position != "") & (fixed_position != assignments["position"].to_numpy())
     problems += [f"pin broken for {o}" for o in assignments.loc[wrong_commune | wrong_position, "official_id"]]
-    counts = assignments.groupby("commune_code").size()
+    in_quota = assignments["field"].isin(quota_fields()).to_numpy()
+    counts = assignments[in_quota].groupby("commune_code").size()
     ceilings = inputs.ceilings.reindex(counts.index)
     problems += [f"commune {c} has {counts[c]} officials, ceiling {ceilings[c]:g}" for c in counts.index[(counts > ceilings).to_numpy()]]
     keys = ["commune_code", "field", "position"]
@@ -631,6 +640,9 @@ def staffing_by_commune_table(inputs: StaffingInputs, solution: StaffingSolution
         "assigned": assigned, "shortage": shortage.astype(int), "surplus": np.maximum(assigned - minimum, 0).astype(int),
         "shortage_ratio": ratio.round(4), "marginal_value": solution.marginal_value.round(4),
         "marginal_value_basis": np.where(minimum > 0, solution.marginal_value_basis, "no minimum"),
+        "in_quota": slots["in_quota"].to_numpy(),
+        **{column: slots["commune_code"].map(inputs.quota[column]).to_numpy()
+           for column in ("quota", "quota_rule", "quota_source")},
     })
 
 

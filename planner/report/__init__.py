@@ -5,6 +5,7 @@ explanation and the console summary. Reading an earlier plan back is input, in p
   comparison      write_comparison_workbook: the tables of planner.compare, one sheet each
   infeasibility   write_infeasibility: why a scenario cannot be met (workbook + .txt)
   console         print_summary: the few lines `planner solve` prints
+  norms           norms_text, write_norms_workbook: what `planner norms` prints and writes
   sheets, style, anonymize   what they share: the table-sheet writer, openpyxl styling, name removal
 """
 
@@ -12,12 +13,15 @@ from ..errors import OutputError
 from .comparison import write_comparison_workbook
 from .console import print_summary
 from .infeasibility import write_infeasibility
+from .norms import norms_text, write_norms_workbook
 from .plan_workbook import write_plan_workbook
 
 __all__ = [
     "OutputError",
+    "norms_text",
     "print_summary",
     "write_comparison_workbook",
     "write_infeasibility",
+    "write_norms_workbook",
     "write_plan_workbook",
 ]

@@ -24,6 +24,7 @@ from .. import vocab
 from ..dataset import Dataset
 from ..kpis import KPI_COLUMNS, budget_pairs, kpi_label
 from ..messages import translated
+from ..norms_used import quota_sources, status_counts
 from ..plan import Plan
 from .anonymize import Anonymizer
 from .comparison import COMPARISON_ORDER
@@ -37,7 +38,7 @@ TABLE_ORDER = [
     "staffing_by_commune", "assignments", "surplus_officials", "recruitment_needs", "it_coverage",
     "it_officer_load", "hq_plan", "service_points", "service_coverage", "building_uses", "surplus_buildings",
     "housing_needs", "equipment_demand", "equipment_transfers", "equipment_repairs", "equipment_purchases", "unmet_equipment",
-    "surplus_equipment", "equipment_balance",
+    "surplus_equipment", "equipment_balance", "norms_used",
 ]
 
 BUDGET_COLUMNS = ["budget_item", "budget_limit", "budget_used", "budget_share"]
@@ -109,6 +110,8 @@ class _PlanWriter(SheetWriter):
                 ("data_hash", prov.get("data_hash", "")), ("scenario_digest", prov.get("scenario_digest", "")),
                 ("planner_version", prov.get("planner_version", "")),
                 ("stages", ", ".join(L.value_label("stage", s, lang) for s in str(prov.get("stages", "")).split(",") if s))]
+        if tables.get("norms_used") is not None:
+            info.append(("norms_applied", norms_line(tables["norms_used"], lang)))
         row = 4
         for key, value in info:
             put(ws.cell(row, 1), L.text(key, lang)).font = BOLD
@@ -225,6 +228,15 @@ class _PlanWriter(SheetWriter):
             by_use = uses.groupby("use", as_index=False).size().sort_values("size", ascending=False)
             yield "buildings_by_use", _chart_frame(by_use["use"].map(lambda v: L.value_label("use", v, lang)),
                                                    by_use["size"].astype(float), "use"), L.text("buildings", lang)
+
+
+def norms_line(norms_used: pd.DataFrame, lang: str) -> str:
+    """The Summary's line on the norms: how many rules are reference / overridden / province / scenario, and what
+    the staff quota follows (the documents its rules cite, e.g. Official Dispatch 09/CV-BCĐ)."""
+    counts = status_counts(norms_used)
+    sources = quota_sources(norms_used, lang)
+    quota = ", ".join(sources) if sources else L.text("quota_by_province", lang)
+    return L.text("norms_line", lang).format(total=len(norms_used), quota_source=quota, **counts)
 
 
 def _chart_frame(labels: pd.Series, values: pd.Series, label_column: str) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule, FormulaRule
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 
@@ -30,6 +30,8 @@ from .style import (AMBER_FILL, DEFINED_NAME_PREFIX, GREEN_FILL, HEADER_ALIGNMEN
                     formats_by_unit, header_escape, number_format, put, sheet_title, widths, write_rows)
 
 KPI_DETAIL_COLUMNS = ("code", "param")  # folded into the KPI label when a table is shown
+# Long texts wrapped in the cell (tables of a few dozen rows that are read line by line)
+WRAPPED_COLUMNS = {"norms_used": ("rule", "source", "note")}
 
 
 def ordered(tables: dict, order: list[str]) -> dict:
@@ -106,7 +108,7 @@ class SheetWriter:
                 out[col] = series.astype(object).map({True: words["true"], False: words["false"]}).astype(object)
             elif L.base_column(col) in L.VALUE_KIND and not pd.api.types.is_numeric_dtype(series):
                 words = L.value_labels(L.VALUE_KIND[L.base_column(col)], self.lang)
-                if L.base_column(col) == "changes":
+                if L.base_column(col) in L.LIST_COLUMNS:
                     out[col] = series.map(lambda v: ", ".join(words.get(p, p) for p in str(v).split(", ")),
                                           na_action="ignore")
                 else:
@@ -154,6 +156,10 @@ class SheetWriter:
         write_rows(ws, HEADER_ROW + 1, shown)
         last_row = HEADER_ROW + max(len(shown), 1)
         self._formats(ws, shown)
+        for j, col in enumerate(shown.columns, start=1):
+            if col in WRAPPED_COLUMNS.get(table, ()):
+                for (cell,) in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row, min_col=j, max_col=j):
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
         widths(ws, shown, [L.column_label(c, self.lang) for c in shown.columns])
         ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{last_row}"
         if len(shown.columns):

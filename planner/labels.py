@@ -51,6 +51,7 @@ SHEETS: dict[str, tuple[str, str]] = {
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
+    "document": ("Văn bản", "Document"),
     "official_id": ("Mã cán bộ", "Official ID"),
     "officer_id": ("Mã công chức CNTT", "IT officer ID"),
     "name": ("Họ và tên", "Name"),
@@ -320,6 +321,7 @@ EXTRA_VALUES: dict[str, dict[str, tuple[str, str]]] = {
 
 # Words on the Summary sheet and elsewhere.
 TEXT: dict[str, tuple[str, str]] = {
+    "norms_no_document": ("Không có số liệu trong văn bản (xem cột căn cứ)", "No figure in a legal text (see the source column)"),
     "title": ("Phương án sắp xếp cán bộ và tài sản công", "Plan for staff and public assets"),
     "province": ("Tỉnh", "Province"),
     "scenario": ("Kịch bản", "Scenario"),

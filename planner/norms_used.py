@@ -40,7 +40,7 @@ KINDS = ("staffing_quota", "staffing_norm", "equipment_norm", "price", "building
 STATUSES = ("reference", "overridden", "province", "scenario")
 LEGAL_BASES = ("law", "guidance", "assumption")
 COLUMNS = ["kind", "rule_id", "subject", "subject_vi", "applies_to", "applies_to_vi", "rule", "rule_vi", "communes",
-           "source", "basis", "confidence", "status", "changed", "note", "note_vi"]
+           "document", "document_vi", "source", "basis", "confidence", "status", "changed", "note", "note_vi"]
 
 # (vi, en) phrase templates of the plain-words columns
 PHRASES: dict[str, tuple[str, str]] = {
@@ -291,6 +291,7 @@ def _row(kind: str, rule_id: str, subject, applies_to, rule, communes, source=""
     return {"kind": kind, "rule_id": str(rule_id), "subject": str(subject), "subject_vi": getattr(subject, "vi", str(subject)),
             "applies_to": str(applies_to), "applies_to_vi": getattr(applies_to, "vi", str(applies_to)),
             "rule": str(rule), "rule_vi": getattr(rule, "vi", str(rule)), "communes": communes,
+            "document": short_source(source, "en"), "document_vi": short_source(source, "vi"),
             "source": source, "basis": basis, "confidence": confidence, "status": status,
             "changed": ", ".join(changed), "note": str(note), "note_vi": getattr(note, "vi", str(note))}
 
@@ -340,7 +341,8 @@ def _staffing_rows(ds: Dataset, scenario: Scenario) -> list[dict]:
         quota_rows.append(_row("staffing_quota", rule.rule_id, _label("fields", total_field()), applies, text,
                                int(in_force[rule.rule_id]), _text(rule.source), _text(rule.basis),
                                _text(getattr(rule, "confidence", "")), "reference",
-                               note=both(_text(getattr(rule, "note", "")), _text(getattr(rule, "note", "")))))
+                               note=both(_text(getattr(rule, "note", "")),
+                                         _text(getattr(rule, "note_vi", "")) or _text(getattr(rule, "note", "")))))
 
     reference = reference_staffing_norms().set_index(reference_staffing_norms()["rule_id"].astype(str))
     legal = legal_basis_column("staffing_norms", norms)

@@ -53,7 +53,7 @@ def norms_text(province: str, by_commune: pd.DataFrame, used: pd.DataFrame, lang
     lines += ["", L.text("norms_rules_heading", lang).format(count=len(rules))]
     rows = []
     for _, r in rules.iterrows():
-        cited = short_source(r["source"], lang) or (str(r["source"])[:60] + ("…" if len(str(r["source"])) > 60 else ""))
+        cited = short_source(r["source"], lang) or (L.text("norms_no_document", lang) if str(r["source"]).strip() else "")
         rows.append([str(r["rule_id"]), _in_language(r, "subject", lang), _in_language(r, "applies_to", lang),
                      _in_language(r, "rule", lang), str(L.value_label("basis", r["basis"], lang) if r["basis"] else "—"),
                      cited or "—", str(L.value_label("status", r["status"], lang))])

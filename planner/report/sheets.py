@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import numpy as np
 import pandas as pd
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule, FormulaRule
 from openpyxl.styles import Alignment, Font
@@ -32,6 +33,7 @@ from .style import (AMBER_FILL, DEFINED_NAME_PREFIX, GREEN_FILL, HEADER_ALIGNMEN
 KPI_DETAIL_COLUMNS = ("code", "param")  # folded into the KPI label when a table is shown
 # Long texts wrapped in the cell (tables of a few dozen rows that are read line by line)
 WRAPPED_COLUMNS = {"norms_used": ("rule", "source", "note")}
+WRAPPED_WIDTH = 40  # characters
 
 
 def ordered(tables: dict, order: list[str]) -> dict:
@@ -156,11 +158,23 @@ class SheetWriter:
         write_rows(ws, HEADER_ROW + 1, shown)
         last_row = HEADER_ROW + max(len(shown), 1)
         self._formats(ws, shown)
-        for j, col in enumerate(shown.columns, start=1):
-            if col in WRAPPED_COLUMNS.get(table, ()):
-                for (cell,) in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row, min_col=j, max_col=j):
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
         widths(ws, shown, [L.column_label(c, self.lang) for c in shown.columns])
+        wrapped = [j for j, col in enumerate(shown.columns, start=1) if col in WRAPPED_COLUMNS.get(table, ())]
+        lines = np.ones(len(shown))
+        for j in wrapped:
+            width = WRAPPED_WIDTH
+            ws.column_dimensions[get_column_letter(j)].width = width
+            text = shown.iloc[:, j - 1].astype(str).to_numpy()
+            lines = np.maximum(lines, [np.ceil(len(t) / (width * 0.75)) for t in text])
+            for (cell,) in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row, min_col=j, max_col=j):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if wrapped:  # spreadsheet programs do not grow rows for wrapped text written by a library: set the heights
+            for row in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row):
+                for cell in row:
+                    cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text, vertical="top",
+                                               horizontal=cell.alignment.horizontal)
+            for k, n in enumerate(lines):
+                ws.row_dimensions[HEADER_ROW + 1 + k].height = float(13 * max(n, 1))
         ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{last_row}"
         if len(shown.columns):
             ws.auto_filter.ref = ref

@@ -198,6 +198,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "in_quota": ("Tính vào biên chế", "Counts in the quota"),
     "quota": ("Biên chế được giao", "Staff quota"),
     "quota_rule": ("Quy tắc tính biên chế", "Quota rule"),
+    "quota_basis": ("Loại căn cứ biên chế", "Quota basis"),
     "quota_source": ("Căn cứ biên chế", "Quota source"),
     "quota_basis": ("Loại căn cứ biên chế", "Quota basis"),
     "required_min_in_quota": ("Tổng định mức tối thiểu trong biên chế", "Minimums within the quota"),

@@ -64,7 +64,7 @@ class StaffingInputs:
     communes: pd.DataFrame  # commune_code, commune_name, hq_lon, hq_lat, population
     slots: pd.DataFrame  # slot (0..), commune_code, field, position, required_min, required_max, leadership, penalty
     ceilings: pd.Series  # commune_code -> government staff quota (NaN = none), over the slots with in_quota
-    quota: pd.DataFrame  # commune_code -> quota, quota_rule, quota_source (where a quota is set)
+    quota: pd.DataFrame  # commune_code -> quota, quota_rule, quota_basis, quota_source (where a quota is set)
     pair_costs: pd.DataFrame  # off, commune_code, cost, forbidden, reason
 
 
@@ -140,7 +140,8 @@ def prepare_inputs(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None = No
         cost=("cost", "sum"), forbidden=("forbidden", "any"), reason=("reason", "first"))
     ceilings = headcount_ceilings(requirements).astype(float)
     quota = requirements[requirements["field"] == total_field()].set_index("commune_code")
-    quota = pd.DataFrame({"quota": quota["required_max"], "quota_rule": quota["rule_id"], "quota_source": quota["source"]})
+    quota = pd.DataFrame({"quota": quota["required_max"], "quota_rule": quota["rule_id"], "quota_basis": quota["basis"],
+                          "quota_source": quota["source"]})
     return StaffingInputs(officials=officials, communes=frame, slots=slots, ceilings=ceilings, pair_costs=pair_frame,
                           quota=quota)
 
@@ -642,7 +643,7 @@ def staffing_by_commune_table(inputs: StaffingInputs, solution: StaffingSolution
         "marginal_value_basis": np.where(minimum > 0, solution.marginal_value_basis, "no minimum"),
         "in_quota": slots["in_quota"].to_numpy(),
         **{column: slots["commune_code"].map(inputs.quota[column]).to_numpy()
-           for column in ("quota", "quota_rule", "quota_source")},
+           for column in ("quota", "quota_rule", "quota_basis", "quota_source")},
     })
 
 

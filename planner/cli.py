@@ -1,7 +1,7 @@
 """Command line: planner validate | template | sample | solve | norms | dictionary | version.
 
 Exit codes: 0 done, 2 invalid input (nothing written), 3 infeasible scenario (explanation printed and written),
-1 anything else (e.g. the solver reached solver.time_limit_s before finding a plan).
+1 anything else (e.g. the solver reached solver.time_limit_s before finding a plan), 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_INVALID, EXIT_INFEASIBLE = 0, 2, 3
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 def _cmd_validate(args) -> int:
@@ -75,60 +76,98 @@ def _cmd_sample(args) -> int:
 
 
 def _cmd_solve(args) -> int:
+    """Solve and write the outputs. Every output path is checked before the solve (exit 2, nothing written); the
+    CSV tables are staged in a temporary folder, the workbook is written only once they are, then the folder is
+    moved into place; a failure or Ctrl-C (exit 130, one line) removes whatever this run had made."""
+    from contextlib import nullcontext
+
     from .validate import load_dataset
     from .messages import time_limit_message, translated
     from .errors import InputError, OutputError, PlanInconsistent, PlanInfeasible, ScenarioError, SolveTimeLimit
+    from .files import NewOutputs, StagedFolder, check_output_path
     from .pipeline import run_plan
     from .report import print_summary, write_infeasibility, write_plan_workbook
+    from .report.anonymize import Anonymizer
     from .labels import text
     from .scenario import Scenario
 
+    def refuse(key: str, **params) -> int:
+        return refuse_text(text(key, args.lang).format(**params))
+
+    def refuse_text(message) -> int:
+        print(f"solve: {message}", file=sys.stderr)
+        return EXIT_INVALID
+
     source = Path(args.file)
     out = Path(args.out) if args.out else Path("out") / f"{source.stem}_plan.xlsx"
-    if out.resolve() == source.resolve():
-        print(f"solve: refusing to overwrite the input workbook {source}", file=sys.stderr)
-        return EXIT_INVALID
+    csv_dir = Path(args.csv_dir) if args.csv_dir else None
     if out.suffix.lower() != ".xlsx":
-        print(f"solve: --out must name an .xlsx workbook, not {out.name}", file=sys.stderr)
-        return EXIT_INVALID
+        return refuse("out_not_xlsx", name=out.name)
     try:
-        scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario()
-        if args.previous_plan:
-            scenario.staffing.previous_plan = args.previous_plan
-        ds = load_dataset(source)
-    except ScenarioError as err:
-        print(f"invalid scenario {err.source}:\n  " + "\n  ".join(err.problems), file=sys.stderr)
-        return EXIT_INVALID
-    except InputError as err:
-        print(err.report(), file=sys.stderr)
-        return EXIT_INVALID
-    try:
-        plan = run_plan(ds, scenario)  # reads the previous plan too: an unreadable one is an InputError
-    except InputError as err:
-        print(err.report(), file=sys.stderr)
-        return EXIT_INVALID
-    except PlanInfeasible as err:
-        path = write_infeasibility(err, out, scenario=scenario, dataset=ds, lang=args.lang)
-        print(f"{text('infeasible_title', args.lang)}:\n  " + "\n  ".join(translated(line, args.lang) for line in err.lines),
-              file=sys.stderr)
-        print(f"explanation written: {path}", file=sys.stderr)
-        return EXIT_INFEASIBLE
-    except PlanInconsistent as err:
-        print(f"solver answer failed the re-check in {err.stage}; nothing exported:\n  " + "\n  ".join(err.violations[:20]),
-              file=sys.stderr)
-        return 1
-    except SolveTimeLimit as err:  # not an infeasible scenario: the solver ran out of time
-        print(translated(time_limit_message(err), args.lang), file=sys.stderr)
-        return err.exit_code
-    plan.status = args.status
-    try:
-        path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize)
+        check_output_path(out, inputs=[source])
+        check_output_path(out.with_suffix(".txt"), inputs=[source])  # the explanation of an infeasible scenario
+        if csv_dir is not None:
+            check_output_path(csv_dir, folder=True, inputs=[source, out])
     except OutputError as err:
-        print(f"solve: {err}", file=sys.stderr)
-        return EXIT_INVALID
-    if args.csv_dir:
-        plan.write_csv(args.csv_dir)
-    print_summary(plan, path, csv_dir=args.csv_dir)
+        return refuse(err.key, **err.params) if hasattr(err, "key") else refuse_text(err)
+    made = NewOutputs()
+    try:
+        try:
+            scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario()
+            if args.previous_plan:
+                scenario.staffing.previous_plan = args.previous_plan
+            if args.disruption_weight is not None:
+                scenario.staffing.disruption_weight = args.disruption_weight
+            ds = load_dataset(source)
+        except ScenarioError as err:
+            print(f"invalid scenario {err.source}:\n  " + "\n  ".join(err.problems), file=sys.stderr)
+            return EXIT_INVALID
+        except InputError as err:
+            print(err.report(), file=sys.stderr)
+            return EXIT_INVALID
+        try:
+            plan = run_plan(ds, scenario)  # reads the previous plan too: an unreadable one is an InputError
+        except InputError as err:
+            print(err.report(), file=sys.stderr)
+            return EXIT_INVALID
+        except PlanInfeasible as err:
+            made.add(out)
+            made.add(out.with_suffix(".txt"))
+            path = write_infeasibility(err, out, scenario=scenario, dataset=ds, lang=args.lang)
+            print(f"{text('infeasible_title', args.lang)}:\n  " + "\n  ".join(translated(line, args.lang) for line in err.lines),
+                  file=sys.stderr)
+            print(f"explanation written: {path}", file=sys.stderr)
+            return EXIT_INFEASIBLE
+        except PlanInconsistent as err:
+            print(f"solver answer failed the re-check in {err.stage}; nothing exported:\n  " + "\n  ".join(err.violations[:20]),
+                  file=sys.stderr)
+            return 1
+        except SolveTimeLimit as err:  # not an infeasible scenario: the solver ran out of time
+            print(translated(time_limit_message(err), args.lang), file=sys.stderr)
+            return err.exit_code
+        plan.status = args.status
+        made.add(out)
+        if csv_dir is not None:
+            made.add(csv_dir, tree=True)
+        try:
+            staging = StagedFolder(csv_dir, refuse_overwrite_of=[source]) if csv_dir is not None else nullcontext()
+            with staging as staged:
+                if staged is not None:  # the CSVs first: if they fail, no workbook is written
+                    plan.write_csv_files(staged.tmp, Anonymizer.build(ds, plan.tables) if args.anonymize else None)
+                path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize)
+                if staged is not None:
+                    staged.commit()
+        except OutputError as err:
+            made.remove()
+            return refuse(err.key, **err.params) if hasattr(err, "key") else refuse_text(err)
+        except OSError as err:
+            made.remove()
+            return refuse("out_write_failed", error=err)
+    except KeyboardInterrupt:
+        made.remove()
+        print(f"solve: {text('interrupted', args.lang)}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print_summary(plan, path, csv_dir=args.csv_dir, lang=args.lang)
     return EXIT_OK
 
 
@@ -215,6 +254,17 @@ def _cmd_version(_args) -> int:
     return EXIT_OK
 
 
+def _non_negative(text: str) -> float:
+    """argparse type of --disruption-weight: a number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="planner", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -249,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--anonymize", action="store_true", help="replace names of officials with their ids")
     p.add_argument("--status", choices=["draft", "reviewed", "approved"], default="draft", help="plan status shown on the Summary")
     p.add_argument("--previous-plan", help="earlier result workbook: moving people away from it costs disruption_weight")
+    p.add_argument("--disruption-weight", type=_non_negative, metavar="W",
+                   help="cost points of moving an official away from the previous plan's commune "
+                        "(default: staffing.disruption_weight, which is 50 when a previous plan is given)")
     p.set_defaults(func=_cmd_solve)
 
     p = sub.add_parser("norms", help="the staff quota and staffing norms of every commune, with their legal sources")

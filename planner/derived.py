@@ -126,6 +126,21 @@ def headcount_from_assignments(assignments: pd.DataFrame) -> pd.DataFrame:
             .rename(columns={"size": "headcount"}))
 
 
+def required_office_area(scenario, headcount: pd.DataFrame, codes) -> pd.DataFrame:
+    """commune_code, required_area_m2, planned_staff for the communes `codes`: working-room area per official by
+    position (scenario assets.m2_per_official: Decree 155/2025/NĐ-CP) times the shared-area factor."""
+    opts = scenario.assets
+    staff_m2 = opts.m2_per_official[vocab.role_code("positions", "staff")]
+    m2 = headcount["position"].astype(str).map(lambda p: opts.m2_per_official.get(p, staff_m2)).astype(float)
+    area = (headcount.assign(_m2=headcount["headcount"].astype(float) * m2,
+                             commune_code=pd.to_numeric(headcount["commune_code"]).astype(int))
+            .groupby("commune_code")[["_m2", "headcount"]].sum())
+    codes = np.asarray(codes, dtype=int)
+    return pd.DataFrame({"commune_code": codes,
+                         "required_area_m2": area["_m2"].reindex(codes).fillna(0).to_numpy() * opts.shared_area_factor,
+                         "planned_staff": area["headcount"].reindex(codes).fillna(0).to_numpy(float)})
+
+
 def planned_headcount(ds, scenario, headcount: pd.DataFrame | None) -> pd.DataFrame:
     """The staffing plan's headcount, or the norms' minimums when no staffing plan exists."""
     if headcount is not None:

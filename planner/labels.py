@@ -23,6 +23,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "it_coverage": ("Hỗ trợ CNTT", "IT coverage"),
     "it_officer_load": ("Tải công chức CNTT", "IT officer load"),
     "hq_plan": ("Trụ sở xã", "HQ plan"),
+    "hq_area_check": ("Kiểm tra diện tích trụ sở", "HQ area check"),
     "service_points": ("Điểm phục vụ", "Service points"),
     "service_coverage": ("Vùng phục vụ", "Service coverage"),
     "building_uses": ("Sử dụng công trình", "Building uses"),
@@ -51,6 +52,8 @@ SHEETS: dict[str, tuple[str, str]] = {
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
+    "available_m2": ("Diện tích hiện có và mở rộng (m²)", "Area with extension (m²)"),
+    "missing_m2": ("Diện tích còn thiếu (m²)", "Area still missing (m²)"),
     "document": ("Văn bản", "Document"),
     "official_id": ("Mã cán bộ", "Official ID"),
     "officer_id": ("Mã công chức CNTT", "IT officer ID"),
@@ -76,6 +79,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "runner_up_extra_cost": ("Chi phí thêm nếu thay thế", "Runner-up extra cost"),
     "qualification": ("Trình độ", "Qualification"),
     "birth_year": ("Năm sinh", "Birth year"),
+    "gender": ("Giới tính", "Gender"),
+    "years_of_service": ("Số năm công tác", "Years of service"),
+    "age": ("Tuổi (tại ngày lập phương án)", "Age (at the plan date)"),
+    "retirement_age": ("Tuổi nghỉ hưu theo lộ trình", "Statutory retirement age"),
+    "years_to_retirement": ("Số năm đến tuổi nghỉ hưu", "Years to retirement"),
+    "surplus_reason": ("Nhóm lý do", "Reason code"),
     "reason": ("Lý do", "Reason"),
     "required_min": ("Định mức tối thiểu", "Required minimum"),
     "required_max": ("Định mức tối đa", "Required maximum"),
@@ -222,6 +231,7 @@ VALUE_KIND: dict[str, str] = {
     "stage": "stage", "marginal_value_basis": "basis", "changes": "changes",
     "commune_type": "commune_type", "gender": "gender", "grade": "grade",
     "kind": "norm_kind", "basis": "basis", "quota_basis": "basis", "confidence": "confidence", "changed": "norm_column",
+    "surplus_reason": "surplus_reason",
 }
 
 # Columns holding a comma-separated list of codes (each code is labelled).
@@ -234,6 +244,7 @@ VOCAB_KINDS: dict[str, tuple[str, ...]] = {
     "commune_type": ("commune_types",), "old_unit_kind": ("old_unit_kinds",), "building_kind": ("building_kinds",),
     "condition": ("building_conditions", "equipment_conditions"), "use": ("building_uses", "building_current_uses"),
     "equipment_basis": ("equipment_bases",), "cost_parameter": ("cost_parameters",), "stage": ("stages",),
+    "surplus_reason": ("surplus_reasons",),
 }
 
 # Value kinds of the outputs only (not input codes), and older aliases.
@@ -369,6 +380,20 @@ TEXT: dict[str, tuple[str, str]] = {
                       "{province}: {count} communes; government staff quota per {sources}"),
     "norms_rules_heading": ("Quy tắc biên chế và định mức theo lĩnh vực ({count} quy định; căn cứ đầy đủ: --out)",
                             "Quota rules and norms by field ({count} rules; full sources: --out)"),
+    # output paths of `planner solve` (planner.files.check_output_path, planner.cli)
+    "out_is_folder": ("{path} là một thư mục, không phải tệp; hãy chọn tên tệp kết quả khác",
+                      "{path} is a folder, not a file; choose another output name"),
+    "out_not_folder": ("{path} là một tệp, không phải thư mục; hãy chọn thư mục CSV khác",
+                       "{path} is a file, not a folder; choose another CSV folder"),
+    "out_is_input": ("{path} là dữ liệu đầu vào {source}; hãy chọn tên kết quả khác",
+                     "{path} is the input {source}; choose another output name"),
+    "out_parent_not_folder": ("không tạo được thư mục cho {path}: {parent} là một tệp",
+                              "cannot make the folder for {path}: {parent} is a file"),
+    "out_not_writable": ("không có quyền ghi vào thư mục {parent}", "cannot write in the folder {parent}"),
+    "out_not_xlsx": ("--out phải là tệp Excel .xlsx, không phải {name}", "--out must name an .xlsx workbook, not {name}"),
+    "out_write_failed": ("không ghi được kết quả ({error}); không có tệp nào được ghi",
+                         "could not write the results ({error}); nothing was written"),
+    "interrupted": ("Đã dừng (Ctrl-C); không có tệp nào được ghi.", "Stopped (Ctrl-C); nothing was written."),
 }
 
 

@@ -30,7 +30,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "no_vacancy_in_field": ("không còn chỉ tiêu trống thuộc lĩnh vực {field} {reach} "
                             "(các vị trí đã đủ định mức tối thiểu hoặc đã đạt mức tối đa)",
                             "no vacancy in field {field} {reach} (posts are filled to the minimum or the ceiling)"),
+    "only_far_posts_in_field": ("chỉ có vị trí thuộc lĩnh vực {field} ở xa nơi ở hơn {km} km",
+                                "only posts in field {field} farther than {km} km from home"),
     # staffing notes
+    "previous_plan_changes": ("So với phương án trước: {moved} cán bộ đổi xã hoặc không còn vị trí, {changed} cán bộ "
+                              "đổi chức danh hoặc lĩnh vực (chi phí thay đổi {weight} điểm mỗi người rời xã cũ).",
+                              "Compared with the previous plan: {moved} officials change commune or lose their post, "
+                              "{changed} change position or field (disruption cost {weight} points per official moved)."),
+    # console warnings
+    "equipment_priority_1_unmet": ("CẢNH BÁO: còn {count} thiết bị ưu tiên 1 (quầy một cửa) chưa được đáp ứng trong ngân sách.",
+                                   "WARNING: {count} priority-1 equipment items (one-stop counters) are left unmet within the budget."),
     "staffing_candidates": ("Bố trí cán bộ: {posts} phương án vị trí cho {officials} cán bộ "
                             "(chuẩn bị trong {prepared} giây, trích xuất và kiểm tra trong {checked} giây).",
                             "Staffing: {posts} candidate posts for {officials} officials "
@@ -141,6 +150,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "hq_budget_paid": ("Phương án đó chi cải tạo hoặc mở rộng tại {count} xã: {shown}{more}.",
                        "That plan pays for renovation or extension in {count} communes: {shown}{more}."),
     "and_more_in_conflicts": (" và {count} xã khác (xem bảng xung đột)", " and {count} more (see the conflicts table)"),
+    "sites_fitted": ("Trụ sở được chọn và tính diện tích lại theo số cán bộ phương án bố trí ({rounds} vòng).",
+                     "Headquarters were re-chosen and re-sized for the staff the plan assigns ({rounds} round(s))."),
+    "sites_not_refitted": ("Không thể tính lại trụ sở theo số cán bộ được bố trí ({reason}); trụ sở giữ theo định mức "
+                           "tối thiểu, xem bảng kiểm tra diện tích trụ sở.",
+                           "The headquarters could not be re-sized for the staff the plan assigns ({reason}); they stay "
+                           "sized on the norms' minimums: see the HQ area check table."),
     "hq_budget_advice": ("Hãy nâng renovation_budget_vnd lên ít nhất mức đó, giảm m2_per_official "
                          "hoặc bổ sung công trình sử dụng được.",
                          "Raise renovation_budget_vnd to at least that amount, lower m2_per_official, "

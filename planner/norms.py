@@ -82,6 +82,9 @@ def apply_overrides(norms: pd.DataFrame, overrides: list[NormOverride]) -> pd.Da
             value = getattr(ov, col)
             if value is not None:
                 norms.loc[hit, col] = value
+        if ov.min_count is not None and ov.max_count is None:  # an override raising only the minimum lifts the maximum
+            below = hit & (pd.to_numeric(norms["max_count"], errors="coerce") < ov.min_count).to_numpy(dtype=bool, na_value=False)
+            norms.loc[below, "max_count"] = ov.min_count
     return norms
 
 
@@ -114,8 +117,11 @@ def resolve_staffing_norms(communes: pd.DataFrame, norms: pd.DataFrame,
     match["required_min"] = (match["min_count"].astype(float) + extra.clip(lower=0)).astype(int)
     match["required_max"] = pd.to_numeric(match["max_count"], errors="coerce").astype(float)
     match["commune_code"] = match["commune_code"].astype(int)
-    match["required_max"] = np.where(match["required_max"].notna(),
-                                     np.maximum(match["required_max"], match["required_min"]), np.nan)
+    # per_10k growth may lift the minimum above max_count: the maximum follows it. A max_count below the rule's own
+    # min_count is an input error (planner.validate reports the row; scenario overrides are checked too) and is
+    # not raised silently here
+    grown = (match["required_max"] >= match["min_count"].astype(float)).to_numpy(dtype=bool, na_value=False)
+    match["required_max"] = np.where(grown, np.maximum(match["required_max"], match["required_min"]), match["required_max"])
     for column in ("source", "basis"):
         match[column] = match[column].astype(object).where(match[column].notna(), "") if column in match else ""
     out = match[["commune_code", "field", "position", "required_min", "required_max", "rule_id", "source", "basis"]]

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from . import __version__, vocab
 from .dataset import Dataset
-from .derived import headcount_from_assignments
-from .errors import InputError, Problem
+from .derived import cost_parameter, headcount_from_assignments, required_office_area
+from .errors import InputError, PlanInfeasible, Problem
+from .kpis import kpi_row
+from .messages import message
 from .models.buildings import plan_building_uses
 from .models.equipment import plan_equipment
 from .models.headquarters import plan_sites
@@ -36,9 +39,61 @@ def _sites(ctx: StageContext) -> StageResult:
 
 
 def _staffing(ctx: StageContext) -> StageResult:
+    """Officials to communes. When the sites stage ran on the norms' minimums, the headquarters are re-chosen and
+    re-sized for the staff the plan assigns, and staffing re-runs on the new headquarters, until the HQ buildings
+    stop changing (at most FIT_ROUNDS sizings; the last one sizes the HQs for the final staffing plan, whose commutes
+    were then computed to the HQs of the round before); the sites result is replaced and an area check added to it."""
+    ds, scenario = ctx.dataset, ctx.scenario
     sites = ctx.results.get("sites")
-    return plan_staffing(ctx.dataset, ctx.scenario, hq=sites.tables["hq_plan"] if sites else None,
-                         previous=ctx.previous_assignments)
+    staffing = plan_staffing(ds, scenario, hq=sites.tables["hq_plan"] if sites else None,
+                             previous=ctx.previous_assignments)
+    if sites is None:
+        return staffing
+    rounds = 0
+    while rounds < FIT_ROUNDS:
+        try:
+            fitted = plan_sites(ds, scenario, headcount=headcount_from_assignments(staffing.tables["assignments"]))
+        except PlanInfeasible as exc:  # e.g. the renovation budget cannot extend the HQs for the assigned staff
+            sites.notes.append(message("sites_not_refitted", reason=" ".join(str(line) for line in exc.lines)))
+            break
+        rounds += 1
+        moved = not _same_buildings(sites.tables["hq_plan"], fitted.tables["hq_plan"])
+        sites = fitted
+        if not moved or rounds == FIT_ROUNDS:  # the last sizing is for the staff of the final staffing plan
+            break
+        staffing = plan_staffing(ds, scenario, hq=sites.tables["hq_plan"], previous=ctx.previous_assignments)
+    check = hq_area_check(ds, scenario, sites.tables["hq_plan"], staffing.tables["assignments"])
+    sites.tables["hq_area_check"] = check
+    sites.kpis += [kpi_row("hq_short_of_area", int((check["missing_m2"] > 0).sum())),
+                   kpi_row("sites_staffing_rounds", rounds)]
+    if rounds:
+        sites.notes.append(message("sites_fitted", rounds=rounds))
+    ctx.results["sites"] = sites
+    return staffing
+
+
+FIT_ROUNDS = 3
+
+
+def _same_buildings(before: pd.DataFrame, after: pd.DataFrame) -> bool:
+    key = ["commune_code", "building_id"]
+    return before[key].astype(str).sort_values(key).values.tolist() == after[key].astype(str).sort_values(key).values.tolist()
+
+
+def hq_area_check(ds: Dataset, scenario: Scenario, hq_plan: pd.DataFrame, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Per commune: officials assigned, the floor area their norm needs, the HQ's area with its planned extension,
+    the m² still missing and what extending by that much would cost (extension_cost_per_m2 of the costs table)."""
+    hq = hq_plan.set_index(pd.to_numeric(hq_plan["commune_code"]).astype(int))
+    need = required_office_area(scenario, headcount_from_assignments(assignments), hq.index)
+    available = (hq["floor_area_m2"].astype(float) + hq["extension_m2"].astype(float)).reindex(need["commune_code"]).to_numpy()
+    missing = np.maximum(need["required_area_m2"].to_numpy() - available, 0.0).round(1)
+    return pd.DataFrame({
+        "commune_code": need["commune_code"], "commune_name": hq["commune_name"].reindex(need["commune_code"]).to_numpy(),
+        "building_id": hq["building_id"].reindex(need["commune_code"]).to_numpy(),
+        "assigned": need["planned_staff"].astype(int), "required_area_m2": need["required_area_m2"].round(1),
+        "available_m2": available.round(1), "missing_m2": missing,
+        "extension_cost_vnd": missing * (cost_parameter(ds, "extension_cost_per_m2", 0.0) or 0.0),
+    }).sort_values(["missing_m2", "commune_code"], ascending=[False, True]).reset_index(drop=True)
 
 
 def _buildings(ctx: StageContext) -> StageResult:

@@ -22,6 +22,7 @@ from .dataset import Dataset
 from .derived import equipment_demand, per_item_parameters
 from .geo import haversine_km
 from .norms import headcount_ceilings, resolve_staffing_norms
+from .scenario import Scenario
 from .schema import load_schema
 
 REFERENCE_DIR = Path(__file__).parent / "reference"
@@ -600,7 +601,7 @@ def _equipment(old_units: pd.DataFrame, officials: pd.DataFrame, costs: pd.DataF
     return frame
 
 
-FLOOR_M2_PER_OFFICIAL = 16.0  # rough office space per official, used only to size the renovation budget
+STAFF_OUTSIDE_QUOTA = 1.15  # officials per quota place (Party, mass organisations, military are outside it): sizes the budget
 EXTENSION_COST_PER_M2 = 7e6
 
 
@@ -660,7 +661,9 @@ def _costs(communes, old_units, required, unit_costs, equipment, equipment_norms
 
     ceiling = headcount_ceilings(required)
     sites = buildings.merge(old_units[["id", "commune_code"]], left_on="old_unit_id", right_on="id", suffixes=("", "_unit"))
-    need_m2 = sites["commune_code"].map(ceiling).fillna(35).to_numpy() * FLOOR_M2_PER_OFFICIAL
+    area = Scenario().assets  # the office-area norm (Decree 155/2025) and shared-area factor the models use
+    m2_per_official = area.m2_per_official[vocab.role_code("positions", "staff")] * area.shared_area_factor
+    need_m2 = sites["commune_code"].map(ceiling).fillna(35).to_numpy() * STAFF_OUTSIDE_QUOTA * m2_per_official
     needs_renovation = vocab.role_codes("building_conditions", "needs_renovation")
     must_renovate = sites["condition"].isin(needs_renovation).to_numpy()
     site_cost = np.where(must_renovate, sites["renovation_cost_vnd"], 0.0) + \

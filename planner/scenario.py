@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from . import vocab
@@ -19,6 +20,7 @@ from .errors import ScenarioError
 
 DEFAULT_KEY = "default"
 DEFAULT_SHORTAGE_PENALTY = 300.0
+DEFAULT_DISRUPTION_WEIGHT = 50.0  # assumption: cost points of moving one official away from the previous plan
 
 
 def deep_merge(base: dict, changes: dict) -> dict:
@@ -90,7 +92,11 @@ class StaffingOptions(_Strict):
     )
     fairness: bool = Field(True, description="First minimize the largest commune shortage ratio (a commune's missing officials / its minimum headcount, all posts together; gaps no plan can fill count too), then the cost within fairness_tolerance")
     fairness_tolerance: float = Field(0.02, ge=0, description="Relative slack on the best largest commune shortage ratio: the cheapest plan keeping every commune at or below best x (1 + tolerance), never above the least-cost plan's largest ratio, is chosen")
-    disruption_weight: float = Field(0.0, ge=0, description="Cost of moving an official away from the previous plan")
+    disruption_weight: float | None = Field(
+        None, ge=0, description="Cost points of moving an official away from the commune of the previous plan (or leaving them without a post). "
+        "None (default) = 50 when a previous plan is given, else 0. The 50 is an assumption, not a norm: about 50 km of commute "
+        "or 2.5 times the secondary-field retraining cost, enough to keep people in place unless a move closes a shortage")
+    reference_date: date | None = Field(None, description="Date at which the surplus list computes ages and years to statutory retirement; None = the date of the run")
     previous_plan: str | None = Field(None, description="Earlier result workbook whose assignments are the reference for disruption")
     max_candidate_communes: int | None = Field(
         15, ge=1, description="Per official, keep only this many nearest communes (within the radius) that have a post in their fields; own, pinned, previous and pair_costs communes always stay; None = all within the radius")
@@ -102,6 +108,16 @@ class StaffingOptions(_Strict):
     @classmethod
     def _known_fields(cls, value: dict[str, float]) -> dict[str, float]:
         return _known_keys(value, vocab.codes("fields") + (DEFAULT_KEY,))
+
+    def disruption(self, has_previous: bool = True) -> float:
+        """The disruption weight in use: the given one, else DEFAULT_DISRUPTION_WEIGHT with a previous plan, else 0."""
+        if self.disruption_weight is not None:
+            return float(self.disruption_weight)
+        return DEFAULT_DISRUPTION_WEIGHT if has_previous else 0.0
+
+    def plan_date(self) -> date:
+        """reference_date, else today."""
+        return self.reference_date or date.today()
 
     def penalty(self, field: str) -> float:
         return self.shortage_penalty.get(field, self.shortage_penalty.get(DEFAULT_KEY, DEFAULT_SHORTAGE_PENALTY))
@@ -155,6 +171,12 @@ class NormOverride(_Strict):
     @classmethod
     def _known_field(cls, value: str) -> str:
         return _known_code(value, vocab.codes("fields", pseudo=True))
+
+    @model_validator(mode="after")
+    def _max_not_below_min(self) -> "NormOverride":
+        if self.min_count is not None and self.max_count is not None and self.max_count < self.min_count:
+            raise ValueError(f"max_count {self.max_count} is below min_count {self.min_count}")
+        return self
 
     @field_validator("position")
     @classmethod

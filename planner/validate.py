@@ -18,15 +18,21 @@ import csv
 import difflib
 import io
 import math
+import os
+import re
+import stat
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.xml import DEFUSEDXML
 
 from .dataset import PANDAS_DTYPE, Dataset
@@ -36,7 +42,7 @@ from .yesno import parse_yes_no
 from .docs import bounds_text
 from .norms import headcount_ceilings, quota_fields, resolve_staffing_norms
 from . import vocab
-from .schema import ColumnSpec, TableSpec, load_schema
+from .schema import SCHEMA_DIR, ColumnSpec, TableSpec, load_schema
 
 if not DEFUSEDXML:
     raise ImportError(
@@ -44,7 +50,23 @@ if not DEFUSEDXML:
         "install it (pip install defusedxml) and do not set OPENPYXL_DEFUSEDXML=False"
     )
 
-MAX_UNPACKED_BYTES = 500_000_000  # a national dataset unpacks to a few dozen MB
+
+
+def _load_limits() -> dict[str, int]:
+    """Size limits of input files (planner/schema/limits.csv), far above a real province: beyond them a file is refused."""
+    with open(SCHEMA_DIR / "limits.csv", encoding="utf-8", newline="") as f:
+        return {row["name"]: int(float(row["value"])) for row in csv.DictReader(f)}
+
+
+LIMITS = _load_limits()
+MAX_ROWS = LIMITS["max_rows"]  # rows of data per table
+MAX_COLUMNS = LIMITS["max_columns"]  # columns per sheet / CSV file
+MAX_CELL_TEXT = LIMITS["max_cell_text"]  # characters per cell
+MAX_SHARED_STRINGS = LIMITS["max_shared_strings"]  # distinct texts in a workbook
+MAX_UNPACKED_BYTES = LIMITS["max_unpacked_bytes"]  # a national dataset unpacks to a few dozen MB
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls files and password-protected (encrypted) workbooks
+ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
+INT64_MAX = 2**63 - 1
 XML_DANGER_MARKERS = tuple(marker.encode(enc) for marker in ("<!DOCTYPE", "<!ENTITY")
                            for enc in ("utf-8", "utf-16-le", "utf-16-be"))
 IGNORED_SHEETS = ("readme", "hướng dẫn", "huong dan")
@@ -94,9 +116,12 @@ def _read_workbook(path: Path, problems: list[Problem]) -> dict[str, _RawSheet]:
         names = _match_names(book.sheetnames, file, "sheet", problems)
         for sheet_name, table in names.items():
             try:
-                sheets[table] = _read_sheet(book[sheet_name], table, file)
+                raw = _read_sheet(book, book[sheet_name], table, file, problems)
             except Exception as exc:
                 problems.append(Problem(file, sheet_name, None, None, None, f"a readable sheet (it could not be read: {_reason(exc)})"))
+                continue
+            if raw is not None:
+                sheets[table] = raw
     finally:
         book.close()
     for raw in sheets.values():
@@ -106,36 +131,80 @@ def _read_workbook(path: Path, problems: list[Problem]) -> dict[str, _RawSheet]:
 
 def _check_package(path: Path) -> str | None:
     """Why the package is refused before any XML parsing (None when it looks safe)."""
+    with open(path, "rb") as f:
+        head = f.read(len(OLE_MAGIC))
+        if head == OLE_MAGIC:
+            return _ole_refusal(f)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         return "a valid .xlsx workbook (this file is not one; in Excel use Save As 'Excel Workbook (*.xlsx)')"
     with archive:
         members = archive.infolist()
         if sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
             return f"a workbook that unpacks to less than {MAX_UNPACKED_BYTES // 1_000_000} MB (refused for safety)"
+        if any(m.filename.lower().rsplit("/", 1)[-1] == "vbaproject.bin" for m in members):
+            return ("a workbook without macros (this one contains macros, which the planner never runs: "
+                    "in Excel use Save As 'Excel Workbook (*.xlsx)' and give that file)")
         for member in members:
-            if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
+            name = member.filename.lower()
+            if not name.endswith((".xml", ".rels", ".vml")):
                 continue
             try:
-                if _declares_entities(archive, member):
-                    return (f"a workbook without XML DTD or entity declarations (part {member.filename} declares them; "
-                            "refused for safety, save the workbook again from Excel)")
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
-                return f"a valid .xlsx workbook (part {member.filename} is damaged: {_reason(exc)})"
+                declares, strings = _scan_part(archive, member, count_strings=name.endswith("sharedstrings.xml"))
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError, zlib.error) as exc:
+                return f"a valid .xlsx workbook (part {member.filename} is damaged: {_reason(exc)}; save the workbook again from Excel)"
+            if declares:
+                return (f"a workbook without XML DTD or entity declarations (part {member.filename} declares them; "
+                        "refused for safety, save the workbook again from Excel)")
+            if strings > MAX_SHARED_STRINGS:
+                return (f"a workbook with at most {MAX_SHARED_STRINGS:,} distinct texts (it declares {strings:,}; "
+                        "refused for safety, a province needs far fewer)")
     return None
 
 
-def _declares_entities(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+def _ole_refusal(f) -> str:
+    """An OLE compound file named .xlsx: a password-protected workbook, or an old .xls renamed."""
+    seen = b""
+    for _ in range(64):  # the directory naming the streams is near the start; look at the first 64 MB at most
+        chunk = f.read(1 << 20)
+        if not chunk:
+            break
+        if ENCRYPTED_MARKER in seen[-len(ENCRYPTED_MARKER):] + chunk:
+            return ("a workbook without a password (this one is password-protected, so it cannot be read: "
+                    "open it in Excel, remove the password under File > Info > Protect Workbook > Encrypt with Password, "
+                    "and save it again)")
+        seen = chunk
+    return ("an .xlsx workbook (this is an old-format Excel file (.xls) with an .xlsx name: "
+            "in Excel use Save As 'Excel Workbook (*.xlsx)')")
+
+
+_SST_COUNT = re.compile(rb"""<(?:\w+:)?sst\b[^>]*?\buniqueCount\s*=\s*["'](\d+)["']""")
+_SI = re.compile(rb"<(?:\w+:)?si[\s>/]")
+
+
+def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, count_strings: bool) -> tuple[bool, int]:
+    """Stream one XML part once: does it declare a DTD or entities; how many shared strings (declared or found)."""
     overlap = max(len(m) for m in XML_DANGER_MARKERS)
     tail = b""
+    found = declared = 0
+    first = True
     with archive.open(member) as stream:
         while chunk := stream.read(1 << 20):
             window = tail + chunk
             if any(marker in window for marker in XML_DANGER_MARKERS):
-                return True
+                return True, 0
+            if count_strings:
+                if first and (m := _SST_COUNT.search(chunk[:4096])):
+                    declared = int(m.group(1))
+                    if declared > MAX_SHARED_STRINGS:
+                        return False, declared
+                found += len(_SI.findall(window)) - len(_SI.findall(tail))
+                if found > MAX_SHARED_STRINGS:
+                    return False, found
+            first = False
             tail = window[-overlap:]
-    return False
+    return False, max(found, declared)
 
 
 def _reason(exc: Exception) -> str:
@@ -169,25 +238,97 @@ def _did_you_mean(word: str, choices: list[str]) -> str:
     return f" - did you mean {close[0]!r}?" if close else ""
 
 
-def _read_sheet(ws, table: str, file: str) -> _RawSheet:
-    """Cell values of one sheet; formula and error cells are recorded (to report) and read as empty."""
+class _SafeSheetParser(WorkSheetParser):
+    """openpyxl's sheet parser, but a cell it cannot convert (a number 'NaN', a string index out of range) becomes
+    a cell of type 'x' holding its raw text, so one bad cell is reported and the rest of the sheet is still read."""
+
+    def parse_cell(self, element):
+        try:
+            return super().parse_cell(element)
+        except Exception:  # noqa: BLE001 - any conversion failure of an untrusted cell is that cell's problem
+            coordinate = element.get("r")
+            try:
+                row, column = coordinate_to_tuple(coordinate) if coordinate else (self.row_counter, self.col_counter)
+            except Exception:  # noqa: BLE001
+                row, column = self.row_counter, self.col_counter
+            self.col_counter = column
+            text = element.findtext("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}v") or ""
+            return {"row": row, "column": column, "value": text[:60], "data_type": "x", "style_id": 0}
+
+
+def _read_sheet(book, ws, table: str, file: str, problems: list[Problem]) -> _RawSheet | None:
+    """Cell values of one sheet, only its real cells (the claimed dimension is never trusted nor padded to);
+    formula, error and unreadable cells are recorded (to report) and read as empty. None when the sheet is refused."""
+    sheet = ws.title
+    if ws.sheet_state != "visible":
+        problems.append(Problem(file, sheet, None, None, None,
+                                "a visible sheet (this sheet is hidden but holds a table: unhide it or remove it)"))
+    claimed_rows, claimed_columns = ws.max_row or 0, ws.max_column or 0
+    if claimed_rows > MAX_ROWS + 1 or claimed_columns > MAX_COLUMNS:
+        shown = ws.calculate_dimension() if ws.max_row and ws.max_column else f"{claimed_columns} columns, {claimed_rows} rows"
+        problems.append(Problem(file, sheet, None, None, None, _size_expectation(f"the sheet's used range is {shown}")))
+        return None
     header: list = []
     cells: list[list] = []
     rows: list[int] = []
     formulas: list[tuple[int, int, str, str]] = []
-    for row_number, row in enumerate(ws.iter_rows(), start=1):
-        values = [cell.value for cell in row]
-        flagged = [(i, cell.data_type) for i, cell in enumerate(row) if getattr(cell, "data_type", "n") in ("f", "e")]
-        for col_index, kind in flagged:
-            formulas.append((row_number, col_index, kind, str(values[col_index])))
-            values[col_index] = None
-        if row_number == 1:
-            header = values
-        elif flagged or any(v is not None for v in values):  # rows left empty (often just formatted) are not data
-            cells.append(values)
-            rows.append(row_number)
+    with book._archive.open(ws._worksheet_path) as src:
+        parser = _SafeSheetParser(src, ws._shared_strings, data_only=False, epoch=book.epoch,
+                                  date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+        for row_number, row in parser.parse():
+            real = [c for c in row if c["value"] is not None or c["data_type"] in ("f", "e", "x")]
+            if not real:
+                continue
+            if row_number > MAX_ROWS + 1:
+                problems.append(Problem(file, sheet, row_number, None, None,
+                                        _size_expectation(f"row {row_number} holds data")))
+                return None
+            width = max(c["column"] for c in real)
+            if width > MAX_COLUMNS:
+                problems.append(Problem(file, sheet, row_number, None, None,
+                                        _size_expectation(f"column {openpyxl.utils.get_column_letter(width)} holds data")))
+                return None
+            values: list = [None] * width
+            for c in real:
+                col_index, value, kind = c["column"] - 1, c["value"], c["data_type"]
+                if kind in ("f", "e", "x"):
+                    formulas.append((row_number, col_index, kind, str(value)))
+                    value = None
+                elif isinstance(value, str) and len(value) > MAX_CELL_TEXT:
+                    formulas.append((row_number, col_index, "long", str(len(value))))
+                    value = None
+                values[col_index] = value
+            if row_number == 1:
+                header = values
+            else:
+                cells.append(values)
+                rows.append(row_number)
+        data_rows = set(rows)
+        hidden = sorted(int(r) for r, attrs in parser.row_dimensions.items()
+                        if str(attrs.get("hidden", "")).lower() in ("1", "true") and int(r) in data_rows)
+        merged = [str(m.ref) for m in (parser.merged_cells.mergeCell if parser.merged_cells else [])]
+    header_merges = [ref for ref in merged if _range_rows(ref)[0] == 1]
+    if header_merges:
+        problems.append(Problem(file, sheet, 1, None, None,
+                                f"one column name per cell in row 1 (cells {', '.join(header_merges[:5])} are merged: "
+                                "unmerge them and type each column name in its own cell)"))
+        return None
+    if hidden:
+        listed = ", ".join(str(r) for r in hidden[:10]) + (f" and {len(hidden) - 10} more" if len(hidden) > 10 else "")
+        problems.append(Problem(file, sheet, hidden[0], None, None,
+                                f"visible rows (rows {listed} are hidden but hold data: unhide them or delete them)"))
     bad = {(row_number, col_index) for row_number, col_index, _, _ in formulas}
-    return _RawSheet(table, file, ws.title, header, cells, rows, bad, formulas)
+    return _RawSheet(table, file, sheet, header, cells, rows, bad, formulas)
+
+
+def _range_rows(ref: str) -> tuple[int, int]:
+    first, _, last = ref.partition(":")
+    return coordinate_to_tuple(first)[0], coordinate_to_tuple(last or first)[0]
+
+
+def _size_expectation(what: str) -> str:
+    return (f"at most {MAX_ROWS:,} rows of data and {MAX_COLUMNS} columns per table ({what}; refused for safety: "
+            "delete the rows and columns beyond the data, then save again)")
 
 
 def _formula_and_error_problems(raw: _RawSheet) -> list[Problem]:
@@ -196,8 +337,14 @@ def _formula_and_error_problems(raw: _RawSheet) -> list[Problem]:
         column = _header_name(raw.header, col_index)
         if kind == "f":
             out.append(Problem(raw.file, raw.sheet, row_number, column, text, "a typed value (formula not allowed, type the value)"))
-        else:
+        elif kind == "e":
             out.append(Problem(raw.file, raw.sheet, row_number, column, text, "a value (the cell holds an Excel error)"))
+        elif kind == "long":
+            out.append(Problem(raw.file, raw.sheet, row_number, column, None,
+                               f"a text of at most {MAX_CELL_TEXT:,} characters (this cell holds {int(text):,})"))
+        else:
+            out.append(Problem(raw.file, raw.sheet, row_number, column, text,
+                               "a readable value (the number stored in this cell is not a valid number; retype it)"))
     return out
 
 
@@ -212,13 +359,30 @@ def _header_name(header: list, col_index: int) -> str:
     return _header_text(header, col_index) or openpyxl.utils.get_column_letter(col_index + 1)
 
 
+def _not_regular_file(path: Path) -> str | None:
+    """Why a path given as a file cannot be read as one (a named pipe, device or socket would hang or never end)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return f"a readable file ({_reason(exc)})"
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+    return f"a regular saved file (this is {kind}, which is never opened; give the path of a saved workbook or CSV file)"
+
+
 def _read_csv_folder(folder: Path, problems: list[Problem]) -> dict[str, _RawSheet]:
-    paths = {p.name[:-4]: p for p in sorted(folder.iterdir()) if p.is_file() and p.name.lower().endswith(".csv")}
+    paths = {p.name[:-4]: p for p in sorted(folder.iterdir()) if p.name.lower().endswith(".csv")}
     names = _match_names(list(paths), str(folder), "CSV file", problems)
     sheets = {}
     for stem, table in names.items():
         path = paths[stem]
         file = str(path)
+        not_regular = _not_regular_file(path)
+        if not_regular:
+            problems.append(Problem(file, table, None, None, None, not_regular))
+            continue
         if path.stat().st_size > MAX_UNPACKED_BYTES:
             problems.append(Problem(file, table, None, None, None, f"a file smaller than {MAX_UNPACKED_BYTES // 1_000_000} MB"))
             continue
@@ -233,12 +397,24 @@ def _read_csv_folder(folder: Path, problems: list[Problem]) -> dict[str, _RawShe
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         header: list = []
         cells, rows = [], []
+        long_cells: list[tuple[int, int, str, str]] = []
+        too_big: tuple[int, str] | None = None
         line_before = 0
         try:
             for record in reader:
                 start_line = line_before + 1
                 line_before = reader.line_num
+                if len(record) > MAX_COLUMNS:
+                    too_big = (start_line, f"line {start_line} has {len(record)} fields")
+                    break
+                if len(cells) >= MAX_ROWS:
+                    too_big = (start_line, f"line {start_line} is beyond {MAX_ROWS:,} rows")
+                    break
                 values = [v if v.strip() else None for v in record]
+                for i, v in enumerate(values):
+                    if v is not None and len(v) > MAX_CELL_TEXT:
+                        long_cells.append((start_line, i, "long", str(len(v))))
+                        values[i] = None
                 if start_line == 1 and not header:
                     header = values
                 else:
@@ -247,7 +423,12 @@ def _read_csv_folder(folder: Path, problems: list[Problem]) -> dict[str, _RawShe
         except csv.Error as exc:
             problems.append(Problem(file, table, reader.line_num, None, None, f"well-formed CSV ({exc})"))
             continue
-        sheets[table] = _RawSheet(table, file, table, header, cells, rows)
+        if too_big:
+            problems.append(Problem(file, table, too_big[0], None, None, _size_expectation(too_big[1])))
+            continue
+        bad = {(row_number, col_index) for row_number, col_index, _, _ in long_cells}
+        sheets[table] = _RawSheet(table, file, table, header, cells, rows, bad, long_cells)
+        problems.extend(_formula_and_error_problems(sheets[table]))
     return sheets
 
 
@@ -373,7 +554,9 @@ def _check_column(raw: pd.Series, already_bad: pd.Series, col: ColumnSpec, file:
         if col.max is not None:
             out_of_range |= numbers > col.max
         for row in raw.index[out_of_range]:
-            problems.append(Problem(file, sheet, int(row), col.name, raw[row], _range_expectation(col)))
+            negative = col.min == 0 and numbers[row] < 0
+            problems.append(Problem(file, sheet, int(row), col.name, raw[row],
+                                    "a value of at least 0 (cannot be negative)" if negative else _range_expectation(col)))
 
     empty_required = blank & col.required & (col.default is None)
     for row in raw.index[empty_required]:
@@ -401,14 +584,27 @@ def _parse_number(raw: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
     text_cells = kinds.eq(str)
     numbers = pd.Series(np.nan, index=raw.index, dtype=float)
     if numeric_cells.any():
-        numbers[numeric_cells] = raw[numeric_cells].astype(float)
+        numbers[numeric_cells] = raw[numeric_cells].map(_finite_float).astype(float)
     if text_cells.any():
-        numbers[text_cells] = pd.to_numeric(raw[text_cells], errors="coerce").astype(float)
+        numbers[text_cells] = raw[text_cells].map(_finite_float).astype(float)
     wrong = ~np.isfinite(numbers)
+    if integer:  # beyond int64 a whole number cannot be stored (nor is it plausible)
+        wrong |= np.isfinite(numbers) & (numbers.abs() >= 2.0**63)
     if integer:  # tolerate float noise such as 12000.0000000001 left by Excel arithmetic
         wrong |= np.isfinite(numbers) & ((numbers - numbers.round()).abs() > 1e-6)
         numbers = numbers.round()
     return numbers.where(~wrong), wrong
+
+
+def _finite_float(value) -> float:
+    """A number cell or numeric text as float; NaN when it is not a finite number (also 'nan', 'inf', 10**400)."""
+    if isinstance(value, str) and "_" in value:  # Python would read 1_000; a spreadsheet user did not mean that
+        return math.nan
+    try:
+        number = float(value)
+    except (ValueError, TypeError, OverflowError):
+        return math.nan
+    return number if math.isfinite(number) else math.nan
 
 
 def _parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -625,6 +821,8 @@ def read_and_validate(path: Path) -> Dataset:
     problems: list[Problem] = []
     if not path.exists():
         raise InputError([Problem(str(path), None, None, None, None, "an existing .xlsx workbook or folder of CSV files (not found)")], str(path))
+    if not path.is_dir() and (not_regular := _not_regular_file(path)):
+        raise InputError([Problem(str(path), None, None, None, None, not_regular)], str(path))
     if path.is_dir():
         raw = _read_csv_folder(path, problems)
         container = "CSV file"

@@ -160,7 +160,7 @@ def test_commune_fairness_spreads_gaps_when_a_post_cannot_be_filled():
 def test_disruption_weight_keeps_the_previous_plan():
     ds = province([{"field": "office"}], [{"field": "office", "min_count": 0, "max_count": 2}])
     previous = pd.DataFrame({"official_id": ["O1"], "commune_code": [2], "position": ["specialist"], "field": ["office"]})
-    free = plan_staffing(ds, scenario(fairness=False), hq=None, previous=previous)
+    free = plan_staffing(ds, scenario(fairness=False, disruption_weight=0), hq=None, previous=previous)
     sticky = plan_staffing(ds, scenario(fairness=False, disruption_weight=100), hq=None, previous=previous)
     assert placed(free) == {"O1": 1}
     assert placed(sticky) == {"O1": 2}

@@ -232,14 +232,14 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     names = ds["communes"].set_index("code")["name"].astype(str)
     free_rows = pd.DataFrame({"building_id": chosen["building_id"], "use": chosen["use"],
                               "serves_commune_code": chosen["serves_commune_code"], "value_vnd": chosen["value_vnd"],
-                              "cost_vnd": chosen["cost_vnd"]})
+                              "cost_vnd": chosen["cost_vnd"], "option": chosen["option"]})
     free_notes = [message("sale_or_lease") if use == _use("sale") else message("idle_years", years=f"{opts.idle_years:g}") if use == _use("idle")
                   else message("use_for_commune", use=use, commune=names.get(int(c), "") if pd.notna(c) else "")
                   for use, c in zip(free_rows["use"], free_rows["serves_commune_code"])]
     free_rows = with_vietnamese(free_rows, "note", free_notes)
-    if len(chosen) and (chosen["use"] == _use("housing")).any():
-        hsg = chosen[chosen["use"] == _use("housing")]
-        free_rows.loc[hsg.index, "value_vnd"] = np.nan  # filled below from the covered area
+    # officials' housing (option "housing") is valued below from the covered area; a facility need of use
+    # housing (option "facility") keeps its facility_needs value
+    free_rows.loc[(free_rows["option"] == "housing").to_numpy(), "value_vnd"] = np.nan
     uses = pd.concat([taken, free_rows], ignore_index=True)
     uses = bld[["building_id", "building_name", "old_unit_id", "commune_code", "floor_area_m2", "condition"]].merge(uses, on="building_id", how="left")
     uses["serves_commune_code"] = pd.to_numeric(uses["serves_commune_code"], errors="coerce").astype("Int64")
@@ -247,7 +247,7 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
     if len(housing_table):
         per_m2 = opts.housing_value_per_m2_vnd
         share = housing_table.set_index("commune_code")
-        hmask = uses["use"] == _use("housing")
+        hmask = (uses["option"] == "housing").to_numpy()
         # value of a housing building: its part of its commune's covered area
         area_by_commune = uses[hmask].groupby("serves_commune_code")["floor_area_m2"].transform("sum")
         covered = share["m2_provided"].reindex(uses.loc[hmask, "serves_commune_code"].astype(int)).to_numpy()
@@ -280,7 +280,7 @@ def _housing_table(housing: pd.DataFrame, uses: pd.DataFrame, opts) -> pd.DataFr
     """Per commune: officials far from home, m² needed, m² provided (capped at the need)."""
     if not len(housing):
         return housing.assign(m2_provided=pd.Series(dtype=float))
-    floor = uses[uses["use"] == _use("housing")].groupby("serves_commune_code")["floor_area_m2"].sum()
+    floor = uses[(uses["option"] == "housing").to_numpy()].groupby("serves_commune_code")["floor_area_m2"].sum()
     out = housing.copy()
     out["m2_provided"] = np.minimum(floor.reindex(out["commune_code"]).fillna(0.0).to_numpy(), out["m2_needed"].to_numpy())
     return out

@@ -26,12 +26,11 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from .. import vocab
 from ..dataset import Dataset
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
 from ..derived import (buildings_with_commune, cost_parameter, official_locations, old_unit_residents, planned_headcount,
-                       renovation_budget, service_point_fixed_cost)
+                       renovation_budget, required_office_area, service_point_fixed_cost)
 from ..errors import PlanInconsistent, PlanInfeasible
 from ..kpis import kpi_row
 from ..stage import StageResult
@@ -56,12 +55,8 @@ def hq_candidates(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame) -> p
     c_idx, b_idx = np.nonzero((centre_km <= opts.hq_candidate_radius_km) | own)
 
     # required floor area and planned staff per commune
-    staff_m2 = opts.m2_per_official[vocab.role_code("positions", "staff")]
-    m2 = headcount["position"].astype(str).map(lambda p: opts.m2_per_official.get(p, staff_m2))
-    area = (headcount.assign(_m2=headcount["headcount"].astype(float) * m2.astype(float))
-            .groupby("commune_code")[["_m2", "headcount"]].sum())
-    required = area["_m2"].reindex(codes).fillna(0).to_numpy() * opts.shared_area_factor
-    staff = area["headcount"].reindex(codes).fillna(0).to_numpy(float)
+    need = required_office_area(scenario, headcount, codes)
+    required, staff = need["required_area_m2"].to_numpy(), need["planned_staff"].to_numpy()
 
     # residents-km per commune x building (old units aggregated by commune)
     unit_km = distance_matrix_km(units["lon"], units["lat"], bld["lon"], bld["lat"])

@@ -24,6 +24,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -45,6 +48,7 @@ from .lp import values as variable_values
 from .staffing_explain import explain_infeasible, pin_problems, runner_ups
 
 STAGE = "staffing"
+RETIREMENT_AGES = Path(__file__).resolve().parents[1] / "reference" / "retirement_age.csv"
 
 
 def _as_staff(positions: pd.Series) -> pd.Series:
@@ -80,6 +84,9 @@ def _official_frame(ds: Dataset, previous: pd.DataFrame | None) -> pd.DataFrame:
         "position": off["position"].astype(str).to_numpy(),
         "qualification": off["qualification"].astype(object).to_numpy(),
         "birth_year": off["birth_year"].to_numpy(dtype=float, na_value=np.nan),
+        "gender": off["gender"].to_numpy(dtype=object, na_value=""),
+        "years_of_service": (off["years_of_service"].to_numpy(dtype=float, na_value=np.nan) if "years_of_service" in off
+                             else np.full(len(off), np.nan)),
         "eligible": off["eligible_for_leadership"].to_numpy(dtype=bool, na_value=False),
         "willing": off["willing_to_relocate"].to_numpy(dtype=bool, na_value=False),
         "fixed_commune": off["fixed_commune"].to_numpy(dtype=float, na_value=np.nan),
@@ -88,11 +95,18 @@ def _official_frame(ds: Dataset, previous: pd.DataFrame | None) -> pd.DataFrame:
     })
     frame["pinned"] = ~np.isnan(frame["fixed_commune"].to_numpy())
     frame["previous_commune"] = np.nan
+    frame["previous_position"] = ""
+    frame["previous_field"] = ""
     if previous is not None and len(previous):
+        previous = previous.drop_duplicates("official_id")
+        ids = previous["official_id"].astype(str).to_numpy()
         commune = pd.to_numeric(previous["commune_code"], errors="coerce").astype(float)
-        by_official = pd.Series(commune.to_numpy(), index=previous["official_id"].astype(str).to_numpy())
-        by_official = by_official[~by_official.index.duplicated()]
+        by_official = pd.Series(commune.to_numpy(), index=ids)
         frame["previous_commune"] = frame["official_id"].map(by_official).to_numpy(dtype=float, na_value=np.nan)
+        for column in ("position", "field"):
+            if column in previous:
+                values = pd.Series(previous[column].astype(object).to_numpy(), index=ids)
+                frame[f"previous_{column}"] = frame["official_id"].map(values).fillna("").astype(str).to_numpy()
     return frame
 
 
@@ -270,7 +284,7 @@ def add_costs(arcs: pd.DataFrame, inputs: StaffingInputs, options: StaffingOptio
     arcs["own_area"] = off["own_commune"].to_numpy()[i] == code
     arcs["bonus_continuity"] = np.where(arcs["own_area"], options.continuity_bonus, 0.0)
     previous = off["previous_commune"].to_numpy()[i]
-    arcs["cost_disruption"] = np.where(~np.isnan(previous) & (previous != code), options.disruption_weight, 0.0)
+    arcs["cost_disruption"] = np.where(~np.isnan(previous) & (previous != code), options.disruption(), 0.0)
     arcs["total_cost"] = (arcs["cost_distance"] + arcs["cost_field"] - arcs["bonus_continuity"]
                           + arcs["cost_disruption"] + arcs["cost_pair"])
     return arcs
@@ -279,7 +293,7 @@ def add_costs(arcs: pd.DataFrame, inputs: StaffingInputs, options: StaffingOptio
 def surplus_costs(inputs: StaffingInputs, options: StaffingOptions) -> np.ndarray:
     """Cost of listing each official as surplus (plus disruption if the previous plan placed them)."""
     previous = inputs.officials["previous_commune"].to_numpy()
-    return options.surplus_cost + np.where(~np.isnan(previous), options.disruption_weight, 0.0)
+    return options.surplus_cost + np.where(~np.isnan(previous), options.disruption(), 0.0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -647,40 +661,122 @@ def staffing_by_commune_table(inputs: StaffingInputs, solution: StaffingSolution
     })
 
 
+@cache
+def retirement_roadmap() -> pd.DataFrame:
+    """Statutory retirement age by year and gender (planner/reference/retirement_age.csv: Labour Code 2019
+    Art. 169, Decree 135/2020/NĐ-CP), with `age` in years (60 years 3 months -> 60.25)."""
+    table = pd.read_csv(RETIREMENT_AGES, dtype={"gender": str})
+    return table.assign(age=table["age_years"] + table["age_months"] / 12.0).sort_values(["gender", "year"]).reset_index(drop=True)
+
+
+def retirement_age(year: int, gender: str) -> float:
+    """Statutory retirement age (years) of someone who reaches it in `year`; years before the table take its
+    first row, years after it its last (the final age). NaN for a gender the table does not list."""
+    rows = retirement_roadmap()
+    rows = rows[rows["gender"] == gender]
+    if not len(rows):
+        return float("nan")
+    known = rows[rows["year"] <= year]
+    return float((known if len(known) else rows.head(1))["age"].iloc[-1])
+
+
+def retirement_point(birth_year: float, gender: str) -> tuple[float, float]:
+    """(retirement age, moment of retirement as a decimal year) for someone born mid-`birth_year`.
+
+    The officials table has the birth year only, so everyone is taken as born on 1 July (birth_year + 0.5):
+    ages and years to retirement are exact to within half a year. The roadmap gives the age by the year in
+    which it is reached: the retirement year is the first year Y with birth + age(Y) < Y + 1.
+    """
+    if np.isnan(birth_year):
+        return float("nan"), float("nan")
+    born = birth_year + 0.5
+    rows = retirement_roadmap()
+    rows = rows[rows["gender"] == gender]
+    if not len(rows):
+        return float("nan"), float("nan")
+    year = int(np.floor(born + rows["age"].min()))
+    while True:
+        age = retirement_age(year, gender)
+        if born + age < year + 1:
+            return age, born + age
+        year += 1
+
+
+def _decimal_year(day: date) -> float:
+    return day.year + (day.timetuple().tm_yday - 1) / (366.0 if day.year % 4 == 0 else 365.0)
+
+
+def surplus_reasons(inputs: StaffingInputs, solution: StaffingSolution, by_commune: pd.DataFrame,
+                    options: StaffingOptions, idle: np.ndarray) -> np.ndarray:
+    """A code of the surplus_reasons list per idle official (planner/schema/vocab/surplus_reasons.csv):
+    no arc -> no_post_in_reach; arcs only beyond distance_threshold_km -> too_far; a nearer post short of its
+    minimum -> costs_more; else posts_full (nearer posts filled to the minimum, their maximum or the quota)."""
+    arcs = solution.arcs
+    near = arcs["distance_km"].to_numpy() <= options.distance_threshold_km
+    short = by_commune["shortage"].to_numpy()[arcs["slot"].to_numpy()] > 0
+    n = len(inputs.officials)
+    has_arc, has_near, near_short = (np.zeros(n, dtype=bool) for _ in range(3))
+    has_arc[arcs["off"].to_numpy()] = True
+    has_near[arcs.loc[near, "off"].to_numpy()] = True
+    near_short[arcs.loc[near & short, "off"].to_numpy()] = True
+    code = {role: vocab.role_code("surplus_reasons", role) for role in ("no_post", "too_far", "costs_more", "posts_full")}
+    reason = np.select([~has_arc, ~has_near, near_short], [code["no_post"], code["too_far"], code["costs_more"]],
+                       code["posts_full"])
+    return reason[idle]
+
+
 def surplus_table(inputs: StaffingInputs, solution: StaffingSolution, by_commune: pd.DataFrame,
                   options: StaffingOptions) -> pd.DataFrame:
-    """Officials without a post, with the reason in plain words."""
+    """Officials without a post, with the policy data of a downsizing discussion: gender, birth year, years of
+    service (where given), age and years to statutory retirement at staffing.reference_date (birth mid-year,
+    see retirement_point), the reason code (surplus_reasons list) and the reason in plain words. Sorted by
+    years to retirement (closest first, unknown last), then reason (list order), then official id."""
     off, arcs = inputs.officials, solution.arcs
     placed = np.zeros(len(off), dtype=bool)
     placed[arcs.loc[solution.chosen, "off"].to_numpy()] = True
     idle = np.flatnonzero(~placed)
-    short_slots = set(np.flatnonzero(by_commune["shortage"].to_numpy() > 0).tolist())
-    has_arc = np.zeros(len(off), dtype=bool)
-    has_arc[arcs["off"].to_numpy()] = True
-    near_short = np.zeros(len(off), dtype=bool)
-    near_short[arcs.loc[arcs["slot"].isin(short_slots), "off"].to_numpy()] = True
+    codes = surplus_reasons(inputs, solution, by_commune, options, idle)
     reach = message("within_km", km=f"{options.candidate_radius_km:g}")
     if options.max_candidate_communes is not None:
         reach = message("nearest_communes_within_km", count=options.max_candidate_communes, km=f"{options.candidate_radius_km:g}")
     if options.candidates == "pair_costs":
         reach = message("pair_cost_communes")
+    role = dict(zip(vocab.table("surplus_reasons")["code"], vocab.table("surplus_reasons")["role"]))
     reasons = []
-    for k in idle:
+    for k, reason in zip(idle, codes):
         field, other = off["field"].iat[k], off["secondary_field"].iat[k]
         fields = message("field_or_field", field=field, other_field=other) if pd.notna(other) and other != "" else field
-        if not has_arc[k]:
+        kind = role.get(reason)
+        if kind == "no_post":
             reasons.append(message("no_post_in_field", field=fields, reach=reach))
-        elif near_short[k]:
+        elif kind == "too_far":
+            reasons.append(message("only_far_posts_in_field", field=fields, km=f"{options.distance_threshold_km:g}"))
+        elif kind == "costs_more":
             reasons.append(message("vacancy_costs_more", field=fields))
         else:
             reasons.append(message("no_vacancy_in_field", field=fields, reach=reach))
+    today = _decimal_year(options.plan_date())
+    points = [retirement_point(off["birth_year"].iat[k], off["gender"].iat[k]) for k in idle]
+    born = off["birth_year"].to_numpy()[idle] + 0.5
+    retire_age = np.array([p[0] for p in points], dtype=float)
+    retire_at = np.array([p[1] for p in points], dtype=float)
     surplus = pd.DataFrame({
         "official_id": off["official_id"].to_numpy()[idle], "name": off["name"].to_numpy()[idle],
         "old_unit_id": off["old_unit_id"].to_numpy()[idle], "field": off["field"].to_numpy()[idle],
         "position": off["position"].to_numpy()[idle], "qualification": off["qualification"].to_numpy()[idle],
+        "gender": off["gender"].to_numpy()[idle],
         "birth_year": pd.array(off["birth_year"].to_numpy()[idle], dtype="Float64").astype("Int64"),
+        "years_of_service": pd.array(off["years_of_service"].to_numpy()[idle], dtype="Float64").round().astype("Int64"),
+        "age": np.round(today - born, 1),
+        "retirement_age": np.round(retire_age, 2),
+        "years_to_retirement": np.round(retire_at - today, 1),
+        "surplus_reason": codes,
     })
-    return with_vietnamese(surplus, "reason", reasons)
+    surplus = with_vietnamese(surplus, "reason", reasons)
+    order = {code: rank for rank, code in enumerate(vocab.codes("surplus_reasons"))}
+    surplus["_reason_rank"] = surplus["surplus_reason"].map(order)
+    surplus = surplus.sort_values(["years_to_retirement", "_reason_rank", "official_id"], na_position="last", kind="stable")
+    return surplus.drop(columns="_reason_rank").reset_index(drop=True)
 
 
 def recruitment_table(by_commune: pd.DataFrame) -> pd.DataFrame:
@@ -698,6 +794,26 @@ def commune_shortage_ratios(by_commune: pd.DataFrame) -> pd.Series:
     totals = by_commune.groupby("commune_code")[["shortage", "required_min"]].sum()
     totals = totals[totals["required_min"] > 0]
     return totals["shortage"] / totals["required_min"]
+
+
+def changes_from_previous(inputs: StaffingInputs, assignments: pd.DataFrame) -> tuple[int, int]:
+    """(officials moved, positions changed) against the previous plan: of the officials the previous plan placed,
+    those now in another commune or without a post; and those placed in both plans whose position or field differs.
+    A previous position of 'any' counts as the staff position, like the posts it fills."""
+    off = inputs.officials
+    before = off["previous_commune"].notna().to_numpy()
+    now = assignments.set_index("official_id")
+    ids = off["official_id"].to_numpy()
+    commune = now["commune_code"].reindex(ids).to_numpy(dtype=float, na_value=np.nan)
+    moved = before & (np.isnan(commune) | (commune != off["previous_commune"].to_numpy()))
+    position = now["position"].reindex(ids).fillna("").astype(str).to_numpy()
+    field = now["field"].reindex(ids).fillna("").astype(str).to_numpy()
+    previous_position = _as_staff(off["previous_position"]).to_numpy()
+    previous_field = off["previous_field"].to_numpy()
+    both = before & ~np.isnan(commune)
+    changed = both & (((previous_position != "") & (position != previous_position))
+                      | ((previous_field != "") & (field != previous_field)))
+    return int(moved.sum()), int(changed.sum())
 
 
 def staffing_kpis(assignments, surplus, by_commune, solution: StaffingSolution) -> list[dict]:
@@ -739,6 +855,10 @@ def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
     kpis = staffing_kpis(assignments, surplus, by_commune, solution)
     notes = [message("staffing_candidates", posts=len(arcs), officials=len(inputs.officials),
                      prepared=f"{prepare_seconds:.2f}", checked=f"{time.perf_counter() - start:.2f}")]
+    if previous is not None:
+        moved, changed = changes_from_previous(inputs, assignments)
+        kpis += [kpi_row("officials_moved_from_previous", moved), kpi_row("positions_changed_from_previous", changed)]
+        notes.append(message("previous_plan_changes", moved=moved, changed=changed, weight=f"{options.disruption(True):g}"))
     if solution.best_commune_ratio is not None:
         notes.append(message("staffing_fairness", least_cost=f"{solution.least_cost_commune_ratio:.0%}",
                              best=f"{solution.best_commune_ratio:.0%}", tolerance=f"{options.fairness_tolerance:.0%}",

@@ -8,11 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..kpis import is_breakdown, kpi_label
+from ..messages import message, translated
 from ..plan import Plan
 from .style import has
 
 
-def print_summary(plan: Plan, path: Path, csv_dir: str | None = None) -> None:
+def print_summary(plan: Plan, path: Path, csv_dir: str | None = None, lang: str = "vi") -> None:
     """Short console summary: province, scenario, status, KPIs, solver runs, where the outputs are.
 
     Breakdown KPIs (one row per field or building use, planner/schema/kpis.csv) are shown only when
@@ -22,6 +23,9 @@ def print_summary(plan: Plan, path: Path, csv_dir: str | None = None) -> None:
     print(f"{prov.get('province', '')} - scenario '{prov.get('scenario_name', '')}' "
           f"({prov.get('scenario_digest', '')}), plan status {plan.status}, data {prov.get('data_hash', '')}")
     values = pd.to_numeric(plan.kpis["value"], errors="coerce")
+    unmet = values[(plan.kpis["kpi"] == "equipment_unmet_priority_1").to_numpy()].sum()
+    if unmet > 0:
+        print(translated(message("equipment_priority_1_unmet", count=f"{unmet:,.0f}"), lang))
     shown = plan.kpis[~(plan.kpis["kpi"].astype(str).map(is_breakdown) & (values == 0))]
     for stage, rows in shown.groupby("stage", sort=False):
         figures = "; ".join(f"{kpi_label(r, 'en')} {_plain_number(r.value)}{' ' + str(r.unit) if has(r.unit) else ''}"

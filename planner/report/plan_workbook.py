@@ -23,7 +23,7 @@ from .. import labels as L
 from .. import vocab
 from ..dataset import Dataset
 from ..kpis import KPI_COLUMNS, budget_pairs, kpi_label
-from ..messages import translated
+from ..messages import message, translated
 from ..norms_used import quota_sources, status_counts
 from ..plan import Plan
 from .anonymize import Anonymizer
@@ -36,7 +36,7 @@ from .style import (ALERT_FONT, AMBER_FILL, BLOCK_FONT, BOLD, FMT_INT, FMT_PCT, 
 # Table order on the workbook; tables not listed follow in the plan's order.
 TABLE_ORDER = [
     "staffing_by_commune", "assignments", "surplus_officials", "recruitment_needs", "it_coverage",
-    "it_officer_load", "hq_plan", "service_points", "service_coverage", "building_uses", "surplus_buildings",
+    "it_officer_load", "hq_plan", "hq_area_check", "service_points", "service_coverage", "building_uses", "surplus_buildings",
     "housing_needs", "equipment_demand", "equipment_transfers", "equipment_repairs", "equipment_purchases", "unmet_equipment",
     "surplus_equipment", "equipment_balance", "norms_used",
 ]
@@ -104,6 +104,10 @@ class _PlanWriter(SheetWriter):
         put(ws.cell(2, 1), f"{L.text('scenario', lang)}: {self.scenario} · {L.text('plan_status', lang)}: "
                            f"{L.value_label('plan_status', plan.status, lang)}")
         ws.cell(2, 1).font = SUBTITLE_FONT
+        unmet = pd.to_numeric(plan.kpis.loc[plan.kpis["kpi"] == "equipment_unmet_priority_1", "value"], errors="coerce").sum()
+        if unmet > 0:  # said where the meeting starts reading, not only as a key figure
+            put(ws.cell(3, 1), translated(message("equipment_priority_1_unmet", count=f"{unmet:,.0f}"), lang))
+            ws.cell(3, 1).font = ALERT_FONT
         info = [("province", self.province), ("scenario", self.scenario),
                 ("plan_status", L.value_label("plan_status", plan.status, lang)),
                 ("created_utc", prov.get("created_utc", "")), ("data_source", prov.get("data_source", "")),
@@ -112,7 +116,7 @@ class _PlanWriter(SheetWriter):
                 ("stages", ", ".join(L.value_label("stage", s, lang) for s in str(prov.get("stages", "")).split(",") if s))]
         if tables.get("norms_used") is not None:
             info.append(("norms_applied", norms_line(tables["norms_used"], lang)))
-        row = 4
+        row = 5 if unmet > 0 else 4
         for key, value in info:
             put(ws.cell(row, 1), L.text(key, lang)).font = BOLD
             put(ws.cell(row, 2), self.anon.text(str(value)) if self.anon else str(value))

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from .. import labels as L
+from ..files import looks_like_formula
 from ..readback import DEFINED_NAME_PREFIX, HEADER_ROW  # the layout planner.readback reads back
 
 __all__ = ["DEFINED_NAME_PREFIX", "HEADER_ROW"]
@@ -46,7 +47,6 @@ HEADER_BORDER = Border(bottom=THIN, right=THIN)
 UNIT_ALIGNMENT = Alignment(indent=1)
 WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 LEFT = Alignment(horizontal="left")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def put(cell, value):
@@ -55,7 +55,7 @@ def put(cell, value):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
         cell.value = value
         cell.data_type = "s"
-        if value.startswith(FORMULA_START):
+        if looks_like_formula(value):
             cell.quotePrefix = True
     else:
         cell.value = value
@@ -84,7 +84,7 @@ def write_rows(ws, first_row: int, df: pd.DataFrame) -> None:
                 if value is not None:
                     ws.cell(first_row + k, j).value = value
     for j in text_cols:
-        risky = clean.iloc[:, j].map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).to_numpy()
+        risky = clean.iloc[:, j].map(looks_like_formula).to_numpy()
         for k in np.flatnonzero(risky):
             cell = ws.cell(first_row + int(k), j + 1)
             cell.data_type = "s"

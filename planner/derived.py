@@ -8,6 +8,9 @@ building condition needs renovation, what an equipment norm is counted per) come
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -139,6 +142,39 @@ def required_office_area(scenario, headcount: pd.DataFrame, codes) -> pd.DataFra
     return pd.DataFrame({"commune_code": codes,
                          "required_area_m2": area["_m2"].reindex(codes).fillna(0).to_numpy() * opts.shared_area_factor,
                          "planned_staff": area["headcount"].reindex(codes).fillna(0).to_numpy(float)})
+
+
+QUALIFICATION_RULES = Path(__file__).parent / "reference" / "qualification_rules.csv"
+
+
+@cache
+def qualification_rules() -> pd.DataFrame:
+    """Per field (and position, or 'any'): the lowest qualification a post accepts and whether it needs training in
+    its field (planner/reference/qualification_rules.csv, each row with its source and basis)."""
+    rules = pd.read_csv(QUALIFICATION_RULES, dtype=str, keep_default_na=False)
+    rules["field_training"] = rules["field_training"].str.lower().eq("true")
+    return rules
+
+
+def post_rules(fields: pd.Series, positions: pd.Series) -> pd.DataFrame:
+    """min_rank (0 = any level) and field_training for each post (field, position): a rule for the position wins
+    over the field's 'any' rule. Ranks come from the qualifications list."""
+    rules = qualification_rules()
+    rank = vocab.column("qualifications", "rank", numeric=True)
+    any_position = vocab.role_code("positions", "any")
+    rules = rules.assign(min_rank=rules["min_qualification"].map(rank).fillna(0.0))
+    exact = rules.set_index(["field", "position"])
+    general = rules[rules["position"] == any_position].drop_duplicates("field", keep="last").set_index("field")
+    key = pd.MultiIndex.from_arrays([fields.astype(str).to_numpy(), positions.astype(str).to_numpy()])
+    out = pd.DataFrame(index=range(len(fields)))
+    for column, empty in (("min_rank", 0.0), ("field_training", False)):
+        by_position = exact[column].reindex(key).to_numpy()
+        by_field = general[column].reindex(fields.astype(str)).to_numpy()
+        value = pd.Series(by_position).where(pd.notna(by_position), pd.Series(by_field))
+        out[column] = value.where(value.notna(), empty).to_numpy()
+    out["field_training"] = out["field_training"].astype(bool)
+    out["min_rank"] = out["min_rank"].astype(float)
+    return out
 
 
 def planned_headcount(ds, scenario, headcount: pd.DataFrame | None) -> pd.DataFrame:

@@ -24,6 +24,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "it_officer_load": ("Tải công chức CNTT", "IT officer load"),
     "hq_plan": ("Trụ sở xã", "HQ plan"),
     "hq_area_check": ("Kiểm tra diện tích trụ sở", "HQ area check"),
+    "training_needs": ("Nhu cầu bồi dưỡng", "Training needs"),
     "service_points": ("Điểm phục vụ", "Service points"),
     "service_coverage": ("Vùng phục vụ", "Service coverage"),
     "building_uses": ("Sử dụng công trình", "Building uses"),
@@ -52,6 +53,7 @@ SHEETS: dict[str, tuple[str, str]] = {
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
+    "current_field": ("Lĩnh vực hiện tại", "Current field"),
     "available_m2": ("Diện tích hiện có và mở rộng (m²)", "Area with extension (m²)"),
     "missing_m2": ("Diện tích còn thiếu (m²)", "Area still missing (m²)"),
     "document": ("Văn bản", "Document"),
@@ -225,7 +227,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
 
 # Which vocabulary translates a column's values.
 VALUE_KIND: dict[str, str] = {
-    "field": "field", "secondary_field": "field", "position": "position", "fixed_position": "position",
+    "field": "field", "secondary_field": "field", "current_field": "field", "position": "position", "fixed_position": "position",
     "use": "use", "item_type": "item_type", "site_kind": "site_kind", "match": "match",
     "condition": "condition", "qualification": "qualification", "status": "status",
     "stage": "stage", "marginal_value_basis": "basis", "changes": "changes",

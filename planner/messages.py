@@ -150,6 +150,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "hq_budget_paid": ("Phương án đó chi cải tạo hoặc mở rộng tại {count} xã: {shown}{more}.",
                        "That plan pays for renovation or extension in {count} communes: {shown}{more}."),
     "and_more_in_conflicts": (" và {count} xã khác (xem bảng xung đột)", " and {count} more (see the conflicts table)"),
+    "training_secondary": ("Bố trí vào lĩnh vực thứ hai ({field}): cần bồi dưỡng chuyên môn.",
+                           "Placed in their secondary field ({field}): needs retraining."),
+    "training_mismatch": ("Bố trí ngoài lĩnh vực được đào tạo ({field}): cần đào tạo.",
+                          "Placed outside their trained fields ({field}): needs training."),
     "sites_fitted": ("Trụ sở được chọn và tính diện tích lại theo số cán bộ phương án bố trí ({rounds} vòng).",
                      "Headquarters were re-chosen and re-sized for the staff the plan assigns ({rounds} round(s))."),
     "sites_not_refitted": ("Không thể tính lại trụ sở theo số cán bộ được bố trí ({reason}); trụ sở giữ theo định mức "

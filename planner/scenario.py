@@ -104,6 +104,17 @@ class StaffingOptions(_Strict):
         "distance", description="Which official-commune pairs get a variable: 'distance' (within candidate_radius_km, own, pinned, previous and pair_costs communes) or 'pair_costs' (only the pair_costs rows and pins)")
     it_support: ITSupportOptions = Field(default_factory=ITSupportOptions)
 
+    retraining_limit: dict[str, int] = Field(
+        default_factory=dict, description="Most officials that may be placed outside their primary field (retrained: "
+        "secondary field, or a mismatch where allowed), by field code, across the province; a field not listed has no limit")
+
+    @field_validator("retraining_limit")
+    @classmethod
+    def _known_retraining_fields(cls, value: dict[str, int]) -> dict[str, int]:
+        if any(v < 0 for v in value.values()):
+            raise ValueError("a retraining limit cannot be negative")
+        return _known_keys(value, vocab.codes("fields"))
+
     @field_validator("shortage_penalty")
     @classmethod
     def _known_fields(cls, value: dict[str, float]) -> dict[str, float]:

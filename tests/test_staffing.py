@@ -208,6 +208,9 @@ def test_secondary_field_and_mismatch():
     assert result_row(strict, "O1")["cost_field"] == 20
     ds = province([{"field": "agriculture"}], [{"field": "it_digital", "min_count": 1, "max_count": 1}], n_communes=1)
     assert placed(plan_staffing(ds, scenario(fairness=False), hq=None)) == {}
+    # an IT post needs training in IT (planner/reference/qualification_rules.csv): no mismatch even when allowed
+    assert placed(plan_staffing(ds, scenario(fairness=False, allow_mismatch=True), hq=None)) == {}
+    ds = province([{"field": "agriculture"}], [{"field": "office", "min_count": 1, "max_count": 1}], n_communes=1)
     loose = plan_staffing(ds, scenario(fairness=False, allow_mismatch=True), hq=None)
     assert result_row(loose, "O1")["match"] == "mismatch"
 

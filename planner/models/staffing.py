@@ -33,7 +33,7 @@ import pandas as pd
 import pulp
 
 from ..dataset import Dataset
-from ..derived import official_locations
+from ..derived import official_locations, post_rules
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
 from ..norms import headcount_ceilings, quota_fields, resolve_staffing_norms, total_field
@@ -252,6 +252,14 @@ def candidate_arcs(inputs: StaffingInputs, options: StaffingOptions, pairs: pd.D
         arcs = pairs.merge(skills, on="off").merge(slots, on=["commune_code", "field"])
     i = arcs["off"].to_numpy()
     keep = ~arcs["leadership"].to_numpy() | off["eligible"].to_numpy()[i]
+    # qualification rules (planner/reference/qualification_rules.csv): the post's lowest level, and training in
+    # its field (a secondary field counts, with its retraining cost); a pinned decision is kept as taken
+    rules = post_rules(arcs["field"], arcs["position"])
+    rank = off["qualification"].map(vocab.column("qualifications", "rank", numeric=True)).fillna(0.0).to_numpy(float)
+    qualified = rank[i] >= rules["min_rank"].to_numpy()
+    trained = ~rules["field_training"].to_numpy() | (arcs["match"].to_numpy() != "mismatch")
+    pinned_here = off["fixed_commune"].to_numpy(dtype=float)[i] == arcs["commune_code"].to_numpy(dtype=float)
+    keep &= (qualified & trained) | pinned_here
     fixed_position = off["fixed_position"].to_numpy()[i]
     position = arcs["position"].to_numpy()
     position_ok = (fixed_position == "") | (position == fixed_position)
@@ -388,6 +396,14 @@ def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOpt
         for s, var in over_slot.items():
             by_slot[s][var] = -1.0
         add_rows(problem, "max", [by_slot[s] for s in capped], pulp.LpConstraintLE, maximum[capped])
+        # retraining is limited per field (scenario staffing.retraining_limit): placements outside the primary field
+        limits = options.retraining_limit
+        if limits:
+            retrained = (arcs["match"].to_numpy() != "primary") & arcs["field"].isin(list(limits)).to_numpy()
+            limited = sorted(set(arcs.loc[retrained, "field"]))
+            group = pd.Index(limited).get_indexer(arcs["field"].to_numpy()[retrained])
+            add_rows(problem, "retrain", linear_rows(group, len(limited), x[retrained]), pulp.LpConstraintLE,
+                     np.array([limits[f] for f in limited], dtype=float))
         # government staff quota per commune over the in-quota fields, unless the slot maxima keep it under
         in_quota = slots["in_quota"].to_numpy()[arc_slot]
         arc_commune = arcs["commune_code"].to_numpy()[in_quota]
@@ -640,6 +656,24 @@ def assignments_table(inputs: StaffingInputs, solution: StaffingSolution) -> pd.
     return table.sort_values(["commune_code", "field", "position", "official_id"]).reset_index(drop=True)
 
 
+def training_needs_table(inputs: StaffingInputs, assignments: pd.DataFrame) -> pd.DataFrame:
+    """Who must be trained for the post the plan gives them: placed in their secondary field (retraining) or, where the
+    scenario allows it, outside their fields; one row per official, with the field to train in and why."""
+    placed = assignments[assignments["match"].isin(["secondary", "mismatch"])]
+    off = inputs.officials.set_index("official_id")
+    why = [message("training_secondary" if m == "secondary" else "training_mismatch", field=f)
+           for m, f in zip(placed["match"], placed["field"])]
+    table = pd.DataFrame({
+        "official_id": placed["official_id"].to_numpy(), "name": placed["name"].to_numpy(),
+        "commune_code": placed["commune_code"].to_numpy(), "commune_name": placed["commune_name"].to_numpy(),
+        "field": placed["field"].to_numpy(), "current_field": off["field"].reindex(placed["official_id"]).to_numpy(),
+        "qualification": off["qualification"].reindex(placed["official_id"]).to_numpy(),
+        "match": placed["match"].to_numpy(),
+    })
+    table = with_vietnamese(table, "reason", why).astype({"reason": object, "reason_vi": object})  # text, also when empty
+    return table.sort_values(["field", "commune_code", "official_id"]).reset_index(drop=True)
+
+
 def staffing_by_commune_table(inputs: StaffingInputs, solution: StaffingSolution) -> pd.DataFrame:
     slots = inputs.slots
     assigned = np.bincount(solution.arcs.loc[solution.chosen, "slot"].to_numpy(), minlength=len(slots))
@@ -865,7 +899,7 @@ def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
                              now=f"{kpi_value(kpis, 'max_commune_shortage_ratio'):.0%}"))
     notes += time_limit_notes(solution.solves)
     tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
-              "recruitment_needs": recruitment}
+              "recruitment_needs": recruitment, "training_needs": training_needs_table(inputs, assignments)}
     solves = list(solution.solves)
     if options.it_support.enabled:
         from .it_support import plan_it_support

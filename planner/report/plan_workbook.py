@@ -35,7 +35,7 @@ from .style import (ALERT_FONT, AMBER_FILL, BLOCK_FONT, BOLD, FMT_INT, FMT_PCT, 
 
 # Table order on the workbook; tables not listed follow in the plan's order.
 TABLE_ORDER = [
-    "staffing_by_commune", "assignments", "surplus_officials", "recruitment_needs", "it_coverage",
+    "staffing_by_commune", "assignments", "surplus_officials", "recruitment_needs", "training_needs", "it_coverage",
     "it_officer_load", "hq_plan", "hq_area_check", "service_points", "service_coverage", "building_uses", "surplus_buildings",
     "housing_needs", "equipment_demand", "equipment_transfers", "equipment_repairs", "equipment_purchases", "unmet_equipment",
     "surplus_equipment", "equipment_balance", "norms_used",

@@ -8,6 +8,8 @@ writes them (the report sits above this module).
 
 from __future__ import annotations
 
+from pathlib import PureWindowsPath
+
 import pandas as pd
 
 from .plan import Plan
@@ -16,7 +18,8 @@ _MISSING = "\x00missing"  # stands in for <NA> when testing whether plans differ
 
 
 def compare_plans(plans: dict[str, Plan]) -> dict[str, pd.DataFrame]:
-    """Comparison tables keyed 'kpis', 'moved_officials', 'shortage_delta', 'building_changes', 'purchase_changes'."""
+    """Comparison tables keyed 'plans' (the provenance of each plan), 'kpis', 'moved_officials', 'shortage_delta',
+    'building_changes', 'purchase_changes'."""
     if not plans:
         raise ValueError("compare_plans needs at least one plan")
     labels = [str(label) for label in plans]
@@ -24,12 +27,39 @@ def compare_plans(plans: dict[str, Plan]) -> dict[str, pd.DataFrame]:
         raise ValueError("plan labels must be distinct")
     plans = dict(zip(labels, plans.values()))
     return {
+        "plans": plans_provenance(plans),
         "kpis": _kpis(plans),
         "moved_officials": _moved_officials(plans),
         "shortage_delta": _shortage_delta(plans),
         "building_changes": _building_changes(plans),
         "purchase_changes": _purchase_changes(plans),
     }
+
+
+# What says where each compared plan comes from, in this order (provenance keys; the register adds its own on load)
+PROVENANCE_COLUMNS = ["plan_name", "plan_status", "approved_by", "approved_at", "reviewed_by", "reviewed_at", "saved_at",
+                      "saved_by", "plan_version", "province", "scenario_name", "data_hash", "scenario_digest", "created_utc",
+                      "data_source", "planner_version"]
+
+
+def plans_provenance(plans: dict[str, Plan]) -> pd.DataFrame:
+    """One row per plan: its label in the comparison, name and status, who reviewed and approved it and when, when it
+    was saved and by whom, the input data hash, scenario and when it was solved (empty where the plan does not say)."""
+    rows = []
+    for label, plan in plans.items():
+        prov = plan.provenance or {}
+        row = {"plan": label}
+        for key in PROVENANCE_COLUMNS:
+            value = prov.get(key)
+            row[key] = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        if row["data_source"]:  # the file's name: a folder on the machine that solved it means nothing to the reader
+            row["data_source"] = PureWindowsPath(row["data_source"]).name
+        if row["plan_version"] and row["plan_version"].isdigit():
+            row["plan_version"] = int(row["plan_version"])
+        row["plan_name"] = row["plan_name"] or label
+        row["plan_status"] = row["plan_status"] or plan.status
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["plan"] + PROVENANCE_COLUMNS)
 
 
 def _col(base: str, label: str) -> str:

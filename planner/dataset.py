@@ -6,6 +6,7 @@ once (InputError) before any model sees the data.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass, field
@@ -54,7 +55,13 @@ def conform(df: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
 
 def _clean_text(value):
     """Text trimmed and in composed Unicode (NFC), so 'Xã' typed on any system compares equal; blank is missing."""
-    text = unicodedata.normalize("NFC", str(value)).strip()
+    return _clean_str(str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _clean_str(text: str):
+    """_clean_text of one text, remembered (a column repeats the same labels thousands of times)."""
+    text = unicodedata.normalize("NFC", text).strip()
     return text if text else pd.NA
 
 
@@ -65,6 +72,8 @@ class Dataset:
     tables: dict[str, pd.DataFrame]
     source: str = "<memory>"
     sheet_rows: dict[str, pd.Series] = field(default_factory=dict, repr=False)
+    notes: list = field(default_factory=list, repr=False)  # what loading filled in (e.g. reference norms), for the plan
+    stages: tuple[str, ...] | None = None  # stages the data was checked for (None: every stage)
 
     @classmethod
     def from_frames(cls, frames: dict[str, pd.DataFrame], source: str = "<memory>") -> "Dataset":

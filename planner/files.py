@@ -78,9 +78,25 @@ def looks_like_formula(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_START)
 
 
+APOSTROPHE_BEFORE = FORMULA_START + ("\n",)  # after leading apostrophes: the CSV writer turns a CR into a line feed
+
+
 def neutralise(value):
-    """Text that looks like a formula gets a leading apostrophe; anything else (numbers too) is returned as is."""
-    return "'" + value if looks_like_formula(value) else value
+    """Text that looks like a formula gets a leading apostrophe; anything else (numbers too) is returned as is.
+    Text already starting with apostrophes before such a character (or a line feed) gets one more, so that
+    `unneutralise` can take back exactly the apostrophe added here."""
+    if looks_like_formula(value) or (isinstance(value, str) and value.startswith("'")
+                                     and value.lstrip("'").startswith(APOSTROPHE_BEFORE)):
+        return "'" + value
+    return value
+
+
+def unneutralise(value):
+    """The text `neutralise` was given, from what it wrote (read back from planner's own CSV files): the one leading
+    apostrophe before apostrophes and a formula character (or a line feed) is removed; anything else is unchanged."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].lstrip("'").startswith(APOSTROPHE_BEFORE):
+        return value[1:]
+    return value
 
 
 # --- Checking output paths before the work, and writing a folder atomically ------------------------------------

@@ -15,7 +15,10 @@ LANGS = ("vi", "en")
 
 # Result tables in workbook order: name -> (vi sheet, en sheet). Sheet names stay within 31 characters.
 SHEETS: dict[str, tuple[str, str]] = {
-    "summary": ("Tổng hợp", "Summary"),
+    "summary": ("Tóm tắt cho lãnh đạo", "Leadership summary"),
+    "staffing_grid": ("Thiếu hụt theo xã", "Shortage by commune"),
+    "surplus_summary": ("Tổng hợp cán bộ dôi dư", "Surplus staff overview"),
+    "technical": ("Thông tin kỹ thuật", "Technical information"),
     "staffing_by_commune": ("Biên chế theo xã", "Staffing by commune"),
     "assignments": ("Phân công cán bộ", "Assignments"),
     "surplus_officials": ("Cán bộ dôi dư", "Surplus staff"),
@@ -38,6 +41,7 @@ SHEETS: dict[str, tuple[str, str]] = {
     "surplus_equipment": ("Thiết bị dôi dư", "Surplus equipment"),
     "equipment_balance": ("Cân đối thiết bị", "Equipment balance"),
     "norms_used": ("Định mức áp dụng", "Norms applied"),
+    "plans": ("Các phương án so sánh", "Plans compared"),
     # planner norms
     "norms_by_commune": ("Biên chế từng xã", "Quota by commune"),
     "norms_by_field": ("Định mức theo lĩnh vực", "Norms by field"),
@@ -147,6 +151,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "to_commune_code": ("Mã xã nhận", "To commune code"),
     "to_commune_name": ("Xã nhận", "To commune"),
     "to_building_id": ("Công trình nhận", "To building"),
+    "to_building_name": ("Tên công trình nhận", "Receiving building"),
     "item_type": ("Loại thiết bị", "Item type"),
     "repaired": ("Đã sửa chữa", "Repaired"),
     "km": ("Cự ly vận chuyển (km)", "Transport distance (km)"),
@@ -223,6 +228,30 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "basis": ("Loại căn cứ", "Basis"),
     "confidence": ("Mức tin cậy", "Confidence"),
     "changed": ("Cột khác mẫu", "Changed columns"),
+    "retire_soon": ("Đến tuổi nghỉ hưu trong 5 năm", "Reach retirement age within 5 years"),
+    # the plan register (planner.register) and the plans compared (planner.compare.plans_provenance)
+    "plan": ("Phương án", "Plan"),
+    "plan_name": ("Tên phương án", "Plan name"),
+    "province": ("Tỉnh", "Province"),
+    "plan_status": ("Trạng thái phương án", "Plan status"),
+    "plan_version": ("Lần lưu", "Version"),
+    "saved_at": ("Lưu lúc (UTC)", "Saved at (UTC)"),
+    "saved_by": ("Người lưu", "Saved by"),
+    "reviewed_by": ("Người rà soát", "Reviewed by"),
+    "reviewed_at": ("Rà soát lúc (UTC)", "Reviewed at (UTC)"),
+    "approved_by": ("Người phê duyệt", "Approved by"),
+    "approved_at": ("Phê duyệt lúc (UTC)", "Approved at (UTC)"),
+    "data_hash": ("Mã kiểm tra dữ liệu", "Input data hash"),
+    "scenario_name": ("Kịch bản", "Scenario"),
+    "scenario_digest": ("Mã kiểm tra kịch bản", "Scenario digest"),
+    "created_utc": ("Thời điểm lập (UTC)", "Created (UTC)"),
+    "data_source": ("Dữ liệu đầu vào", "Input data"),
+    "planner_version": ("Phiên bản phần mềm", "Planner version"),
+    "event": ("Việc", "Event"),
+    "from_status": ("Từ trạng thái", "From"),
+    "to_status": ("Sang trạng thái", "To"),
+    "by": ("Người thực hiện", "By"),
+    "at": ("Thời điểm (UTC)", "At (UTC)"),
 }
 
 # Which vocabulary translates a column's values.
@@ -234,6 +263,7 @@ VALUE_KIND: dict[str, str] = {
     "commune_type": "commune_type", "gender": "gender", "grade": "grade",
     "kind": "norm_kind", "basis": "basis", "quota_basis": "basis", "confidence": "confidence", "changed": "norm_column",
     "surplus_reason": "surplus_reason",
+    "plan_status": "plan_status", "from_status": "plan_status", "to_status": "plan_status", "event": "register_event",
 }
 
 # Columns holding a comma-separated list of codes (each code is labelled).
@@ -284,6 +314,10 @@ EXTRA_VALUES: dict[str, dict[str, tuple[str, str]]] = {
     "plan_status": {
         "draft": ("Dự thảo", "Draft"), "reviewed": ("Đã rà soát", "Reviewed"), "approved": ("Đã phê duyệt", "Approved"),
     },
+    "register_event": {  # planner.register: saves and status changes
+        "saved": ("Lưu mới", "Saved"), "overwritten": ("Lưu đè", "Overwritten"), "review": ("Rà soát", "Reviewed"),
+        "approve": ("Phê duyệt", "Approved"), "draft": ("Trả về dự thảo", "Back to draft"),
+    },
     "basis": {
         "lp_relaxation": ("Nới lỏng tuyến tính", "LP relaxation"),
         "fixed_integer": ("Giải lại với biến nguyên cố định", "Fixed-integer re-solve"),
@@ -328,7 +362,7 @@ EXTRA_VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "officials": ("người", "officials"), "people": ("người", "people"), "residents": ("người", "residents"),
         "VND": ("đồng", "VND"), "items": ("chiếc", "items"), "buildings": ("công trình", "buildings"),
         "communes": ("xã", "communes"), "hours": ("giờ", "hours"), "km": ("km", "km"), "%": ("%", "%"),
-        "m2": ("m²", "m²"), "m²": ("m²", "m²"), "ratio": ("tỷ lệ", "ratio"), "points": ("điểm", "points"),
+        "m2": ("m²", "m²"), "m²": ("m²", "m²"), "ratio": ("tỷ lệ", "ratio"), "points": ("điểm", "points"), "rounds": ("vòng", "rounds"),
         "seconds": ("giây", "seconds"), "s": ("giây", "s"), "cost points": ("điểm chi phí", "cost points"),
     },
 }
@@ -396,6 +430,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "out_write_failed": ("không ghi được kết quả ({error}); không có tệp nào được ghi",
                          "could not write the results ({error}); nothing was written"),
     "interrupted": ("Đã dừng (Ctrl-C); không có tệp nào được ghi.", "Stopped (Ctrl-C); nothing was written."),
+    # the plan register (planner plans, planner solve --save, planner compare)
+    "register_at": ("Sổ phương án: {url}", "Plan register: {url}"),
+    "register_empty": ("Sổ phương án chưa có phương án nào ({url}).", "The plan register has no plans yet ({url})."),
+    "plan_saved": ("Đã lưu phương án «{name}» (lần lưu {version}, trạng thái Dự thảo) vào {url}.",
+                   "Saved the plan '{name}' (version {version}, status Draft) in {url}."),
+    "plan_moved": ("Phương án «{name}»: {status} ({by}, {at}).", "Plan '{name}': {status} ({by}, {at})."),
+    "no_saved_workbook": ("Phương án «{name}» được lưu không kèm bảng tính.", "The plan '{name}' was saved without a workbook."),
+    "plan_deleted": ("Đã xoá phương án «{name}».", "Deleted the plan '{name}'."),
+    "plan_history": ("Lịch sử lưu và chuyển trạng thái", "Saves and status changes"),
+    "plan_tables": ("Các bảng kết quả", "Result tables"),
+    "save_not_done": ("chưa lưu vào sổ phương án: {error} (tệp kết quả vẫn được ghi: {path})",
+                      "not saved in the plan register: {error} (the result files were written: {path})"),
+    "status_flag_refused": ("--status {status}: trạng thái phương án chỉ thay đổi qua sổ phương án, có ghi người và thời "
+                            "điểm (planner solve ... --save TÊN, rồi planner plans review / approve TÊN --by NGƯỜI).",
+                            "--status {status}: a plan's status only changes in the plan register, which records who and "
+                            "when (planner solve ... --save NAME, then planner plans review / approve NAME --by WHO)."),
+    "comparison_written": ("Đã ghi bảng so sánh: {path} ({kpis} chỉ tiêu khác nhau, {moved} cán bộ đổi vị trí).",
+                           "Comparison written: {path} ({kpis} KPIs differ, {moved} officials change post)."),
+    "compare_needs_two": ("cần ít nhất hai phương án để so sánh", "comparing needs at least two plans"),
+    "compare_unreadable": ("không đọc được phương án từ {path}: {error}", "cannot read a plan from {path}: {error}"),
+    "compare_no_kpis": ("{path}: tệp không có trang dữ liệu ẩn planner_data (tệp cũ?) nên không so sánh được chỉ tiêu",
+                        "{path}: no hidden planner_data sheet (an older file?), so its KPIs are not compared"),
 }
 
 
@@ -492,3 +548,101 @@ def column_from_label(label: str, reverse: dict[str, str] | None = None) -> str:
         return reverse[label]
     return (label[:1].lower() + label[1:]).replace(" ", "_")  # undoes humanize() for unlabelled columns
 
+
+
+# ---- The national workbook and the sweep workbook (planner nation, planner sweep: planner.nation,
+# planner.report.national). KPI columns take their labels from planner/schema/kpis.csv.
+NATION_COLUMNS: dict[str, tuple[str, str]] = {
+    "province_code": ("Mã tỉnh", "Province code"),
+    "province": ("Tỉnh, thành phố", "Province"),
+    "status": ("Kết quả", "Result"),
+    "communes": ("Số xã, phường, đặc khu", "Communes"),
+    "officials": ("Số cán bộ, công chức", "Officials"),
+    "quota": ("Biên chế khối chính quyền theo định mức", "Government staff quota (norms)"),
+    "equipment_budget_share": ("Tỷ lệ mua sắm thiết bị / dự toán", "Equipment purchases / budget"),
+    "source": ("Tệp dữ liệu hoặc tỉnh mẫu", "Input file or sample"),
+    "seconds": ("Thời gian (giây)", "Wall time (s)"),
+    "cpu_seconds": ("Thời gian CPU (giây)", "CPU time (s)"),
+    "load_seconds": ("Đọc và kiểm tra dữ liệu (giây)", "Read and check (s)"),
+    "plan_seconds": ("Lập phương án (giây)", "Plan (s)"),
+    "write_seconds": ("Ghi bảng tính (giây)", "Write workbook (s)"),
+    "worker": ("Tiến trình xử lý (Dask worker)", "Dask worker"),
+    "worker_peak_mb": ("Bộ nhớ đỉnh của tiến trình (MB)", "Worker peak memory (MB)"),
+    "reason": ("Lý do", "Reason"),
+    "combination": ("Tổ hợp", "Combination"),
+    "values": ("Giá trị các khoá thay đổi", "Varied values"),
+    "kpi": ("Chỉ tiêu", "KPI"),
+    "unit": ("Đơn vị", "Unit"),
+    "min": ("Nhỏ nhất", "Smallest"),
+    "max": ("Lớn nhất", "Largest"),
+    "changes": ("Có thay đổi", "Changes"),
+}
+SHEETS.update({
+    "national": ("Toàn quốc", "National"),
+    "national_charts": ("Biểu đồ toàn quốc", "National charts"),
+    "national_runs": ("Thông tin lần chạy", "Run figures"),
+    "sweep": ("Quét kịch bản", "Scenario sweep"),
+    "sweep_changes": ("Chỉ tiêu thay đổi", "KPI changes"),
+})
+EXTRA_VALUES["run_status"] = {
+    "ok": ("Hoàn thành", "Done"), "invalid": ("Dữ liệu không hợp lệ", "Invalid input"),
+    "infeasible": ("Không khả thi", "Infeasible"), "failed": ("Lỗi khi lập phương án", "Failed"),
+    "skipped": ("Bỏ qua", "Skipped"),
+    # why a file of the data folder is skipped
+    "lock_file": ("tệp khoá tạm của Excel", "an Excel lock file"),
+    "own_output": ("tệp kết quả của chính lần chạy này", "an output of this run"),
+    "result_workbook": ("bảng tính kết quả của planner, không phải dữ liệu đầu vào", "a planner result workbook, not an input"),
+    "no_input_sheet": ("không có trang nào mang tên một bảng dữ liệu đầu vào", "no sheet named after an input table"),
+}
+TEXT.update({
+    "national_title": ("Tổng hợp phương án sắp xếp các tỉnh, thành phố", "National summary of the province plans"),
+    "national_subtitle": ("{ok}/{total} tỉnh, thành phố lập được phương án · kịch bản {scenario} · {created} UTC",
+                          "{ok}/{total} provinces planned · scenario {scenario} · {created} UTC"),
+    "national_total": ("Cả nước", "Total"),
+    "national_failed_note": ("Tỉnh, thành phố chưa lập được phương án (số liệu để trống, không cộng vào tổng): {names}. "
+                             "Lý do: trang {sheet}.",
+                             "Provinces without a plan (figures left empty, not in the totals): {names}. "
+                             "Reasons: sheet {sheet}."),
+    "national_plans": ("Phương án từng tỉnh: thư mục {folder}", "Each province's plan: folder {folder}"),
+    "chart_quota_assigned": ("Biên chế theo định mức và số cán bộ được bố trí", "Staff quota and officials assigned"),
+    "chart_shortage_by_field": ("Thiếu hụt cán bộ theo lĩnh vực", "Staff shortage by field"),
+    "chart_surplus_buildings": ("Công trình dôi dư theo mục đích sử dụng", "Surplus buildings by use"),
+    "chart_equipment_budget": ("Mua sắm thiết bị so với dự toán (đồng)", "Equipment purchases against budget (VND)"),
+    "run_wall_seconds": ("Tổng thời gian chạy (giây)", "Total wall time (s)"),
+    "run_engine": ("Nơi chạy", "Engine"),
+    "run_local_cluster": ("máy này: {workers} tiến trình Dask (LocalCluster), mỗi tiến trình 1 luồng",
+                         "this machine: {workers} Dask worker processes (LocalCluster), one thread each"),
+    "run_scheduler": ("cụm Dask {address}: {workers} tiến trình", "Dask cluster {address}: {workers} workers"),
+    "run_peak_memory": ("Bộ nhớ đỉnh, cộng mọi tiến trình (MB)", "Peak memory, all processes added (MB)"),
+    "run_peak_memory_note": ("tổng bộ nhớ đỉnh của từng tiến trình (worker, nanny, scheduler, tiến trình chính); "
+                             "các đỉnh có thể không cùng lúc nên đây là cận trên",
+                             "sum of each process's own peak (workers, nannies, scheduler, this process); the peaks need "
+                             "not coincide, so this is an upper bound"),
+    "run_per_province": ("Thời gian mỗi tỉnh (giây): trung vị {median:.1f}, lớn nhất {max:.1f} ({slowest})",
+                         "Seconds per province: median {median:.1f}, largest {max:.1f} ({slowest})"),
+    "run_per_combination": ("Thời gian mỗi tổ hợp (giây): trung vị {median:.1f}, lớn nhất {max:.1f} ({slowest})",
+                            "Seconds per combination: median {median:.1f}, largest {max:.1f} ({slowest})"),
+    "sweep_title": ("Quét kịch bản — {province}", "Scenario sweep — {province}"),
+    "sweep_subtitle": ("{n} tổ hợp của {keys} · kịch bản gốc {scenario}",
+                       "{n} combinations of {keys} · base scenario {scenario}"),
+    "sweep_changes_subtitle": ("{changing} trên {total} chỉ tiêu thay đổi giữa các tổ hợp",
+                               "{changing} of {total} KPIs change between the combinations"),
+    # console of planner nation / planner sweep
+    "nation_skipped": ("bỏ qua {name}: {reason}", "skipped {name}: {reason}"),
+    "nation_no_inputs": ("không có bảng tính dữ liệu đầu vào (.xlsx) nào trong {folder}",
+                         "no input workbook (.xlsx) in {folder}"),
+    "nation_not_folder": ("{folder} không phải là thư mục", "{folder} is not a folder"),
+    "nation_sample_only": ("--provinces và --officials-per-commune chỉ dùng cùng --sample",
+                           "--provinces and --officials-per-commune go with --sample only"),
+    "nation_source": ("cần một thư mục dữ liệu (DATA_DIR) hoặc --sample, không cả hai",
+                      "give a data folder (DATA_DIR) or --sample, not both"),
+    "nation_done": ("{ok}/{total} lập xong phương án trong {seconds:.0f} giây", "{ok}/{total} planned in {seconds:.0f} s"),
+    "nation_failures": ("Không lập được phương án:", "Not planned:"),
+    "nation_written": ("Đã ghi: {path}", "Written: {path}"),
+    "engine_failed": ("không chạy được Dask: {error}", "cannot run Dask: {error}"),
+})
+
+
+def nation_label(column: str, lang: str) -> str:
+    """Header of a national or sweep column that is not a KPI (KPI columns: planner.kpis.kpi_label)."""
+    return _pick(NATION_COLUMNS[column], lang) if column in NATION_COLUMNS else column_label(column, lang)

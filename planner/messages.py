@@ -34,9 +34,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                 "only posts in field {field} farther than {km} km from home"),
     # staffing notes
     "previous_plan_changes": ("So với phương án trước: {moved} cán bộ đổi xã hoặc không còn vị trí, {changed} cán bộ "
-                              "đổi chức danh hoặc lĩnh vực (chi phí thay đổi {weight} điểm mỗi người rời xã cũ).",
+                              "đổi chức danh hoặc lĩnh vực (chi phí thay đổi {weight} điểm mỗi người rời xã cũ, {post_weight} điểm mỗi người "
+                              "ở lại xã cũ nhưng đổi chức danh hoặc lĩnh vực).",
                               "Compared with the previous plan: {moved} officials change commune or lose their post, "
-                              "{changed} change position or field (disruption cost {weight} points per official moved)."),
+                              "{changed} change position or field (disruption cost {weight} points per official moved, {post_weight} points per "
+                              "official kept in the same commune in another position or field)."),
     # console warnings
     "equipment_priority_1_unmet": ("CẢNH BÁO: còn {count} thiết bị ưu tiên 1 (quầy một cửa) chưa được đáp ứng trong ngân sách.",
                                    "WARNING: {count} priority-1 equipment items (one-stop counters) are left unmet within the budget."),
@@ -52,6 +54,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "all posts together): the least-cost plan leaves one commune at {least_cost}; "
                           "no plan can bring every commune below {best}, so the least-cost plan "
                           "within {tolerance} of that was chosen (largest commune ratio now {now})."),
+    "previous_plan_unreadable": ("một phương án trước đọc được (bảng kết quả hoặc tệp CSV phân công) ({error})",
+                                 "an earlier plan (result workbook or assignments CSV) that can be read ({error})"),
     "it_support_out_of_reach": ("Hỗ trợ CNTT: không có công chức CNTT nào được bố trí trong phạm vi hỗ trợ của bất kỳ xã nào.",
                                 "IT support: no IT officer is placed within reach of any commune."),
     # buildings: what a building is used for
@@ -90,10 +94,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "(mức tối đa max_per_commune của định mức trang thiết bị).",
                          "Equipment: demand for {items} cut by {count} items so that no commune holds more than {cap} "
                          "(max_per_commune of the equipment norms)."),
-    "equipment_whole_items": ("Thiết bị: lời giải LP có số lượng lẻ ở mức '{level}' (ràng buộc ngân sách bị chặt); "
-                              "đã giải lại từ mức này với số lượng nguyên.",
-                              "Equipment: the LP solution had fractional items at level '{level}' (the budget row binds); "
-                              "re-solved from there with whole items."),
+    "equipment_budget_short": ("Thiết bị: ngân sách còn lại {left} đồng không mua đủ {items} cần ở mức ưu tiên {priority} "
+                               "(chỉ mua số nguyên thiết bị; còn thiếu {missing}).",
+                               "Equipment: the budget left ({left} VND) cannot buy all the {items} needed at priority {priority} "
+                               "(whole items only; {missing} missing)."),
     # infeasible scenarios: staffing pins, ceilings and slot maxima
     "pin_unknown_commune": ("{who} được chốt vào xã {code}, nhưng xã này không có trong bảng communes.",
                             "{who} is pinned to commune {code}, which is not in the communes table."),

@@ -129,7 +129,7 @@ def previous_assignments(scenario: Scenario) -> pd.DataFrame | None:
         return read_plan_assignments(path)
     except (OSError, ValueError) as exc:
         raise InputError([Problem(str(path), None, None, None, None,
-                                  f"an earlier plan (result workbook or assignments CSV) that can be read ({exc})")],
+                                  message("previous_plan_unreadable", error=exc))],
                          str(path)) from None
 
 
@@ -150,7 +150,7 @@ def run_plan(ds: Dataset, scenario: Scenario, stages: tuple[str, ...] | None = N
 def assemble(ds: Dataset, scenario: Scenario, results: dict[str, StageResult]) -> Plan:
     """One Plan from the stage results, with provenance (input hash, scenario, versions, time)."""
     tables: dict[str, pd.DataFrame] = {}
-    kpis, solves, notes = [], [], []
+    kpis, solves, notes = [], [], list(ds.notes)  # what loading filled in first (e.g. the reference staffing norms)
     for result in results.values():
         tables.update(result.tables)
         kpis.extend(result.kpis)

@@ -15,6 +15,7 @@ import openpyxl
 import pandas as pd
 
 from . import labels as L
+from .files import unneutralise
 
 HEADER_ROW = 3  # rows 1-2 of every table sheet carry the sheet title and context
 DEFINED_NAME_PREFIX = "planner_"
@@ -34,8 +35,10 @@ def read_plan_assignments(path: Path) -> pd.DataFrame:
         path = path / "assignments.csv"
     if not path.exists():
         raise FileNotFoundError(f"previous plan not found: {path}")
-    if path.suffix.lower() == ".csv":
-        raw = pd.read_csv(path, dtype={"official_id": str, "position": str, "field": str})
+    if path.suffix.lower() == ".csv":  # planner's own CSV: UTF-8 with BOM, formula-like text neutralised
+        raw = pd.read_csv(path, dtype={"official_id": str, "position": str, "field": str}, encoding="utf-8-sig")
+        for col in raw.select_dtypes(exclude=["number", "bool"]).columns:
+            raw[col] = raw[col].map(unneutralise, na_action="ignore")
     else:
         raw = _read_sheet_table(path, "assignments", required=tuple(columns))
     missing = [c for c in columns if c not in raw.columns]

@@ -96,6 +96,9 @@ class StaffingOptions(_Strict):
         None, ge=0, description="Cost points of moving an official away from the commune of the previous plan (or leaving them without a post). "
         "None (default) = 50 when a previous plan is given, else 0. The 50 is an assumption, not a norm: about 50 km of commute "
         "or 2.5 times the secondary-field retraining cost, enough to keep people in place unless a move closes a shortage")
+    position_change_weight: float | None = Field(
+        None, ge=0, description="Cost points of keeping an official in the commune of the previous plan but in another position "
+        "or field. None (default) = half the disruption weight in use (an assumption: a change of post disrupts less than a move)")
     reference_date: date | None = Field(None, description="Date at which the surplus list computes ages and years to statutory retirement; None = the date of the run")
     previous_plan: str | None = Field(None, description="Earlier result workbook whose assignments are the reference for disruption")
     max_candidate_communes: int | None = Field(
@@ -125,6 +128,12 @@ class StaffingOptions(_Strict):
         if self.disruption_weight is not None:
             return float(self.disruption_weight)
         return DEFAULT_DISRUPTION_WEIGHT if has_previous else 0.0
+
+    def position_change(self, has_previous: bool = True) -> float:
+        """The cost of a change of position or field within the previous commune: the given weight, else half the disruption."""
+        if self.position_change_weight is not None:
+            return float(self.position_change_weight)
+        return self.disruption(has_previous) / 2
 
     def plan_date(self) -> date:
         """reference_date, else today."""

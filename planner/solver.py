@@ -471,3 +471,225 @@ def time_limit_notes(solves) -> list:
         notes.append(message("solve_time_limit", model=info.model, seconds=f"{info.time_limit_s or info.solve_seconds:g}",
                              gap=gap))
     return notes
+
+
+# ---------------------------------------------------------------- models built as arrays
+@dataclass
+class ArrayModel:
+    """A minimization LP given directly as arrays (no PuLP objects): cost, column bounds, row bounds and the
+    rows in CSR form (start, index, value). Models whose structure is known (networks) build these with numpy
+    in milliseconds, where building PuLP expressions takes seconds."""
+
+    cost: object
+    lower: object
+    upper: object
+    row_lower: object
+    row_upper: object
+    start: object
+    index: object
+    value: object
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.row_lower), len(self.cost)
+
+
+class ArraySession:
+    """An ArrayModel kept loaded in HiGHS across solves (warm starts), with the duals of the last LP solve and
+    `fix_optimal_face`, which restricts the model to the optimal solutions of the last objective by bounds alone
+    (complementary slackness: a column with a non-zero reduced cost stays at its bound, a row with a non-zero dual
+    stays active). Bounds keep a network matrix a network matrix, where an objective row ('keep' row) would not:
+    lexicographic levels solved this way keep integral vertices. CBC (PuLP built from the arrays) solves when the
+    scenario asks for it or HiGHS fails."""
+
+    def __init__(self, model: ArrayModel, options: SolverOptions, presolve: bool = True):
+        import numpy as np
+
+        self.model, self.options, self.presolve = model, options, presolve
+        self.reset_bounds(load=False)
+        self.cost = np.array(model.cost, float)
+        self.x = self.col_dual = self.row_dual = self.activity = None
+        self.highs, self.failures, self._pulp = None, [], None
+        self._handoff, self._solved = 0.0, False
+        if options.name == "highs":
+            self._load_highs()
+
+    def _load_highs(self) -> None:
+        import highspy
+        import numpy as np
+
+        start = time.perf_counter()
+        try:
+            m, (rows, cols) = self.model, self.model.shape
+            highs = new_highs(self.options.msg)
+            for key, value in highs_options(self.options, self.presolve).items():
+                highs.setOptionValue(key, value)
+            status = highs.passModel(cols, rows, len(m.index), int(highspy.MatrixFormat.kRowwise),
+                                     int(highspy.ObjSense.kMinimize), 0.0, self.cost, self.lower, self.upper,
+                                     self.row_lower, self.row_upper, np.asarray(m.start, np.int32),
+                                     np.asarray(m.index, np.int32), np.asarray(m.value, float), np.zeros(cols, np.int32))
+            if status == highspy.HighsStatus.kError:
+                raise RuntimeError("HiGHS rejected the model")
+            self.highs = highs
+        except Exception as exc:  # noqa: BLE001 - a broken HiGHS install must not stop the plan: CBC solves
+            self.failures.append(f"highs: {exc}")
+            self.highs = None
+        finally:
+            self._handoff += time.perf_counter() - start
+
+    def set_objective(self, cost) -> None:
+        import numpy as np
+
+        self.cost = np.asarray(cost, float)
+        if self.highs is not None:
+            n = len(self.cost)
+            self.highs.changeColsCost(n, np.arange(n, dtype=np.int32), self.cost)
+
+    def reset_bounds(self, load: bool = True) -> None:
+        """Back to the model's own bounds (undoes fix_optimal_face and set_*_bounds)."""
+        import numpy as np
+
+        m = self.model
+        self.lower, self.upper = np.array(m.lower, float), np.array(m.upper, float)
+        self.row_lower, self.row_upper = np.array(m.row_lower, float), np.array(m.row_upper, float)
+        if load:
+            self._set_bounds()
+
+    def set_column_bounds(self, columns, lower, upper) -> None:
+        self.lower[columns], self.upper[columns] = lower, upper
+        self._set_bounds()
+
+    def set_row_bounds(self, rows, lower, upper) -> None:
+        self.row_lower[rows], self.row_upper[rows] = lower, upper
+        self._set_bounds()
+
+    def _set_bounds(self) -> None:
+        import numpy as np
+
+        if self.highs is not None:
+            rows, cols = self.model.shape
+            self.highs.changeColsBounds(cols, np.arange(cols, dtype=np.int32), self.lower, self.upper)
+            self.highs.changeRowsBounds(rows, np.arange(rows, dtype=np.int32), self.row_lower, self.row_upper)
+
+    def fix_optimal_face(self, tolerance: float) -> None:
+        """Keep only the optimal solutions of the last (optimal) LP solve: every column whose reduced cost exceeds
+        `tolerance` in size is fixed at the bound it sits on, every row whose dual does is fixed at its activity's bound."""
+        import numpy as np
+
+        cols = np.abs(self.col_dual) > tolerance
+        at_lower = np.abs(self.x - self.lower) <= np.abs(self.x - self.upper)
+        value = np.where(at_lower, self.lower, self.upper)
+        self.lower[cols] = self.upper[cols] = value[cols]
+        rows = np.abs(self.row_dual) > tolerance
+        at_lower = np.abs(self.activity - self.row_lower) <= np.abs(self.activity - self.row_upper)
+        value = np.where(at_lower, self.row_lower, self.row_upper)
+        self.row_lower[rows] = self.row_upper[rows] = value[rows]
+        self._set_bounds()
+
+    def solve(self, model: str, build_seconds: float = 0.0, integer: bool = False, primal: bool = False) -> SolveInfo:
+        """Solve the current objective (warm from the last basis); integer=True makes every column integral.
+        primal=True uses the primal simplex: after only the objective changed, the last basis stays feasible
+        and the primal simplex goes on from it (the dual simplex, HiGHS's default, suits bound changes)."""
+        if self.highs is not None:
+            try:
+                self.highs.setOptionValue("simplex_strategy", 4 if primal else 1)
+                return self._solve_highs(model, build_seconds, integer)
+            except Exception as exc:  # noqa: BLE001 - HiGHS failed on this model: CBC from now on
+                self.failures.append(f"highs: {exc}")
+                self.highs = None
+        try:
+            return self._solve_cbc(model, build_seconds, integer)
+        except Exception as exc:  # noqa: BLE001
+            self.failures.append(f"cbc: {exc}")
+        raise SolverFailed("; ".join(self.failures))
+
+    def _solve_highs(self, model: str, build_seconds: float, integer: bool) -> SolveInfo:
+        import numpy as np
+
+        highs = self.highs
+        rows, cols = self.model.shape
+        if integer:
+            highs.changeColsIntegrality(cols, np.arange(cols, dtype=np.int32), np.ones(cols, np.uint8))
+        spent = float(highs.getRunTime()) if hasattr(highs, "getRunTime") else 0.0
+        highs.setOptionValue("time_limit", float(self.options.time_limit_s) + spent)
+        start = time.perf_counter()
+        highs.run()
+        seconds = time.perf_counter() - start
+        info = highs.getInfo()
+        has_solution = info.primal_solution_status == 2
+        status = status_from_highs(highs.getModelStatus(), has_solution)
+        if cols == 0:
+            has_solution = bool(np.all(self.row_lower <= 1e-9) and np.all(self.row_upper >= -1e-9))
+            status = SolveStatus.optimal if has_solution else SolveStatus.infeasible
+        if status == SolveStatus.error:
+            raise RuntimeError(f"HiGHS stopped with status {highs.modelStatusToString(highs.getModelStatus())}")
+        has_solution = has_solution and status in (SolveStatus.optimal, SolveStatus.time_limit)
+        if has_solution and cols:
+            solution = highs.getSolution()
+            self.x, self.activity = np.array(solution.col_value), np.array(solution.row_value)
+            lp_optimum = status == SolveStatus.optimal and not integer
+            self.col_dual = np.array(solution.col_dual) if lp_optimum else None
+            self.row_dual = np.array(solution.row_dual) if lp_optimum else None
+        elif has_solution:
+            self.x, self.activity, self.col_dual, self.row_dual = (np.zeros(0), np.zeros(rows), np.zeros(0), np.zeros(rows))
+        gap = (0.0 if status == SolveStatus.optimal else None) if not integer else (
+            float(info.mip_gap) if has_solution and np.isfinite(info.mip_gap) else None)
+        return self._info(model, "highs", status, has_solution, gap, build_seconds, seconds)
+
+    def _solve_cbc(self, model: str, build_seconds: float, integer: bool) -> SolveInfo:
+        import numpy as np
+
+        rows, cols = self.model.shape
+        if self._pulp is None:  # the same model as PuLP objects, built once
+            m = self.model
+            problem = pulp.LpProblem("arrays", pulp.LpMinimize)
+            variables = [pulp.LpVariable(f"x_{k}") for k in range(cols)]
+            index, value = np.asarray(m.index).tolist(), np.asarray(m.value, float).tolist()
+            constraints = []
+            for i in range(rows):
+                a, b = int(m.start[i]), int(m.start[i + 1])
+                con = pulp.LpConstraint(pulp.LpAffineExpression(dict(zip([variables[j] for j in index[a:b]], value[a:b]))),
+                                        pulp.LpConstraintLE, name=f"r_{i}")
+                constraints.append(con)
+                problem += con
+            self._pulp = (problem, variables, constraints)
+        problem, variables, constraints = self._pulp
+        for k, var in enumerate(variables):
+            var.lowBound = None if np.isinf(self.lower[k]) else float(self.lower[k])
+            var.upBound = None if np.isinf(self.upper[k]) else float(self.upper[k])
+            var.cat = pulp.LpInteger if integer else pulp.LpContinuous
+        for i, con in enumerate(constraints):  # every row has one finite side or is an equality (no ranged rows)
+            lo, up = self.row_lower[i], self.row_upper[i]
+            if np.isfinite(lo) and np.isfinite(up) and lo != up:
+                raise ValueError(f"row {i} is ranged ({lo} .. {up}): not supported by the CBC path")
+            con.sense = pulp.LpConstraintEQ if lo == up else (pulp.LpConstraintGE if np.isinf(up) else pulp.LpConstraintLE)
+            con.constant = -float(up if np.isfinite(up) else lo)
+        problem.setObjective(pulp.LpAffineExpression(dict(zip(variables, self.cost.tolist()))))
+        start = time.perf_counter()
+        code = problem.solve(cbc_solver(self.options, mip=integer))
+        seconds = time.perf_counter() - start
+        status = status_from_pulp(code, getattr(problem, "sol_status", None))
+        has_solution = code == pulp.LpStatusOptimal
+        if has_solution:
+            self.x = np.array([v.varValue or 0.0 for v in variables])
+            starts = np.asarray(self.model.start)
+            self.activity = np.add.reduceat(np.asarray(self.model.value, float) * self.x[np.asarray(self.model.index)],
+                                            starts[:-1]) if len(self.model.index) else np.zeros(rows)
+            self.activity[starts[:-1] == starts[1:]] = 0.0  # reduceat repeats a value for an empty row
+            lp = not integer and status == SolveStatus.optimal
+            self.col_dual = np.array([v.dj or 0.0 for v in variables]) if lp else None
+            self.row_dual = np.array([c.pi or 0.0 for c in constraints]) if lp else None
+        gap = 0.0 if status == SolveStatus.optimal and not integer else None
+        return self._info(model, "cbc", status, has_solution, gap, build_seconds, seconds)
+
+    def _info(self, model, solver, status, has_solution, gap, build_seconds, seconds) -> SolveInfo:
+        import numpy as np
+
+        objective = float(np.dot(self.cost, self.x)) if has_solution and self.x is not None else None
+        handoff = 0.0 if self._solved else self._handoff
+        self._solved = True
+        rows, cols = self.model.shape
+        return SolveInfo(model=model, solver=solver, solver_version=solver_version(solver), status=status,
+                         has_solution=bool(has_solution), objective=objective, gap=gap,
+                         build_seconds=round(build_seconds + handoff, 4), solve_seconds=round(seconds, 4),
+                         variables=cols, constraints=rows, time_limit_s=float(self.options.time_limit_s))

@@ -103,3 +103,81 @@ def test_public_needs_come_before_sale(tiny_ds):
     sold = {name: r.tables["building_uses"].query("use == 'sale_or_lease'")["value_vnd"].sum()
             for name, r in (("value", by_value), ("needs", needs_first))}
     assert sold["needs"] < sold["value"]  # the price of meeting the need, visible in the plan
+
+
+def _reference_objectives(ds, scenario, staffing):
+    """The old, straightforward formulation: one binary per option, the pairwise 'not redundant' housing rows
+    (each lists every other housing building of its commune), one keep row per level, a fresh solve per level."""
+    import pulp
+
+    from planner.derived import buildings_with_commune, renovation_budget
+    from planner.models.buildings import _options, housing_demand, use_priorities
+    from planner.solver import solve_fast
+
+    opts = scenario.assets
+    free = buildings_with_commune(ds).reset_index(drop=True)
+    housing = housing_demand(ds, scenario, staffing)
+    cand = _options(ds, scenario, free, housing).reset_index(drop=True)
+    prob = pulp.LpProblem("reference", pulp.LpMaximize)
+    pick = [pulp.LpVariable(f"z{k}", cat="Binary") for k in range(len(cand))]
+    for b in free["building_id"]:
+        prob += pulp.lpSum(pick[k] for k in np.flatnonzero(cand["building_id"].to_numpy() == b)) == 1
+    for need, group in cand[cand["option"] == "facility"].groupby("need"):
+        prob += pulp.lpSum(pick[k] for k in group.index) <= float(ds["facility_needs"]["buildings_needed"].iloc[int(need)])
+    budget = renovation_budget(ds, scenario)
+    if budget is not None:
+        prob += pulp.lpSum(float(v) * pick[k] for k, v in enumerate(cand["budget_vnd"])) <= budget
+    value = pulp.lpSum(float(v) * pick[k] for k, v in enumerate(cand["value_vnd"] - cand["cost_vnd"]))
+    levels = {}
+    for k in np.flatnonzero((cand["option"] == "facility").to_numpy()):
+        levels.setdefault(float(cand["priority"].iloc[k]), []).append(pick[k])
+    levels = {p: pulp.lpSum(v) for p, v in levels.items()}
+    housed = cand[cand["option"] == "housing"]
+    if len(housed):
+        need = housing.set_index("commune_code")["m2_needed"]
+        covered = {}
+        for c, group in housed.groupby("serves_commune_code"):
+            covered[c] = pulp.LpVariable(f"cov{c}", 0, float(need[c]))
+            prob += covered[c] <= pulp.lpSum(float(f) * pick[k] for k, f in zip(group.index, group["floor_area_m2"]))
+            big_m = float(group["floor_area_m2"].sum())
+            for k in group.index:
+                prob += (pulp.lpSum(float(f) * pick[j] for j, f in zip(group.index, group["floor_area_m2"]) if j != k)
+                         + big_m * pick[k] <= float(need[c]) - 1.0 + big_m)
+        value += opts.housing_value_per_m2_vnd * pulp.lpSum(covered.values())
+        level = use_priorities()["housing"]
+        levels[level] = levels.get(level, 0) + pulp.lpSum(covered.values()) / opts.housing_m2_per_official
+    found = []
+    for p in sorted(levels) if opts.public_use_first else []:
+        prob.setObjective(levels[p])
+        assert solve_fast(prob, scenario.solver, "reference", 0.0).status == "optimal"
+        best = float(pulp.value(levels[p]) or 0.0)
+        found.append(best)
+        prob += levels[p] >= best - 1e-6 * max(1.0, abs(best))
+    prob.setObjective(value)
+    assert solve_fast(prob, scenario.solver, "reference", 0.0).status == "optimal"
+    return found + [float(pulp.value(value))]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(["good", "fair", "poor", "unusable"]), min_size=7, max_size=7),
+       st.lists(st.tuples(st.sampled_from([101, 102, 103]), st.sampled_from(["education", "health", "culture", "housing"]),
+                          st.integers(0, 3), st.sampled_from([0.0, 200.0, 600.0]), st.sampled_from([0.0, 1e9, 9e9])),
+                max_size=4, unique_by=lambda r: (r[0], r[1])),
+       st.booleans(), st.sampled_from([0.0, 1e9, 1e11]), st.booleans(),
+       st.lists(st.sampled_from([101, 102, 103]), min_size=0, max_size=40))
+def test_same_optimum_as_the_pairwise_formulation(conditions, needs, allow_sale, budget, public_first, far):
+    """The linear-size model (the 'not redundant' housing rows through one floor column per commune, three entries
+    a row) reaches the optimum of the old pairwise formulation, level by level."""
+    frames = tiny_frames()
+    frames["buildings"] = frames["buildings"].assign(condition=conditions, renovation_cost_vnd=3e8)
+    frames["facility_needs"] = pd.DataFrame(needs, columns=["commune_code", "use", "buildings_needed", "min_floor_area_m2", "value_vnd"])
+    ds = Dataset.from_frames(frames)
+    scenario = Scenario.from_dict({"assets": {"allow_sale": allow_sale, "renovation_budget_vnd": budget,
+                                              "housing_for_officials": True, "public_use_first": public_first}})
+    staffing = _staffing([(f"O{k}", c, 50.0) for k, c in enumerate(far)])
+    result = plan_building_uses(ds, scenario, None, staffing)
+    got = [s.objective for s in result.solves]
+    expected = _reference_objectives(ds, scenario, staffing)
+    assert got == pytest.approx(expected, rel=1e-5, abs=1e-3)
+    uses = result.tables["building_uses"]
+    assert sorted(uses["building_id"]) == sorted(frames["buildings"]["id"]) and uses["building_id"].is_unique

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from planner.cli import main
+from planner.schema import load_schema
 from test_validate import edit_workbook, excel_row, tiny_workbook
 from tiny import tiny_frames
 
@@ -36,21 +38,30 @@ def broken_workbook(folder: Path) -> tuple[Path, list[tuple[str, int | None, str
     return path, [(sheet, row, column) for sheet, row, column, _ in planted]
 
 
-def test_validate_lists_every_planted_problem(tmp_path, capsys):
+def _letter(sheet: str, column: str) -> str:
+    return get_column_letter(load_schema()[sheet].column_names.index(column) + 1)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_validate_lists_every_planted_problem(tmp_path, capsys, lang):
+    """Every planted problem once, with sheet, row, column letter and header as written (Vietnamese by default)."""
     path, planted = broken_workbook(tmp_path)
-    assert main(["validate", str(path)]) == 2
+    assert main(["validate", str(path), "--lang", lang]) == 2
     report = capsys.readouterr().err
     lines = report.splitlines()
-    assert lines[0].startswith(f"{len(planted)} problems in ")
+    assert lines[0].startswith(f"{len(planted)} lỗi trong " if lang == "vi" else f"{len(planted)} problems in ")
+    words = ("trang", "dòng", "cột") if lang == "vi" else ("sheet", "row", "column")
     for sheet, row, column in planted:
-        where = f"broken.xlsx, sheet {sheet}, row {row}, column {column}: "
+        where = f"broken.xlsx, {words[0]} {sheet}, {words[1]} {row}, {words[2]} {_letter(sheet, column)} ({column}): "
         assert sum(where in line for line in lines) == 1, f"{where!r} missing from\n{report}"
     assert "Traceback" not in report
 
 
 def test_validate_valid_workbook(tmp_path, capsys):
     assert main(["validate", str(tiny_workbook(tmp_path))]) == 0
-    assert "valid (communes 3" in capsys.readouterr().out
+    assert "hợp lệ (Xã mới: 3" in capsys.readouterr().out
+    assert main(["validate", str(tiny_workbook(tmp_path)), "--lang", "en"]) == 0
+    assert "valid (New communes: 3" in capsys.readouterr().out
 
 
 def test_solve_refuses_broken_input_and_writes_nothing(tmp_path, capsys):
@@ -60,7 +71,7 @@ def test_solve_refuses_broken_input_and_writes_nothing(tmp_path, capsys):
     csv_dir = tmp_path / "out" / "csv"
     assert main(["solve", str(path), "--out", str(out), "--csv-dir", str(csv_dir)]) == 2
     assert not out.exists() and not csv_dir.exists() and not out.parent.exists()
-    assert "10 problems in" in capsys.readouterr().err
+    assert "10 lỗi trong" in capsys.readouterr().err
 
 
 def test_committed_docs_match_the_code(tmp_path):

@@ -105,7 +105,7 @@ def test_comparison_sheets(three_plans, tmp_path, lang):
     cmp = compare_plans(plans)
     path = write_comparison_workbook(cmp, tmp_path / "cmp.xlsx", lang=lang)
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == [L.sheet_label(t, lang) for t in ("kpis", "moved_officials", "shortage_delta",
+    assert wb.sheetnames == [L.sheet_label(t, lang) for t in ("plans", "kpis", "moved_officials", "shortage_delta",
                                                                "building_changes", "purchase_changes")]
     ws = wb[L.sheet_label("kpis", lang)]
     headers = [c.value for c in ws[3]]
@@ -144,3 +144,27 @@ def test_same_plan_read_from_csv_shows_no_moves(three_plans, tmp_path):
     cmp = compare_plans({"a": base, "b": again})
     assert cmp["moved_officials"].empty and cmp["building_changes"].empty and cmp["purchase_changes"].empty
     assert (cmp["kpis"]["delta [b]"] == 0).all()
+
+
+def test_provenance_of_every_plan(three_plans, tmp_path):
+    """The comparison names each plan's status, approver, input hash, scenario and save time (from the register's
+    provenance keys when the plan was loaded from it), and its workbook shows them on the first sheet."""
+    ds, plans = three_plans
+    approved = Plan(tables=plans["move two"].tables, kpis=plans["move two"].kpis, solves=plans["move two"].solves,
+                    provenance=plans["move two"].provenance | {"plan_name": "Phương án 2", "plan_status": "approved",
+                                                               "approved_by": "Lê Văn B", "approved_at": "2026-01-02T03:04:05Z",
+                                                               "saved_at": "2026-01-01T00:00:00Z", "plan_version": 3,
+                                                               "data_source": "/srv/planner/uploads/lao_cai.xlsx"})
+    cmp = compare_plans({"baseline": plans["baseline"], "move two": approved})
+    prov = cmp["plans"].set_index("plan")
+    assert list(prov.index) == ["baseline", "move two"]
+    assert prov.loc["baseline", "plan_name"] == "baseline" and prov.loc["baseline", "plan_status"] == "draft"
+    assert prov.loc["move two", "approved_by"] == "Lê Văn B" and prov.loc["move two", "plan_status"] == "approved"
+    assert prov.loc["move two", "data_hash"] == ds.data_hash() == plans["baseline"].provenance["data_hash"]
+    assert prov.loc["move two", "scenario_name"] == "move two"
+    assert pd.isna(prov.loc["baseline", "approved_by"])
+    assert prov.loc["move two", "data_source"] == "lao_cai.xlsx" and prov.loc["move two", "plan_version"] == 3
+    path = write_comparison_workbook(cmp, tmp_path / "cmp.xlsx", lang="vi")
+    back = read_table(path, "plans").set_index("plan")
+    assert back.loc["move two", "plan_status"] == "Đã phê duyệt" and back.loc["move two", "approved_by"] == "Lê Văn B"
+    assert back.loc["move two", "approved_at"] == "2026-01-02T03:04:05Z"

@@ -114,3 +114,96 @@ def test_tiny_province_runs_all_three_asset_stages(tiny_ds):
     assert (balance[PARTS].sum(axis=1) == balance["inventory"]).all()
     assert balance["inventory"].sum() == tiny_ds["equipment"]["count"].sum()
     assert balance["disposed"].sum() == 2  # OU3's two unusable desktops
+
+
+def _reference_levels(ds, scenario, arcs, supply, demand):
+    """The lexicographic optimum by a plain MIP (every count integer, one 'keep' row per level): unmet per priority,
+    purchase cost, transport + repair cost. A reference for the network model, not a fast one."""
+    import pulp
+
+    from planner.derived import equipment_budget, item_costs, purchase_prices
+    from planner.solver import solve_fast
+
+    price, repair = purchase_prices(ds, scenario), item_costs(ds, "repair_cost")
+    nodes = demand.groupby(["commune_code", "item_type"], as_index=False)["demand"].sum()
+    prob = pulp.LpProblem("reference", pulp.LpMinimize)
+    good = [pulp.LpVariable(f"g{k}", 0, cat="Integer") for k in range(len(arcs))]
+    fixed = [pulp.LpVariable(f"r{k}", 0, cat="Integer") for k in range(len(arcs))]
+    buy = [pulp.LpVariable(f"b{k}", 0, None if t in price.index else 0, cat="Integer") for k, t in enumerate(nodes["item_type"])]
+    unmet = [pulp.LpVariable(f"u{k}", 0, float(d), cat="Integer") for k, d in enumerate(demand["demand"])]
+    for s in supply.itertuples():
+        at = [k for k, a in enumerate(arcs.itertuples()) if (a.old_unit_id, a.item_type) == (s.old_unit_id, s.item_type)]
+        prob += pulp.lpSum(good[k] for k in at) <= s.good
+        prob += pulp.lpSum(fixed[k] for k in at) <= s.repairable
+    for n, node in enumerate(nodes.itertuples()):
+        at = [k for k, a in enumerate(arcs.itertuples()) if (a.commune_code, a.item_type) == (node.commune_code, node.item_type)]
+        rows = [k for k, d in enumerate(demand.itertuples()) if (d.commune_code, d.item_type) == (node.commune_code, node.item_type)]
+        prob += pulp.lpSum(good[k] + fixed[k] for k in at) + buy[n] + pulp.lpSum(unmet[k] for k in rows) == node.demand
+    cost = pulp.lpSum(float(price.get(t, 0.0)) * b for t, b in zip(nodes["item_type"], buy))
+    budget = equipment_budget(ds, scenario)
+    if budget is not None:
+        prob += cost <= budget
+    levels = [pulp.lpSum(unmet[k] for k in range(len(demand)) if demand["priority"].iloc[k] == p)
+              for p in sorted(set(demand["priority"]))]
+    levels += [cost, pulp.lpSum(a.unit_transport_vnd * (good[k] + fixed[k]) + float(repair.get(a.item_type, 0.0)) * fixed[k]
+                                for k, a in enumerate(arcs.itertuples()))]
+    found = []
+    for k, level in enumerate(levels):
+        prob.setObjective(level)
+        info = solve_fast(prob, scenario.solver, "reference", 0.0)
+        assert info.status == "optimal"
+        best = float(pulp.value(level) or 0.0)
+        best = float(round(best)) if k < len(levels) - 2 else best  # unmet counts: whole numbers up to the MIP's tolerance
+        found.append(best)
+        prob += level <= best + (0.5 if k < len(levels) - 2 else 1e-7 * abs(best) + 1.0)
+    return found
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["OU1", "OU2", "OU3", "OU4", "OU5", "OU6", "D1"]),
+                          st.sampled_from(["desktop", "printer", "desk", "queue_machine"]),
+                          st.integers(0, 12), st.sampled_from(["good", "repairable", "unusable"])), min_size=0, max_size=14),
+       st.lists(st.sampled_from([3e6, 5e6, 15e6, float("nan")]), min_size=4, max_size=4),
+       st.sampled_from([0.0, 20e6, 47e6, 75e6, 160e6, 1e10]))
+def test_same_optimum_as_a_plain_mip(lines, prices, budget):
+    """Network LPs + the budget's greedy split reach the MIP's lexicographic optimum, also with equal prices (ties
+    between item types), unpriced items and budgets that stop mid-priority; every item is accounted once."""
+    from unittest import mock
+
+    import planner.models.equipment as equipment
+
+    frames = tiny_frames()
+    frames["equipment"] = pd.DataFrame([{"id": f"E{k}", "old_unit_id": u, "item_type": t, "count": n, "condition": c,
+                                         "unit_value_vnd": 1e6} for k, (u, t, n, c) in enumerate(lines)],
+                                       columns=["id", "old_unit_id", "item_type", "count", "condition", "unit_value_vnd"])
+    costs = frames["costs"]
+    for item, value in zip(["desktop", "printer", "desk", "queue_machine"], prices):
+        row = (costs["parameter"] == "new_unit_price") & (costs["item_type"] == item)
+        costs = costs[~row] if value != value else costs.assign(value=costs["value"].mask(row, value))
+    frames["costs"] = costs.reset_index(drop=True)
+    ds = Dataset.from_frames(frames)
+    scenario = Scenario.from_dict({"assets": {"equipment_budget_vnd": budget, "equipment_candidate_communes": 2}})
+    seen = {}
+    real = equipment._candidate_arcs
+
+    def spy(ds_, scenario_, supply, nodes, dest, transport):
+        seen["supply"], seen["arcs"] = supply, real(ds_, scenario_, supply, nodes, dest, transport)
+        return seen["arcs"]
+
+    with mock.patch.object(equipment, "_candidate_arcs", spy):
+        t = plan_equipment(ds, scenario, None, None).tables
+    demand = t["equipment_demand"]
+    arcs = seen.get("arcs", pd.DataFrame(columns=["old_unit_id", "commune_code", "item_type", "unit_transport_vnd"]))
+    supply = seen.get("supply", pd.DataFrame(columns=["old_unit_id", "item_type", "good", "repairable"]))
+    expected = _reference_levels(ds, scenario, arcs, supply, demand[["commune_code", "item_type", "priority", "demand"]])
+    got = [float(demand.loc[demand["priority"] == p, "unmet"].sum()) for p in sorted(set(demand["priority"]))]
+    got += [float(t["equipment_purchases"]["cost_vnd"].sum()),
+            float(t["equipment_transfers"]["transport_cost_vnd"].sum() + t["equipment_repairs"]["cost_vnd"].sum())]
+    assert got[:-2] == expected[:-2]
+    assert got[-2] == pytest.approx(expected[-2], rel=1e-9, abs=1e-3)
+    assert got[-1] == pytest.approx(expected[-1], rel=1e-6, abs=1.0)
+    # every item exactly once: the parts of each old unit's stock add up to its inventory, nothing negative
+    balance = t["equipment_balance"]
+    assert (balance[PARTS].sum(axis=1) == balance["inventory"]).all() and (balance[PARTS] >= 0).all().all()
+    assert int(balance["inventory"].sum()) == int(frames["equipment"]["count"].sum())
+    assert not balance.duplicated(["old_unit_id", "item_type"]).any()

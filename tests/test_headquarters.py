@@ -140,3 +140,30 @@ def test_tiny_province_sites(tiny_ds):
     assert not set(hq["building_id"]) & set(result.tables["service_points"]["building_id"])
     shares = result.tables["service_coverage"].groupby("old_unit_id")["share"].sum()
     assert shares.to_numpy() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("budget", [None, 60e6, 59e6])
+def test_the_assignment_lp_gives_the_mip_optimum_or_leaves_the_choice_to_the_mip(budget, monkeypatch):
+    import planner.models.headquarters as headquarters
+
+    scenario = Scenario.from_dict(MONEY_ONLY)
+    ds = _two_communes(renovation_budget=budget)
+    calls = []
+    real = headquarters._assignment_optimum
+
+    def spy(*args):
+        calls.append(real(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(headquarters, "_assignment_optimum", spy)
+    if budget is not None and budget < 60e6:  # the LP's plan (A1 extended for 60 M, B1) is over budget: the MIP explains
+        with pytest.raises(PlanInfeasible, match="renovation budget"):
+            plan_sites(ds, scenario, _staff([1, 2]))
+        assert calls[0] == (None, None)
+        return
+    fast = plan_sites(ds, scenario, _staff([1, 2]))
+    assert calls[0][0] is not None and fast.solves[0].objective == pytest.approx(60e6)
+    monkeypatch.setattr(headquarters, "_assignment_optimum", lambda *args: (None, None))
+    mip = plan_sites(ds, scenario, _staff([1, 2]))
+    assert fast.tables["hq_plan"].equals(mip.tables["hq_plan"])
+    assert fast.solves[0].objective == pytest.approx(mip.solves[0].objective, rel=1e-12)

@@ -46,10 +46,10 @@ def refused(path: Path, expected_has: str, capsys) -> InputError:
     """The input error (its report names the file), and the CLI exits 2 saying the same."""
     with pytest.raises(InputError) as info:
         read_and_validate(path)
-    report = info.value.report()
+    report = info.value.report(lang="en")
     assert path.name in report and expected_has.lower() in report.lower(), report
     capsys.readouterr()
-    assert main(["validate", str(path)]) == 2
+    assert main(["validate", str(path), "--lang", "en"]) == 2
     out = capsys.readouterr()
     assert expected_has.lower() in (out.out + out.err).lower()
     return info.value
@@ -101,7 +101,7 @@ def test_five_thousand_columns(tmp_path, capsys):
     from planner.template import write_input_workbook
     write_input_workbook(path, book)
     wb = openpyxl.load_workbook(path)
-    ws = wb["officials"]
+    ws = wb["Cán bộ công chức"]
     for col in range(1, 5001):
         ws.cell(row=2, column=col + 30).value = col
     wb.save(path)
@@ -128,9 +128,39 @@ def test_too_many_rows_in_a_sheet(tmp_path, monkeypatch):
     path = tiny_workbook(tmp_path)
     part = sheet_part(path, "officials")
     import re
-    crafted = rewrite(path, part, lambda t: re.sub(r"<dimension [^>]*/>", "", t))  # no dimension: found while reading
+    crafted = rewrite(path, part, lambda t: re.sub(r"<dimension [^>]*/>", "", t))  # no dimension: rows are counted
     problems = [p for p in problems_of(crafted) if "refused for safety" in p.expected]
-    assert {p.sheet for p in problems} >= {"officials"} and all(p.row == 5 for p in problems if p.sheet == "officials")
+    assert len(problems) == 1 and "more than 4 rows" in problems[0].expected
+    assert problems[0].sheet in openpyxl.load_workbook(crafted, read_only=True).sheetnames
+
+
+def test_rows_beyond_the_limit_refused_before_parsing(tmp_path, monkeypatch):
+    """The row tags of each sheet are counted in the package scan: a sheet beyond the limit is refused, named,
+    without parsing any sheet (the parser would read every row up to the limit first)."""
+    import re
+    from planner import validate
+
+    path = tiny_workbook(tmp_path)
+    limit = max(ws.max_row for ws in openpyxl.load_workbook(path, read_only=True).worksheets)
+    monkeypatch.setattr("planner.validate.MAX_ROWS", limit)
+    assert validate._package_refusal(path) == (None, None)  # every sheet within the limit
+    part = sheet_part(path, "officials")
+
+    def more_rows(text: str) -> str:
+        last = re.findall(r"<row\b.*?</row>", text, flags=re.S)[-1]
+        return re.sub(r"<dimension [^>]*/>", "", text).replace("</sheetData>", last * (limit + 2) + "</sheetData>")
+
+    crafted = rewrite(path, part, more_rows)
+
+    def never(*args, **kwargs):
+        raise AssertionError("a sheet was parsed")
+
+    monkeypatch.setattr("planner.validate.openpyxl.load_workbook", never)
+    monkeypatch.setattr(validate._SafeSheetParser, "parse", never)
+    monkeypatch.setattr(validate._LeanSheetParser, "parse", never)
+    problems = problems_of(crafted)
+    assert len(problems) == 1 and problems[0].sheet == "officials" and problems[0].table == "officials"
+    assert f"more than {limit + 1:,} rows" in problems[0].expected
 
 
 def test_corrupt_deflate_stream(tmp_path, capsys):
@@ -185,7 +215,7 @@ def _set_cell_xml(path: Path, sheet: str, cell: str, xml: str) -> Path:
 def test_integer_beyond_int64(tmp_path, capsys):
     path = tiny_workbook(tmp_path)
     crafted = _set_cell_xml(path, "equipment", (2, "count"), '<c r="{ref}"><v>123456789012345678901234567890</v></c>')
-    err = refused(crafted, "column count", capsys)
+    err = refused(crafted, "column D (count)", capsys)
     assert [(p.sheet, p.row, p.column) for p in err.problems] == [("equipment", 2, "count")]
     huge = _set_cell_xml(path, "communes", (2, "population"), '<c r="{ref}"><v>4000000000000000000</v></c>')
     problems = problems_of(huge)
@@ -195,7 +225,7 @@ def test_integer_beyond_int64(tmp_path, capsys):
 def test_nan_in_a_numeric_cell_keeps_the_rest_of_the_sheet(tmp_path, capsys):
     path = tiny_workbook(tmp_path)
     crafted = _set_cell_xml(path, "communes", (3, "population"), '<c r="{ref}"><v>NaN</v></c>')
-    err = refused(crafted, "column population", capsys)
+    err = refused(crafted, "column E (population)", capsys)
     assert [(p.sheet, p.row, p.column) for p in err.problems] == [("communes", 3, "population")]
     inf = _set_cell_xml(path, "costs", (2, "value"), '<c r="{ref}"><v>1e999</v></c>')
     assert [(p.sheet, p.row, p.column) for p in problems_of(inf)] == [("costs", 2, "value")]

@@ -73,5 +73,3 @@ def test_notebook_runs_on_bundled_province(name, tmp_path, monkeypatch):
         assert len(images) >= 2, "maps and charts should be drawn as images"
     if name == "04_scenarios":
         assert "kept: ['baseline', 'it_first']" in text and "exported" in text
-        assert (tmp_path / "out" / "scenario_comparison.xlsx").exists()
-        assert (tmp_path / "out" / "scenarios" / "it_first.yaml").exists()

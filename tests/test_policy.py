@@ -174,7 +174,7 @@ def test_max_below_min_is_an_input_error(tmp_path):
     folder = Dataset.from_frames(frames).save_csv(tmp_path / "in")
     with pytest.raises(InputError) as err:
         load_dataset(folder)
-    report = err.value.report()
+    report = err.value.report(lang="en")
     assert "max_count" in report and "min_count (1)" in report
 
 
@@ -201,3 +201,34 @@ def test_unmet_priority_1_equipment_is_said_at_the_top_of_the_summary(tiny_ds, t
     plan.kpis = plan.kpis[plan.kpis["kpi"] != "equipment_unmet_priority_1"]
     ws = openpyxl.load_workbook(write_plan_workbook(plan, tiny_ds, tmp_path / "ok.xlsx"))[L.sheet_label("summary", "vi")]
     assert ws["A3"].value is None
+
+
+# --- text the CSV writer neutralised reads back as written -------------------------------------------------------
+
+TRICKY_TEXTS = ["=cmd|'/c calc'!A1", "+84 912", "-001", "@SUM(A1)", "\tX", "'=x", "''-y", "'\nz", "'abc", "'", "''",
+                "a=b", "Cán bộ", "", "=", "\nY"]
+
+
+def test_unneutralise_takes_back_exactly_the_apostrophe_added():
+    from planner.files import looks_like_formula, neutralise, unneutralise
+
+    for text in TRICKY_TEXTS:
+        written = neutralise(text)
+        assert not looks_like_formula(written)
+        assert unneutralise(written) == text, (text, written)
+    for value in (None, 3, -2.5, True):
+        assert unneutralise(value) is value
+
+
+def test_previous_plan_csv_reads_back_neutralised_ids_as_written(tmp_path):
+    from planner.plan import write_table_csv
+    from planner.readback import read_plan_assignments
+
+    ids = ["=HYPERLINK(\"x\")", "-001", "'=x", "+84", "CB01"]
+    table = pd.DataFrame({"official_id": ids, "commune_code": [1, 2, 3, 4, 5], "position": ["staff"] * 5,
+                          "field": ["office"] * 5})
+    write_table_csv(table, tmp_path / "assignments.csv")
+    assert "'=HYPERLINK" in (tmp_path / "assignments.csv").read_text(encoding="utf-8-sig")
+    back = read_plan_assignments(tmp_path / "assignments.csv")
+    assert list(back["official_id"]) == ids
+    assert list(back["commune_code"]) == [1, 2, 3, 4, 5]

@@ -10,6 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from planner.validate import load_dataset
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -45,9 +47,8 @@ def test_demo_step_solves_the_bundled_province(tmp_path):
     assert out.exists() and str(out) in run.stdout
     assignments = pd.read_csv(csv_dir / "assignments.csv")
     surplus = pd.read_csv(csv_dir / "surplus_officials.csv")
-    officials = pd.read_excel(ROOT / "data" / "lang_son.xlsx", sheet_name="officials")
+    inputs = load_dataset(ROOT / "data" / "lang_son.xlsx")  # sheets and headers are in Vietnamese: read as the planner does
     placed = pd.concat([assignments["official_id"], surplus["official_id"]])
-    assert placed.is_unique and set(placed) == set(officials["id"])
+    assert placed.is_unique and set(placed) == set(inputs["officials"]["id"])
     uses = pd.read_csv(csv_dir / "building_uses.csv")
-    buildings = pd.read_excel(ROOT / "data" / "lang_son.xlsx", sheet_name="buildings")
-    assert uses["building_id"].is_unique and set(uses["building_id"]) == set(buildings["id"])
+    assert uses["building_id"].is_unique and set(uses["building_id"]) == set(inputs["buildings"]["id"])

@@ -16,6 +16,9 @@ from planner.plan import Plan
 from planner.kpis import kpi_frame, kpi_label, kpi_row
 from planner.readback import read_plan_assignments, read_table
 from planner.report import OutputError, print_summary, write_infeasibility, write_plan_workbook
+from planner.report.plan_workbook import layout, meeting_tables
+from planner.report.summary import MAX_FIGURES, PAGE_HEIGHT_PT, headline_figures
+from planner.report import words as W
 from planner import labels as L
 from planner.scenario import Scenario
 from tiny import tiny_frames
@@ -169,19 +172,21 @@ def _sheet(wb, table, lang):
 def test_sheets_for_every_table_with_labels(written, lang):
     _, plan, paths = written
     wb = openpyxl.load_workbook(paths[lang])
-    expected = ["summary"] + [t for t in ("staffing_by_commune", "assignments", "surplus_officials", "recruitment_needs",
-                                          "it_coverage", "it_officer_load", "hq_plan", "service_points",
-                                          "service_coverage", "building_uses", "surplus_buildings",
-                                          "equipment_transfers", "equipment_repairs", "equipment_purchases",
-                                          "unmet_equipment", "surplus_equipment", "equipment_balance")]
+    views = layout()
+    meeting = [t for t, v in views.items() if v.printed != "none"]
+    tables = meeting_tables(plan.tables)
+    expected = (["summary"] + [t for t in meeting if t in tables] + [t for t in views if t not in meeting and t in tables]
+                + ["technical"])
     assert wb.sheetnames == [L.sheet_label(t, lang) for t in expected]
+    assert set(plan.tables) <= set(expected)  # every plan table keeps its sheet
     assert all(len(name) <= 31 for name in wb.sheetnames)
     ws = _sheet(wb, "assignments", lang)
     header = [c.value for c in ws[3]]
     assert header[:2] == ([L.COLUMNS["official_id"][0], L.COLUMNS["name"][0]] if lang == "vi"
                           else ["Official ID", "Name"])
     if lang == "vi":
-        assert "Phân công cán bộ" in wb.sheetnames and "Tổng hợp" in wb.sheetnames
+        assert "Phân công cán bộ" in wb.sheetnames and wb.sheetnames[0] == "Tóm tắt cho lãnh đạo"
+        assert wb.sheetnames[-1] == "Thông tin kỹ thuật"
         fields = {c.value for (c,) in _sheet(wb, "staffing_by_commune", lang).iter_rows(min_row=4, min_col=3, max_col=3)}
         assert {"Tài chính - Kế toán", "Công nghệ thông tin - Chuyển đổi số"} <= fields
         positions = {c.value for (c,) in ws.iter_rows(min_row=4, min_col=7, max_col=7)}
@@ -194,43 +199,48 @@ def test_sheets_for_every_table_with_labels(written, lang):
 def test_meeting_formatting(written, lang):
     ds, plan, paths = written
     wb = openpyxl.load_workbook(paths[lang])
-    for title in wb.sheetnames[1:]:
+    for title in wb.sheetnames[1:-1]:
         ws = wb[title]
         assert ws.freeze_panes in ("A4", "B4"), title
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A3:"), title
         assert ws.print_title_rows == "$3:$3", title
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1, title
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4) and ws.page_setup.fitToWidth == 1, title
         assert ds.province in ws.oddHeader.center.text and "baseline" in ws.oddHeader.center.text, title
+        assert ws.oddFooter.right.text.endswith(L.text("page", lang)) and ds.province in ws.oddFooter.left.text, title
         assert ws["A3"].font.bold and ws["A3"].fill.fgColor.rgb.endswith("1F4E78"), title
+        assert ws.print_area, title  # a lookup sheet prints an empty cell, i.e. nothing
     staffing = _sheet(wb, "staffing_by_commune", lang)
     rules = [r for cf in staffing.conditional_formatting for r in cf.rules]
     assert any(r.type == "expression" for r in rules) and any(r.type == "cellIs" for r in rules)
     summary = _sheet(wb, "summary", lang)
-    assert len(summary._charts) >= 2
-    assert summary.page_setup.orientation == "landscape"
+    assert 2 <= len(summary._charts) <= 3 and len(summary._images) == 1  # the shortage map
+    assert summary.page_setup.orientation == "landscape" and summary.page_setup.fitToHeight == 1
     budget_rules = [r for cf in summary.conditional_formatting for r in cf.rules]
     assert any(r.operator == "greaterThan" and r.formula == ["1"] for r in budget_rules)
     # number formats: VND, km, percentage, thousands
     hq = _sheet(wb, "hq_plan", lang)
     formats = {hq.cell(3, j).value: hq.cell(4, j).number_format for j in range(1, hq.max_column + 1)}
-    assert "₫" in formats[L.column_label("renovation_cost_vnd", lang)]
-    assert formats[L.column_label("citizen_mean_km", lang)] == "#,##0.0"
+    tag = {"vi": "[$-42A]", "en": "[$-409]"}[lang]
+    assert formats[L.column_label("renovation_cost_vnd", lang)] == tag + "#,##0"  # no currency sign: "(đồng)" once
+    assert formats[L.column_label("citizen_mean_km", lang)] == tag + "#,##0.0"
     assert formats[L.column_label("commune_code", lang)] == "0"
     sbc = _sheet(wb, "staffing_by_commune", lang)
     formats = {sbc.cell(3, j).value: sbc.cell(4, j).number_format for j in range(1, sbc.max_column + 1)}
-    assert formats[L.column_label("shortage_ratio", lang)] == "0.0%"
-    assert formats[L.column_label("required_min", lang)] == "#,##0"
+    assert formats[L.column_label("shortage_ratio", lang)] == tag + "0.0%"
+    assert formats[L.column_label("required_min", lang)] == tag + "#,##0"
 
 
-def test_summary_names_provenance_and_status(written):
+def test_technical_sheet_names_provenance_and_status(written):
     ds, plan, paths = written
-    ws = openpyxl.load_workbook(paths["vi"])["Tổng hợp"]
+    wb = openpyxl.load_workbook(paths["vi"])
+    ws = wb["Thông tin kỹ thuật"]
     texts = {str(c.value) for row in ws.iter_rows() for c in row if c.value is not None}
-    assert ds.province in ws["A1"].value
+    assert ds.province in ws["A1"].value and ds.province in wb["Tóm tắt cho lãnh đạo"]["A1"].value
     for value in (plan.provenance["data_hash"], plan.provenance["scenario_digest"], "Đã rà soát", "HiGHS 1.15.1",
-                  "staffing.distance_threshold_km", plan.provenance["created_utc"]):
+                  "staffing.distance_threshold_km", "Ngưỡng đi làm xa (km)", plan.provenance["created_utc"]):
         assert value in texts
     assert kpi_label("total_shortage", "vi") in texts
+    assert "True" not in texts and "False" not in texts  # booleans of the scenario in words
 
 
 @pytest.mark.parametrize("lang", L.LANGS)
@@ -278,7 +288,7 @@ def test_anonymize_removes_every_name(tmp_path):
     ws = wb["Phân công cán bộ"]
     assert [c.value for c in ws[4]][:2] == [plan.tables["assignments"]["official_id"][0]] * 2
     # the note naming an official now carries the id
-    summary_text = " ".join(str(c.value) for row in wb["Tổng hợp"].iter_rows() for c in row if c.value)
+    summary_text = " ".join(str(c.value) for row in wb["Tóm tắt cho lãnh đạo"].iter_rows() for c in row if c.value)
     assert plan.tables["assignments"]["official_id"][1] in summary_text
     # without anonymize the names are there
     plain = openpyxl.load_workbook(write_plan_workbook(plan, ds, tmp_path / "plain.xlsx"))
@@ -345,17 +355,19 @@ def test_any_subset_of_tables_and_unknown_columns(tmp_path):
     plan = Plan(tables=only_assets, kpis=full.kpis[full.kpis["stage"] == "equipment"], solves=full.solves.iloc[1:],
                 provenance=full.provenance)
     wb = openpyxl.load_workbook(write_plan_workbook(plan, ds, tmp_path / "assets.xlsx", lang="en"))
-    assert wb.sheetnames == ["Summary", "HQ plan", "Equipment purchases", "Brand new table"]
+    assert wb.sheetnames == ["Leadership summary", "HQ plan", "Equipment purchases", "Brand new table",
+                             "Technical information"]
     ws = wb["Brand new table"]
     assert [c.value for c in ws[3]] == ["Some metric km", "Flag"]
     assert list(read_table(tmp_path / "assets.xlsx", "brand_new_table").columns) == ["some_metric_km", "flag"]
-    assert ws["A4"].number_format == "#,##0.0" and ws["B4"].value == "Yes"
+    assert ws["A4"].number_format == "[$-409]#,##0.0" and ws["B4"].value == "Yes"
     note = wb["Equipment purchases"]
     cell = next(c for row in note.iter_rows() for c in row if c.value == "=cmd|' /C calc'!A0")
     assert cell.data_type == "s"
     # a plan with no tables at all still gets a Summary
     empty = Plan(tables={}, kpis=full.kpis.iloc[:0], solves=full.solves.iloc[:0], provenance=full.provenance)
-    assert openpyxl.load_workbook(write_plan_workbook(empty, ds, tmp_path / "e.xlsx")).sheetnames == ["Tổng hợp"]
+    assert openpyxl.load_workbook(write_plan_workbook(empty, ds, tmp_path / "e.xlsx")).sheetnames == [
+        "Tóm tắt cho lãnh đạo", "Thông tin kỹ thuật"]
 
 
 def test_infeasibility_explanation(tmp_path):
@@ -411,12 +423,15 @@ def test_budget_block_uses_model_kpis_and_flags_overspending(tmp_path):
         kpi_row("renovation_budget", 2.0e9),
         kpi_row("population_within_service_distance", 98.5, km=15.0),
     ])], ignore_index=True)
-    ws = openpyxl.load_workbook(write_plan_workbook(plan, ds, tmp_path / "b.xlsx"))["Tổng hợp"]
+    wb = openpyxl.load_workbook(write_plan_workbook(plan, ds, tmp_path / "b.xlsx"))
+    ws = wb["Tóm tắt cho lãnh đạo"]
     rows = {r[0]: r[1:4] for r in ws.iter_rows(values_only=True) if r[0]}
     assert rows["Dự toán kinh phí cải tạo"] == (2.0e9, 2.4e9, pytest.approx(1.2))
     assert L.text("renovation_budget", "vi") not in rows  # the model's figure, not a second estimate
     assert rows[kpi_label("equipment_budget", "vi")][2] == pytest.approx(80e6 / 300e6)  # the model's pair
-    assert "Tỷ lệ dân trong bán kính 15 km của trụ sở hoặc điểm phục vụ" in rows
+    technical = {r[0] for r in wb["Thông tin kỹ thuật"].iter_rows(values_only=True) if r[0]}
+    assert "Tỷ lệ dân trong bán kính 15 km của trụ sở hoặc điểm phục vụ" in technical
+    assert any("vượt dự toán" in str(r[0]) for r in ws.iter_rows(values_only=True))  # a decision for the meeting
 
 
 MODELS = ("planner.models.headquarters", "planner.models.staffing", "planner.models.buildings", "planner.models.equipment")
@@ -430,10 +445,202 @@ def test_real_plan_every_table_reads_back(tiny_ds, tmp_path, lang):
 
     plan = run_plan(tiny_ds, Scenario())
     path = write_plan_workbook(plan, tiny_ds, tmp_path / "plan.xlsx", lang=lang)
+    views = layout()
     for table, expected in plan.tables.items():
         back = read_table(path, table)
         assert len(back) == len(expected), table
+        # tables printing only some rows have those rows first: compare them as sets of values
+        same_order = table not in views or views[table].printed != "rows"
         for col in expected.columns:
             if pd.api.types.is_numeric_dtype(expected[col]) and not pd.api.types.is_bool_dtype(expected[col]):
-                np.testing.assert_allclose(pd.to_numeric(back[col], errors="coerce").astype(float),
-                                           expected[col].astype(float), err_msg=f"{table}.{col}")
+                got = pd.to_numeric(back[col], errors="coerce").astype(float).to_numpy()
+                want = expected[col].astype(float).to_numpy()
+                if not same_order:
+                    got, want = np.sort(got), np.sort(want)
+                np.testing.assert_allclose(got, want, err_msg=f"{table}.{col}")
+
+
+# ----- the leadership summary, the grid, what prints (issue 11)
+
+def _texts(ws) -> list[str]:
+    return [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+@pytest.mark.parametrize("lang", L.LANGS)
+def test_summary_has_at_most_eight_figures_three_decisions_and_fits_one_page(written, lang):
+    _, plan, paths = written
+    figures = headline_figures(plan, meeting_tables(plan.tables), lang)
+    assert 1 <= len(figures) <= MAX_FIGURES
+    assert all(f.sentence.strip() and "{" not in f.sentence for f in figures)
+    ws = openpyxl.load_workbook(paths[lang])[L.sheet_label("summary", lang)]
+    column_a = [c.value for (c,) in ws.iter_rows(min_col=1, max_col=1)]
+    start = column_a.index(W.text("headline", lang))
+    end = column_a.index(W.text("decisions", lang))
+    assert end - start - 1 == len(figures)
+    decisions = [v for v in column_a[end + 1:end + 4] if isinstance(v, str) and v[:2] in ("1.", "2.", "3.")]
+    assert 1 <= len(decisions) <= 3
+    # one page: fit to one page high and wide, and the print area's rows add up to no more than A4 landscape
+    assert ws.page_setup.fitToHeight == 1 and ws.page_setup.fitToWidth == 1
+    last_row = int(ws.print_area.split("$")[-1])
+    height = sum((ws.row_dimensions[r].height or 15) for r in range(1, last_row + 1))
+    assert height <= PAGE_HEIGHT_PT
+    # 10 pt or more everywhere on the printed part
+    sizes = {c.font.sz or 11 for row in ws.iter_rows(max_row=last_row, max_col=12) for c in row if c.value is not None}
+    assert min(sizes) >= 10
+
+
+def test_staffing_grid_has_one_row_per_commune_and_adds_up(written):
+    _, plan, paths = written
+    sbc = plan.tables["staffing_by_commune"]
+    back = read_table(paths["vi"], "staffing_grid")
+    assert len(back) == sbc["commune_code"].nunique()
+    assert back["commune_code"].astype(int).tolist() == list(dict.fromkeys(sbc["commune_code"].astype(int)))
+    per_commune = sbc.groupby("commune_code")[["required_min", "assigned", "shortage"]].sum()
+    for col in ("required_min", "assigned", "shortage"):
+        np.testing.assert_allclose(back[col].astype(float), per_commune.loc[back["commune_code"].astype(int), col])
+    wb = openpyxl.load_workbook(paths["vi"])
+    ws = wb[L.sheet_label("staffing_grid", "vi")]
+    headers = [c.value for c in ws[3]]
+    short_fields = sbc.groupby("field")["shortage"].sum()
+    field_headers = [L.value_label("field", f, "vi") for f in short_fields[short_fields > 0].index]
+    assert set(field_headers) <= set(headers)
+    field_cols = [headers.index(h) for h in field_headers]
+    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    for r in rows:  # the field columns add up to the commune's shortage
+        assert sum(r[k] or 0 for k in field_cols) == r[headers.index("Thiếu")]
+    # the long table says the dual-value basis once, not on every row
+    long_headers = [c.value for c in wb[L.sheet_label("staffing_by_commune", "vi")][3]]
+    assert L.column_label("marginal_value_basis", "vi") not in long_headers
+
+
+def test_no_server_path_or_hash_outside_the_technical_sheet(tmp_path):
+    frames = tiny_frames()
+    ds = Dataset.from_frames(frames, source="/srv/planner/uploads/secret/input.xlsx")
+    plan = hand_made_plan(ds)
+    path = write_plan_workbook(plan, ds, tmp_path / "p.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for ws in wb:
+        texts = " ".join(_texts(ws))
+        assert "/srv" not in texts and "secret" not in texts, ws.title
+        if ws.title != "Thông tin kỹ thuật":
+            assert plan.provenance["data_hash"] not in texts and plan.provenance["scenario_digest"] not in texts, ws.title
+    assert "input.xlsx" in _texts(wb["Thông tin kỹ thuật"])
+
+
+@pytest.mark.parametrize("lang", L.LANGS)
+def test_number_formats_are_locale_tagged_and_money_has_no_sign(written, lang):
+    _, _, paths = written
+    tag = {"vi": "[$-42A]", "en": "[$-409]"}[lang]
+    wb = openpyxl.load_workbook(paths[lang])
+    seen = 0
+    for ws in wb:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, (int, float)) and ("#,##0" in c.number_format or "%" in c.number_format):
+                    assert c.number_format.startswith(tag), (ws.title, c.coordinate, c.number_format)
+                    assert "₫" not in c.number_format
+                    seen += 1
+    assert seen > 50
+    texts = " ".join(t for ws in wb for t in _texts(ws))
+    assert "₫ đồng" not in texts and "% tỷ lệ" not in texts
+
+
+def test_english_workbook_has_no_vietnamese_headers(written):
+    _, _, paths = written
+    wb = openpyxl.load_workbook(paths["en"])
+    vietnamese = set("ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ")
+    for ws in wb:
+        assert not set(ws.title.lower()) & vietnamese, ws.title
+        if ws.title not in ("Leadership summary", "Technical information"):
+            headers = [str(c.value) for c in ws[3] if c.value]
+            assert not [h for h in headers if set(h.lower()) & vietnamese], ws.title
+    summary = wb["Leadership summary"]
+    headings = [summary["A4"].value, summary["G4"].value]
+    assert headings == [W.text("headline", "en"), W.text("map_title", "en")]
+
+
+def test_staffing_only_plan_writes(tiny_ds, tmp_path):
+    """A plan from `--stages sites,staffing` (no building or equipment table) still makes the whole workbook."""
+    from planner.pipeline import run_plan
+
+    plan = run_plan(tiny_ds, Scenario(), stages=("sites", "staffing"))
+    assert "equipment_purchases" not in plan.tables
+    for lang in L.LANGS:
+        wb = openpyxl.load_workbook(write_plan_workbook(plan, tiny_ds, tmp_path / f"s_{lang}.xlsx", lang=lang))
+        assert wb.sheetnames[0] == L.sheet_label("summary", lang) and wb.sheetnames[-1] == L.sheet_label("technical", lang)
+        assert L.sheet_label("staffing_grid", lang) in wb.sheetnames
+        texts = " ".join(_texts(wb[L.sheet_label("summary", lang)]))
+        assert W.text("fig_shortage", lang) in texts and W.text("fig_equipment", lang) not in texts
+
+
+def test_lookup_sheets_print_nothing_and_row_views_print_their_rows(written):
+    _, plan, paths = written
+    wb = openpyxl.load_workbook(paths["vi"])
+    ws = wb[L.sheet_label("assignments", "vi")]
+    area = ws.print_area.split("!")[-1].replace("$", "")
+    first, last = (area.split(":") + [area])[:2]
+    assert first == last and ws[first].value is None  # one empty cell
+    assert W.text("print_none", "vi") in ws["A2"].value
+    # IT coverage prints only the communes without support, sorted first
+    it = wb[L.sheet_label("it_coverage", "vi")]
+    uncovered = int((~plan.tables["it_coverage"]["covered"].astype(bool)).sum())
+    assert it.print_area.endswith(f"${3 + uncovered}")
+    covered_col = [c.value for c in it[3]].index(L.column_label("covered", "vi")) + 1
+    assert [it.cell(4 + k, covered_col).value for k in range(uncovered)] == ["Không"] * uncovered
+
+
+def test_shortage_map_png_and_figure():
+    from planner.report.map_image import shortage_classes, shortage_map_figure, shortage_map_png
+
+    ds = Dataset.from_frames(tiny_frames(), source="tiny")
+    plan = hand_made_plan(ds)
+    png = shortage_map_png(plan.tables["staffing_by_commune"], ds["communes"], "vi", ds["old_units"])
+    assert png.startswith(b"\x89PNG") and len(png) > 5000
+    fig = shortage_map_figure(plan.tables["staffing_by_commune"], ds["communes"], "en", title=True)
+    texts = [t.get_text() for t in fig.axes[0].texts] + [fig._suptitle.get_text()]
+    assert W.text("map_title", "en") in texts
+    assert shortage_classes([0, 0]) == []
+    classes = shortage_classes([0, 1, 1, 2, 3, 5, 8, 13])
+    assert 1 <= len(classes) <= 4 and classes[0][0] == 1 and classes[-1][1] is None
+    assert shortage_classes([1, 1, 0]) == [(1, 1)]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_map_territories_equal_the_nearest_point_everywhere(seed):
+    """The coarse-grid shortcut gives every pixel the owner of its nearest point (or -1 outside every disc), as a
+    brute-force distance matrix does."""
+    from planner.report.map_image import _radius, _territories
+
+    rng = np.random.default_rng(seed)
+    points = np.concatenate([rng.uniform(0, 80, (150, 2)), rng.normal(20, 3, (60, 2))])  # dense cluster + spread
+    owner = rng.integers(0, 40, len(points))
+    label, _ = _territories(points, owner, pixels=120)
+    radius = _radius(points)
+    (x0, y0), (x1, y1) = points.min(axis=0) - radius, points.max(axis=0) + radius
+    step = max(x1 - x0, y1 - y0) / 120
+    gx, gy = np.meshgrid(np.arange(x0, x1 + step, step), np.arange(y0, y1 + step, step))
+    assert gx.shape == label.shape
+    d2 = (gx.ravel()[:, None] - points[:, 0]) ** 2 + (gy.ravel()[:, None] - points[:, 1]) ** 2
+    nearest = d2.argmin(axis=1)
+    expected = np.where(d2.min(axis=1) <= radius ** 2, owner[nearest], -1).reshape(label.shape)
+    assert (label == expected).mean() > 0.999  # only exact ties may go either way
+    assert (label == -1).any() and (label >= 0).mean() > 0.3
+
+
+def test_write_rows_types_formats_and_formula_text():
+    from planner.report.style import write_rows
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    df = pd.DataFrame({"n": [1, 2, 3], "x": [1.5, np.nan, np.inf], "t": ["=SUM(A1)", "a\x01b", None],
+                       "v": pd.Series([1, None, 3], dtype="Int64")})
+    write_rows(ws, 5, df, {0: "#,##0", 1: ["0.0%", "#,##0", "0.00"], 2: "@"})
+    assert [ws.cell(r, 1).value for r in (5, 6, 7)] == [1, 2, 3]
+    assert [ws.cell(r, 1).number_format for r in (5, 6, 7)] == ["#,##0"] * 3
+    assert [ws.cell(r, 2).value for r in (5, 6, 7)] == [1.5, None, "∞"]
+    assert [ws.cell(r, 2).number_format for r in (5, 6, 7)] == ["0.0%", "#,##0", "0.00"]
+    assert ws.cell(5, 3).value == "=SUM(A1)" and ws.cell(5, 3).data_type == "s" and ws.cell(5, 3).quotePrefix
+    assert ws.cell(5, 3).number_format == "@" and ws.cell(6, 3).value == "ab" and not ws.cell(6, 3).quotePrefix
+    assert [ws.cell(r, 4).value for r in (5, 6, 7)] == [1, None, 3]
+    ws.cell(6, 1).font = openpyxl.styles.Font(bold=True)  # cells own their style: the others keep theirs
+    assert not ws.cell(5, 1).font.bold and ws.cell(6, 1).number_format == "#,##0"

@@ -168,6 +168,22 @@ def test_disruption_weight_keeps_the_previous_plan():
     assert result_row(sticky, "O1")["cost_disruption"] == 0  # stayed where the previous plan put them
 
 
+def test_a_change_of_field_in_the_same_commune_is_priced():
+    """The previous plan kept O1 in commune 1 in their secondary field: moving them to their primary field there saves the
+    retraining cost (20) but costs position_change_weight, so the cheaper of the two decides."""
+    ds = province([{"field": "office", "secondary_field": "culture_social"}],
+                  [{"field": "office", "min_count": 0, "max_count": 1}, {"field": "culture_social", "min_count": 0, "max_count": 1}],
+                  n_communes=1)
+    previous = pd.DataFrame({"official_id": ["O1"], "commune_code": [1], "position": ["specialist"], "field": ["culture_social"]})
+    cheap = plan_staffing(ds, scenario(fairness=False, position_change_weight=5), hq=None, previous=previous)
+    costly = plan_staffing(ds, scenario(fairness=False, position_change_weight=100), hq=None, previous=previous)
+    assert result_row(cheap, "O1")["field"] == "office" and result_row(cheap, "O1")["cost_disruption"] == 5
+    assert result_row(costly, "O1")["field"] == "culture_social" and result_row(costly, "O1")["cost_disruption"] == 0
+    assert kpi(cheap, "positions_changed_from_previous") == 1 and kpi(costly, "positions_changed_from_previous") == 0
+    default = plan_staffing(ds, scenario(fairness=False), hq=None, previous=previous)  # half of the default weight 50
+    assert result_row(default, "O1")["field"] == "culture_social"
+
+
 def result_row(result, official_id):
     a = result.tables["assignments"]
     return a[a["official_id"] == official_id].iloc[0]

@@ -14,11 +14,12 @@ LAYERS: list[tuple[str, ...]] = [
     ("planner", "planner.errors", "planner.vocab", "planner.yesno", "planner.geo", "planner.schema", "planner.files"),
     ("planner.labels", "planner.messages", "planner.dataset", "planner.scenario", "planner.kpis"),
     ("planner.norms", "planner.derived", "planner.norms_used", "planner.validate", "planner.readback", "planner.docs", "planner.template",
-     "planner.sample", "planner.edits"),
+     "planner.sample", "planner.edits", "planner.roster"),
     ("planner.solver", "planner.solve", "planner.stage", "planner.plan"),
     ("planner.models",),
-    ("planner.pipeline", "planner.compare", "planner.explain"),
+    ("planner.pipeline", "planner.compare", "planner.explain", "planner.register"),
     ("planner.report",),
+    ("planner.nation",),
     ("planner.ui", "planner.cli"),
 ]
 

@@ -92,7 +92,8 @@ def shaped_plan(ds, scenario: Scenario, stages=("sites", "staffing", "buildings"
               "recruitment_needs": by_commune[by_commune["shortage"] > 0], "it_coverage": pd.DataFrame(),
               "hq_plan": hq, "service_points": service_points, "service_coverage": coverage, "building_uses": uses,
               "equipment_transfers": transfers, "equipment_purchases": purchases}
-    return Plan(tables=tables, kpis=kpis, solves=pd.DataFrame(), provenance={"scenario_name": scenario.name})
+    return Plan(tables=tables, kpis=kpis, solves=pd.DataFrame(),
+                provenance={"province": ds.province, "scenario_name": scenario.name, "scenario_yaml": scenario.to_yaml()})
 
 
 class Recorder:
@@ -119,6 +120,39 @@ def _find(widget, kind, css: str | None = None):
             found.append(w)
         stack.extend(getattr(w, "children", ()))
     return found
+
+
+def visible_text(widget) -> str:
+    """Every word a user can see in a widget tree: HTML (tags stripped), descriptions, button labels, menu options,
+    placeholders, tab and accordion titles."""
+    import html as html_module
+    import re
+
+    import ipywidgets as w
+
+    words, stack = [], [widget]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, w.HTML):
+            words.append(html_module.unescape(re.sub(r"<style.*?</style>|<[^>]+>", " ", x.value, flags=re.S)))
+        for attribute in ("description", "placeholder"):
+            words.append(str(getattr(x, attribute, "") or ""))
+        if isinstance(x, (w.Dropdown, w.SelectMultiple, w.Select, w.Combobox)):
+            words.extend(str(label) for label in (x.options if isinstance(x, w.Combobox) else x._options_labels))
+        if isinstance(x, (w.Tab, w.Accordion)):
+            words.extend(str(t) for t in x.titles)
+        stack.extend(getattr(x, "children", ()))
+    return "\n".join(words)
+
+
+def _table(widget, title: str):
+    """The DataTable (planner.ui.table) under `widget` whose caption is `title`."""
+    import ipywidgets as w
+
+    for box in _find(widget, w.VBox, "planner-datatable"):
+        if title in visible_text(box.children[0]):
+            return box.datatable
+    raise AssertionError(f"no table titled {title!r}")
 
 
 def _done(label_key: str, lang: str = "vi") -> str:
@@ -164,7 +198,7 @@ def test_pins_reach_the_solved_dataset(tiny_ds):
     assert officials.loc["HD1", "fixed_commune"] == 101
     assert officials.loc["HD1", "fixed_position"] == "specialist"
     assert pd.isna(tiny_ds["officials"].set_index("id").loc["HD1", "fixed_commune"])  # the original is untouched
-    assert "Cán bộ huyện 1" in explorer.pins_view.value
+    assert "Cán bộ huyện 1" in visible_text(explorer.pins_view)
     explorer.clear_pins()
     assert with_pins(tiny_ds, explorer.pins) is tiny_ds
 
@@ -259,31 +293,34 @@ def test_assets_explorer_budgets_and_maps(tiny_ds):
 
 
 def test_scenarios_keep_compare_and_export(tiny_ds, tmp_path, monkeypatch):
-    monkeypatch.setenv("PLANNER_OUT", str(tmp_path))
     store = PlanStore()
     explorer = ScenarioExplorer(tiny_ds, run=Recorder(), sync=True, store=store, scenario_folder="/nonexistent")
-    assert explorer.save_button.layout.display == "none"  # every solve here is kept...
     assert explorer.solve_button.layout.display != "none" and explorer.export_button.layout.display != "none"
-    assert explorer.start_from.label == ui_text("defaults")  # ...and the menu names where the settings start
+    assert explorer.start_from.label == ui_text("defaults")  # the menu names where the settings start
     explorer.name.value = "wide"
     explorer.threshold.value = 50
     explorer.solve()
     explorer.name.value = "narrow"
     explorer.threshold.value = 10
-    explorer.solve()
-    assert list(store.entries) == ["wide", "narrow"]
+    explorer.solve()  # in memory (a notebook) every solve is kept under its name
+    assert store.names() == ["wide", "narrow"]
     assert store.entries["narrow"][0].staffing.distance_threshold_km == 10
-    assert set(explorer.saved.options) == {"wide", "narrow"}
+    assert set(explorer.plan_a.options) == {"wide", "narrow"} and explorer.plan_a.value != explorer.plan_b.value
     explorer.compare(["wide"])
     assert ui_text("choose_two") in explorer.status.value
-    assert (tmp_path / "scenarios" / "narrow.yaml").read_text(encoding="utf-8").count("distance_threshold_km: 10")
-    explorer.compare(["wide", "narrow"])
+    explorer.compare()  # plan A against plan B
     assert explorer.task.error is None, explorer.status.value
+    assert set(explorer.compared) == {"wide", "narrow"}
     assert set(explorer.comparison) >= {"kpis", "moved_officials", "shortage_delta"}
-    chart, tabs = explorer.comparison_view.children
+    _, chart, tabs = explorer.comparison_view.children
     assert _is_png(chart.value) and len(tabs.children) == len(explorer.comparison)
     explorer.export_comparison()
-    assert (tmp_path / "scenario_comparison.xlsx").exists() and "download=" in explorer.export_note.value
+    assert explorer.task.error is None, explorer.status.value
+    link = explorer.export_note.value
+    import re
+
+    name = re.search(r"download='([^']*)'", link).group(1)
+    assert name.endswith(".xlsx") and "/" not in name and "base64," in link and str(tmp_path) not in link
 
 
 def test_scenario_start_from_yaml(tiny_ds, tmp_path):
@@ -304,7 +341,7 @@ def test_data_check_reports_problems_and_overview(tiny_ds, tmp_path):
     assert _find(data.results, w.Image, "planner-map")
     data.load(str(tmp_path / "missing.xlsx"))
     assert "missing.xlsx" in data.status.value and ui_text("err_file") in data.status.value and seen == []
-    assert "problem" in data.results.children[0].value.lower() or "missing.xlsx" in data.results.children[0].value
+    assert "missing.xlsx" in visible_text(data.results)
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a workbook")
     data.load_upload(({"name": "bad.xlsx", "content": memoryview(bad.read_bytes())},))
@@ -335,7 +372,9 @@ def test_maps_and_charts_render_on_plain_background(tiny_ds):
         assert ax.has_data() or ax.texts  # something drawn (or an explicit "nothing" note)
     ax = figures[1].axes[0]
     assert ax.get_aspect() == pytest.approx(1 / np.cos(np.radians(tiny_ds["communes"]["lat"].mean())))
-    coverage_lines = figures[2].axes[0].collections[0]
+    from matplotlib.collections import LineCollection
+
+    coverage_lines = next(c for c in figures[2].axes[0].collections if isinstance(c, LineCollection))
     assert len(coverage_lines.get_segments()) == len(tiny_ds["old_units"])  # one line per old unit
     far = figures[2].axes[0].get_legend().get_texts()
     assert any(t.get_text() == ui_text("old_unit_beyond", km="10") for t in far)
@@ -402,7 +441,7 @@ def test_ui_pipeline_on_tiny_province(tiny_ds):
     assert "Xã Bình" in explorer.explain(official="HD2") and sentence("pinned_decision") in explorer.explanation.value
 
 
-def test_export_writes_workbook_and_offers_download(tiny_ds, tmp_path, monkeypatch):
+def test_export_offers_a_download_and_never_a_server_path(tiny_ds, tmp_path, monkeypatch):
     monkeypatch.setenv("PLANNER_OUT", str(tmp_path))
     explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
     explorer.export()
@@ -412,10 +451,18 @@ def test_export_writes_workbook_and_offers_download(tiny_ds, tmp_path, monkeypat
     explorer.workbook_lang.value = "en"
     explorer.export()
     assert explorer.task.error is None, explorer.status.value
-    written = list(tmp_path.glob("*.xlsx"))
-    assert [p.name for p in written] == ["Tỉnh_Mẫu_baseline_plan.xlsx"]
+    assert list(tmp_path.glob("**/*.xlsx")) == []  # nothing left on the server
     link = explorer.export_note.value
-    assert "download=" in link and "base64," in link and str(written[0]) in link
+    assert "download='Tỉnh_Mẫu_Phương_án_cơ_sở.xlsx'" in link and "base64," in link  # the default scenario's name
+    import base64
+    import io
+
+    from openpyxl import load_workbook
+
+    data = base64.b64decode(link.split("base64,")[1].split("'")[0])
+    assert load_workbook(io.BytesIO(data)).sheetnames  # a real workbook
+    shown = visible_text(explorer.widget)
+    assert str(tmp_path) not in shown and "/tmp" not in shown and "\\" not in shown
 
 
 def test_app_page_on_a_broken_workbook_shows_problems(tmp_path, monkeypatch):
@@ -436,16 +483,42 @@ def test_app_page_on_a_broken_workbook_shows_problems(tmp_path, monkeypatch):
     assert default_scenario().staffing.fairness is False
 
 
-def test_assignments_filter_by_commune(tiny_ds):
-    import ipywidgets as w
-
+def test_assignments_filter_sort_and_page(tiny_ds):
     explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
     explorer.solve()
-    show = next(d for d in _find(explorer.results, w.Dropdown) if d.description == ui_text("show"))
-    view = next(h for h in _find(explorer.results, w.HTML) if sheet_label("assignments", "vi") in h.value)
-    assert "CB000" in view.value and "CB100" in view.value
-    show.value = 102
-    assert "CB100" in view.value and "CB000" not in view.value
+    table = _table(explorer.results, sheet_label("assignments", "vi"))
+    everyone = len(explorer.plan.tables["assignments"])
+    assert len(table.rows) == everyone  # every row reachable, page by page
+    table.filter.value = "xa binh"  # without accents, any case
+    assert len(table.rows) > 0 and table.rows.apply(lambda r: "Xã Bình" in " ".join(map(str, r)), axis=1).all()
+    assert len(table.rows) < everyone
+    table.filter.value = ""
+    column = table.headers.index(ui_text("name_column"))  # officials named beside their ID
+    table.sort.value = column
+    table.descending.value = True
+    names = table.page_frame().iloc[:, column].tolist()
+    assert names == sorted(names, key=lambda n: __import__("planner.ui.table", fromlist=["fold"]).fold(n), reverse=True)
+    assert "CB000" not in table.view.value or "Cán bộ" in table.view.value
+
+
+def test_tables_page_every_row_and_say_yes_no(tiny_ds):
+    from planner.ui.table import DataTable
+
+    frame = pd.DataFrame({"commune_code": [101, 102, 103] * 20, "eligible_for_leadership": [True, False, True] * 20,
+                          "value": range(60)})
+    table = DataTable(frame, "t", "vi", tiny_ds, page_rows=25)
+    assert table.pages == 3 and len(table.page_frame()) == 25
+    assert "Có" in table.view.value and "Không" in table.view.value and "True" not in table.view.value
+    names = set(tiny_ds["communes"]["name"])
+    assert set(table.frame.iloc[:, 0]) <= names  # commune names, not codes
+    table.turn(+1)
+    table.turn(+1)
+    assert table.page == 2 and len(table.page_frame()) == 10 and table.next.disabled
+    table.sort.value = table.headers.index(table.headers[2])
+    table.descending.value = True
+    assert table.page == 0 and table.page_frame().iloc[0, 2] == 59
+    english = DataTable(frame, "t", "en", tiny_ds)
+    assert "Yes" in english.view.value and "Có" not in english.view.value
 
 
 def test_uploading_a_valid_workbook_switches_the_app(tiny_ds, tmp_path):
@@ -500,20 +573,21 @@ def test_results_tabs_and_titles_in_the_language(tiny_ds):
 def test_app_language_menu_rebuilds_in_english_and_keeps_the_work(tiny_ds):
     import ipywidgets as w
 
-    app = App(tiny_ds, sync=True, run=Recorder())
-    assert app.tabs.titles == tuple(ui_text(k) for k in ("tab_data", "tab_staffing", "tab_assets", "tab_scenarios"))
+    app = App(tiny_ds, sync=True, run=Recorder(), store=PlanStore())
+    assert app.tabs.titles == tuple(ui_text(k) for k in ("tab_data", "tab_settings", "tab_staffing", "tab_assets",
+                                                          "tab_scenarios"))
     app.staffing.threshold.value = 33
     app.staffing.add_pin("HD1", 101, "specialist")
     app.staffing.solve()
     app.staffing.keep()
     app.language.value = "en"
-    assert app.tabs.titles[1] == "2 · Staffing" and app.staffing.solve_button.description == "Solve"
+    assert app.tabs.titles[2] == "3 · Staffing" and app.staffing.solve_button.description == "Solve"
     assert app.staffing.threshold.value == 33 and list(app.staffing.pins["official_id"]) == ["HD1"]
     assert app.staffing.plan is not None and not app.staffing.export_button.disabled
     tables = " ".join(h.value for h in _find(app.staffing.results, w.HTML))
     assert "Total shortage" in tables
-    assert app.widget.children[1] is app.tabs and "Commune merger planner" in app.widget.children[0].children[0].value
-    assert list(app.scenarios.saved.options) == list(app.store.entries)
+    assert app.widget.children[-1] is app.tabs and "Commune merger planner" in app.title.value
+    assert list(app.scenarios.plan_a.options) == list(app.store.entries)
     assert len(app.store.listeners) == 1  # the replaced scenarios explorer no longer listens
     app.language.value = "vi"
     assert app.staffing.solve_button.description == "Giải bài toán"
@@ -606,5 +680,311 @@ def test_invalid_workbook_problems_are_a_table(tmp_path):
     data = DataCheckExplorer(None, sync=True, lang="en")
     problem = Problem("x.xlsx", "communes", 3, "population", "-5", "a number of 0 or more")
     data._show_problems(InputError([problem], "x.xlsx"))
-    shown = data.results.children[0].value
+    shown = visible_text(data.results)
     assert "communes" in shown and "a number of 0 or more" in shown and data.error is not None
+
+
+# ---------------------------------------------------------------- one settings panel, levels, saved plans
+
+class FakeRegister:
+    """planner.register.PlanRegister's methods over a dict (the app is tested alone; test_register tests the SQL)."""
+
+    def __init__(self):
+        self.rows: dict[str, dict] = {}
+
+    def exists(self, name):
+        return name in self.rows
+
+    def save(self, name, plan, workbook=None, by=None, overwrite=False):
+        from planner.errors import PlanExists, PlanLocked
+
+        old = self.rows.get(name)
+        if old and old["status"] == "approved":
+            raise PlanLocked(name, approved_by=old["approved_by"], approved_at="2026-11-29 10:00")
+        if old and not overwrite:
+            raise PlanExists(name, status=old["status"])
+        self.rows[name] = {"name": name, "province": plan.provenance.get("province", ""), "status": "draft",
+                           "saved_by": by, "approved_by": None, "plan": plan, "workbook": workbook}
+        return {"name": name}
+
+    def list(self):
+        return pd.DataFrame([{k: v for k, v in r.items() if k not in ("plan", "workbook")} for r in self.rows.values()],
+                            columns=["name", "province", "status", "saved_by", "approved_by"])
+
+    def load(self, name):
+        return self.rows[name]["plan"]
+
+    def workbook(self, name):
+        return self.rows[name]["workbook"]
+
+    def review(self, name, by, note=None):
+        self.rows[name]["status"] = "reviewed"
+
+    def approve(self, name, by, note=None):
+        self.rows[name].update(status="approved", approved_by=by)
+
+    def back_to_draft(self, name, by, reason):
+        self.rows[name]["status"] = "draft"
+
+    def history(self, name):
+        return pd.DataFrame([{"status": self.rows[name]["status"]}])
+
+
+@pytest.fixture
+def fast_workbook(monkeypatch):
+    """Saving writes a stand-in workbook (the leadership workbook has its own tests)."""
+    import planner.ui.panel as panel
+
+    monkeypatch.setattr(panel, "workbook_bytes", lambda plan, ds, name, lang: f"xlsx:{name}:{lang}".encode())
+
+
+def test_app_has_one_settings_panel_used_by_every_tab(tiny_ds):
+    import ipywidgets as w
+
+    run = Recorder()
+    app = App(tiny_ds, sync=True, run=run, store=PlanStore())
+    sliders = _find(app.widget, w.FloatSlider)
+    descriptions = [s.description for s in sliders]
+    assert len(descriptions) == len(set(descriptions)), "a setting appears twice"
+    assert all(s in _find(app.tabs.children[1], w.FloatSlider) for s in sliders)  # all in the settings tab
+    app.settings.threshold.value = 17
+    app.settings.renovation_budget.value = 1.25
+    app.staffing.solve()
+    app.assets.solve()
+    app.scenarios.solve()
+    assert [call[1].staffing.distance_threshold_km for call in run.calls] == [17, 17, 17]
+    assert all(call[1].assets.renovation_budget_vnd == pytest.approx(1.25e9) for call in run.calls)
+    assert "17" in app.staffing.settings_line.value  # the tab says which settings it used
+
+
+def test_penalties_are_levels_with_their_meaning_and_the_number_behind(tiny_ds):
+    from planner.ui.settings import PENALTY_LEVELS, Settings
+
+    settings = Settings(tiny_ds, Scenario(), "vi")
+    it = settings.penalties[vocab.role_code("fields", "it")]
+    default = Scenario().staffing.penalty(vocab.role_code("fields", "it"))
+    assert it.level.label == ui_text("level_high") and it.value == default
+    assert [label for label, _ in it.level.options] == [ui_text(f"level_{k}") for k in PENALTY_LEVELS]
+    it.level.value = "mandatory"
+    assert it.value == PENALTY_LEVELS["mandatory"]
+    assert settings.scenario().staffing.penalty(vocab.role_code("fields", "it")) == PENALTY_LEVELS["mandatory"]
+    it.number.value = 350  # an exact number (advanced) shows the nearest level
+    assert it.level.value == "low" and settings.scenario().staffing.penalty(vocab.role_code("fields", "it")) == 350
+    meaning = visible_text(settings.widget)
+    assert all(ui_text(f"level_{k}") in meaning for k in PENALTY_LEVELS) and "km" in meaning
+    assert settings.advanced.selected_index is None  # the numbers stay folded away
+
+
+def test_a_setting_that_cannot_change_the_answer_says_why(tiny_ds):
+    from planner.ui.staffing_tab import no_effect_lines
+
+    scenario = Scenario()
+    plan = shaped_plan(tiny_ds, scenario)
+    by_commune = plan.tables["staffing_by_commune"]
+    short = by_commune[(by_commune["shortage"] > 0) & (by_commune["field"] != vocab.role_code("fields", "total"))]
+    assert len(short)
+    surplus_id = plan.tables["surplus_officials"]["official_id"].iloc[0]
+    spare = tiny_ds["officials"].set_index("id").loc[surplus_id]
+    lines = no_effect_lines(plan, tiny_ds, scenario, "vi")
+    fields = vocab.labels("fields", "vi")
+    for field in short["field"].unique():
+        said = any(line.startswith(fields[field] + ":") for line in lines)
+        assert said == (field not in {spare["field"], spare.get("secondary_field")}), field
+    explorer = StaffingExplorer(tiny_ds, run=Recorder(), sync=True)
+    explorer.solve()
+    if lines:
+        assert ui_text("no_effect_title") in visible_text(explorer.results)
+
+
+def test_save_asks_before_overwriting_and_plans_survive_a_new_app(tiny_ds, fast_workbook):
+    register = FakeRegister()
+    app = App(tiny_ds, sync=True, run=Recorder(), register=register)
+    app.user.value = "Nguyễn Văn An"
+    app.staffing.solve()
+    app.staffing.save_name.value = "phương án 1"
+    app.staffing.keep()
+    assert register.rows["phương án 1"]["saved_by"] == "Nguyễn Văn An"
+    assert register.rows["phương án 1"]["workbook"].startswith(b"xlsx:")
+    first = register.rows["phương án 1"]["plan"]
+    app.settings.threshold.value = 44
+    app.staffing.solve()
+    app.staffing.keep()  # the same name: asks first, saves nothing yet
+    assert app.staffing.confirm.layout.display != "none" and register.rows["phương án 1"]["plan"] is first
+    assert ui_text("overwrite_question", name="phương án 1") in visible_text(app.staffing.confirm)
+    app.staffing.cancel_button.click()
+    assert app.staffing.confirm.layout.display == "none" and register.rows["phương án 1"]["plan"] is first
+    app.staffing.keep()
+    app.staffing.confirm_button.click()
+    assert register.rows["phương án 1"]["plan"] is app.staffing.plan
+
+    again = App(tiny_ds, sync=True, run=Recorder(), register=register)  # a page reload or an app restart
+    assert list(again.scenarios.plan_a.options) == ["phương án 1"]
+    again.scenarios.open_plan("phương án 1")
+    assert again.scenarios.task.error is None, again.scenarios.status.value
+    assert again.staffing.plan is register.rows["phương án 1"]["plan"]
+    assert again.staffing.plan_scenario.staffing.distance_threshold_km == 44  # from the plan's provenance
+    assert again.assets.plan is again.staffing.plan
+
+
+def test_compare_review_approve_and_download_from_the_register(tiny_ds, fast_workbook):
+    register = FakeRegister()
+    app = App(tiny_ds, sync=True, run=Recorder(), register=register)
+    plans = app.scenarios
+    for name, km in (("gần", 10), ("xa", 50)):
+        app.settings.threshold.value = km
+        app.staffing.solve()
+        app.staffing.save_name.value = name
+        app.staffing.keep()
+    assert set(plans.plan_a.options) == {"gần", "xa"} and plans.plan_a.value != plans.plan_b.value
+    plans.compare()
+    assert plans.task.error is None, plans.status.value
+    assert set(plans.compared) == {"gần", "xa"} and "kpis" in plans.comparison
+    plans.plan_a.value = "gần"
+    plans.approve()
+    assert ui_text("need_user") in plans.status.value and register.rows["gần"]["status"] == "draft"
+    app.user.value = "Trần Thị Bình"
+    plans.review()
+    plans.approve()
+    assert register.rows["gần"]["status"] == "approved" and register.rows["gần"]["approved_by"] == "Trần Thị Bình"
+    app.staffing.save_name.value = "gần"
+    app.staffing.keep()
+    app.staffing.confirm_button.click()  # approved: the register refuses, in words
+    assert "planner-error" in app.staffing.status.value and ui_text("err_register") in app.staffing.status.value
+    plans.download_saved("gần")
+    assert "download=" in plans.export_note.value and "base64," in plans.export_note.value
+    plans.back_to_draft()  # needs a reason
+    assert ui_text("need_reason") in plans.status.value
+
+
+def test_upload_switches_title_menu_budgets_and_tabs(tiny_ds, tmp_path):
+    from planner.dataset import Dataset
+
+    app = App(tiny_ds, sync=True, run=Recorder(), store=PlanStore())
+    costs = tiny_ds["costs"].copy()
+    renovation = vocab.role_code("cost_parameters", "renovation_budget")
+    costs.loc[costs["parameter"] == renovation, "value"] = 7.5e9
+    tables = dict(tiny_ds.tables, costs=costs, info=tiny_ds["info"].replace({"Tỉnh Mẫu": "Tỉnh Khác"}))
+    other = Dataset.from_frames(tables, source=str(tmp_path / "khac.xlsx"))
+    workbook = write_input_workbook(tmp_path / "khac.xlsx", other)
+    app.data.load_upload(({"name": "khac.xlsx", "content": memoryview(Path(workbook).read_bytes())},))
+    assert app.data.error is None, app.data.status.value
+    province = app.data.ds.province
+    assert province in app.title.value
+    assert app.data.choice.label.startswith(province) and "khac.xlsx" in app.data.choice.label
+    assert app.settings.renovation_budget.value == pytest.approx(7.5)
+    assert app.staffing.ds is app.assets.ds is app.scenarios.ds is app.data.ds
+    assert "/" not in visible_text(app.data.widget).replace("·", "")  # no server path on screen
+
+
+def test_province_menus_show_names_and_the_template_downloads(tiny_ds, monkeypatch):
+    import planner.ui.data_check_tab as data_tab
+
+    data = DataCheckExplorer(tiny_ds, sync=True)
+    labels = [label for label, _ in data.choice.options]
+    assert "Lạng Sơn" in labels and "lang_son" not in labels
+    assert "Cao Bằng" in data.template_province.options
+    monkeypatch.setattr(data_tab, "template_bytes", lambda province, lang: f"{province}:{lang}".encode())
+    data.template("Cao Bằng")
+    link = data.template_link.value
+    assert "download='cao_bang_mau_nhap_lieu.xlsx'" in link and "base64," in link
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_input_template_of_a_province_is_a_workbook(lang):
+    from openpyxl import load_workbook
+    import io
+
+    from planner.ui.data_check_tab import template_bytes
+
+    book = load_workbook(io.BytesIO(template_bytes("Cao Bằng", lang)))
+    text = " ".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows(max_row=60) for c in row if c.value)
+    assert "Cao Bằng" in text or "Hòa An" in text or "Xã" in text  # the province's communes are filled in
+
+
+# ---------------------------------------------------------------- every screen in one language
+
+def _catalogue_words(lang: str) -> set[str]:
+    """Words of the screen catalogue (planner.ui.text) that belong to one language only."""
+    import re
+
+    def words(texts) -> set[str]:
+        return {w for t in texts for w in re.findall(r"[^\W\d_]+", re.sub(r"\{[^}]*\}", " ", t)) if len(w) >= 4}
+
+    mine = words(v[lang] for v in TEXT.values())
+    other = words(v["vi" if lang == "en" else "en"] for v in TEXT.values())
+    return mine - other
+
+
+def _solved_app(tiny_ds, lang: str) -> App:
+    register = FakeRegister()
+    app = App(tiny_ds, sync=True, run=Recorder(), register=register, lang=lang)
+    app.user.value = "Lê Văn Cường"
+    for name in ("một", "hai"):
+        app.staffing.solve()
+        app.assets.solve()
+        app.staffing.save_name.value = name
+        app.staffing.keep()
+    app.scenarios.compare()
+    app.scenarios.open_plan("một")
+    app.staffing.explain(official="CB003")
+    return app
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_tab_speaks_only_the_chosen_language(tiny_ds, lang, fast_workbook):
+    import re
+
+    app = _solved_app(tiny_ds, lang)
+    assert app.scenarios.task.error is None and app.scenarios.comparison is not None
+    shown = visible_text(app.widget)
+    words = set(re.findall(r"[^\W\d_]+", shown))
+    from planner.sample import province_names
+
+    typed = [app.user.value, tiny_ds.province, *province_names()]  # proper names: the user's, the provinces'
+    data_words = {w for frame in tiny_ds.tables.values() for column in frame.columns
+                  if not pd.api.types.is_numeric_dtype(frame[column])
+                  for value in frame[column].dropna().astype(str) for w in re.findall(r"[^\W\d_]+", value)}
+    data_words |= {w for name in typed for w in re.findall(r"[^\W\d_]+", name)}
+    foreign = _catalogue_words("en" if lang == "vi" else "vi")
+    leaks = sorted((words & foreign) - data_words)
+    assert not leaks, f"{lang} screens show words of the other language: {leaks}"
+    english_ui = {"True", "False", "None", "nan", "Solve", "Export", "Download", "Settings", "Staffing", "Assets",
+                  "shortage", "Shortage", "commune", "official", "baseline", "default", "problem", "problems"}
+    if lang == "vi":
+        assert not (words & english_ui) - data_words, sorted(words & english_ui)
+    else:
+        vietnamese = {w for w in words - data_words if re.search(r"[ăâđêôơưàáạảãèéẹẻẽìíịỉĩòóọỏõùúụủũỳýỵỷỹ]", w.lower())}
+        assert not vietnamese, sorted(vietnamese)
+
+
+def test_the_app_on_the_real_register_survives_a_restart(tiny_ds, tmp_path, fast_workbook):
+    """planner.register.PlanRegister on a SQLite file: save, reopen in a new app, review, approve, locked."""
+    from planner.register import PlanRegister
+
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    app = App(tiny_ds, sync=True, run=Recorder(), register=PlanRegister(url))
+    app.user.value = "Phạm Thu"
+    app.staffing.solve()
+    app.staffing.save_name.value = "thử"
+    app.staffing.keep()
+    assert app.staffing.task.error is None, app.staffing.status.value
+    again = App(tiny_ds, sync=True, run=Recorder(), register=PlanRegister(url))  # a new process would see the same
+    plans = again.scenarios
+    assert list(plans.plan_a.options) == ["thử"]
+    plans.open_plan("thử")
+    assert plans.task.error is None, plans.status.value
+    assert again.staffing.plan is not None and len(again.staffing.plan.tables["assignments"]) == len(
+        app.staffing.plan.tables["assignments"])
+    again.user.value = "Đỗ Minh"
+    plans.review()
+    plans.approve()
+    assert plans.task.error is None, plans.status.value
+    listed = PlanRegister(url).list().set_index("name")
+    assert listed.loc["thử", "status"] == "approved" and listed.loc["thử", "approved_by"] == "Đỗ Minh"
+    shown = visible_text(plans.register_view)
+    assert value_label("plan_status", "approved", "vi") in shown and "approved" not in shown
+    plans.download_saved("thử")
+    assert "base64," in plans.export_note.value
+    again.staffing.keep()
+    again.staffing.confirm_button.click()  # an approved plan is read-only
+    assert ui_text("err_register") in again.staffing.status.value

@@ -15,6 +15,7 @@ import pytest
 from planner.dataset import Dataset
 from planner.template import write_input_workbook
 from planner.errors import InputError, Problem
+from planner.schema import load_schema
 from planner.validate import read_and_validate
 from tiny import tiny_frames
 
@@ -25,16 +26,33 @@ from tiny import tiny_frames
 @functools.cache
 def _tiny_workbook_bytes() -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
-        return write_input_workbook(Path(tmp) / "tiny.xlsx", Dataset.from_frames(tiny_frames())).read_bytes()
+        return code_layout(write_input_workbook(Path(tmp) / "tiny.xlsx", Dataset.from_frames(tiny_frames()))).read_bytes()
 
 
 def tiny_workbook(folder: Path, frames: dict | None = None, name: str = "tiny.xlsx") -> Path:
-    """The tiny province (or the given frames) written as an input workbook."""
+    """The tiny province (or the given frames) as an input workbook in the machine-name layout of earlier versions
+    (sheets and headers named by their codes, no defined names), so that cells are found by table and column code."""
     if frames is None:  # written once per test session, copied per test
         path = folder / name
         path.write_bytes(_tiny_workbook_bytes())
         return path
-    return write_input_workbook(folder / name, Dataset.from_frames(frames))
+    return code_layout(write_input_workbook(folder / name, Dataset.from_frames(frames)))
+
+
+def code_layout(path: Path) -> Path:
+    """Rename a template workbook's sheets and headers to the machine names and drop its defined names."""
+    book = openpyxl.load_workbook(path)
+    schema = load_schema()
+    for name in list(book.defined_names):
+        del book.defined_names[name]
+    for spec in schema.values():
+        if spec.label("vi") in book.sheetnames:
+            ws = book[spec.label("vi")]
+            ws.title = spec.name
+            for idx, col in enumerate(spec.columns, start=1):
+                ws.cell(row=1, column=idx).value = col.name
+    book.save(path)
+    return path
 
 
 def edit_workbook(path: Path, cells: dict[str, list[tuple[int, str, object]]]) -> Path:
@@ -63,7 +81,7 @@ def problems_of(path: Path) -> list[Problem]:
 def find(problems: list[Problem], sheet=None, row=None, column=None, value=None, expected_has: str = "") -> Problem:
     """The one problem matching every given attribute (fails listing all problems otherwise)."""
     hits = [p for p in problems
-            if (sheet is None or p.sheet == sheet) and (row is None or p.row == row)
+            if (sheet is None or sheet in (p.sheet, p.table)) and (row is None or p.row == row)
             and (column is None or p.column == column) and (value is None or p.value == value)
             and expected_has.lower() in p.expected.lower()]
     assert len(hits) == 1, "\n".join(p.line() for p in problems)
@@ -151,7 +169,8 @@ def test_wrong_types(tmp_path):
 def test_value_outside_allowed_set_lists_allowed_values(tmp_path):
     path = edit_workbook(tiny_workbook(tmp_path), {"officials": [(6, "field", "ketoan")]})
     problem = find(problems_of(path), "officials", 6, "field", "ketoan")
-    assert "accounting_finance" in problem.expected and "it_digital" in problem.expected
+    assert "Accounting and finance" in problem.expected and "IT and digital transformation" in problem.expected
+    assert "Tài chính - Kế toán" in problem.expected.vi  # the labels the user sees, not the codes
 
 
 def test_category_case_is_forgiven(tmp_path):
@@ -438,10 +457,98 @@ def test_report_and_frame_list_every_problem(tmp_path):
     path = edit_workbook(tiny_workbook(tmp_path), {"communes": [(2, "lon", 200.0), (3, "type", "huyen")]})
     with pytest.raises(InputError) as info:
         read_and_validate(path)
-    report = info.value.report()
+    report = info.value.report(lang="en")
     assert report.splitlines()[0].startswith("2 problems in")
-    assert "sheet communes, row 2, column lon: value 200.0" in report
-    assert "row 3, column type: value 'huyen'; expected one of: xa, phuong, dac_khu" in report
+    assert "sheet communes, row 2, column F (lon): value 200.0" in report
+    assert "row 3, column C (type): value 'huyen'; expected one of: Commune, Ward, Special zone" in report
+    vietnamese = info.value.report()  # Vietnamese by default, allowed values as the labels the user sees
+    assert vietnamese.splitlines()[0].startswith("2 lỗi trong")
+    assert "trang communes, dòng 3, cột C (type): giá trị 'huyen'; cần một trong: Xã, Phường, Đặc khu" in vietnamese
+    assert list(info.value.to_frame(lang="vi").columns) == ["tệp", "trang", "dòng", "cột", "tiêu đề", "giá trị", "cần"]
     frame = info.value.to_frame()
     assert list(frame.columns) == ["file", "sheet", "row", "column", "value", "expected"]
     assert frame["row"].tolist() == [2, 3]
+
+
+# --- the lean sheet reader gives what openpyxl's parser gives ----------------------------------
+
+
+def _both_parsers(sheet_data: str, shared=(), date_formats=frozenset(), tail: str = ""):
+    """Cells of one sheet's XML read by the lean parser (None: not of its regular form) and by openpyxl's."""
+    import io
+
+    from openpyxl.utils.datetime import WINDOWS_EPOCH
+
+    from planner.validate import _LeanSheetParser, _SafeSheetParser
+
+    data = (f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/'
+            f'spreadsheetml/2006/main"><sheetData>{sheet_data}</sheetData>{tail}</worksheet>').encode("utf-8")
+    lean = _LeanSheetParser(data, list(shared), WINDOWS_EPOCH, set(date_formats), set())
+    safe = _SafeSheetParser(io.BytesIO(data), list(shared), data_only=False, epoch=WINDOWS_EPOCH,
+                            date_formats=set(date_formats), timedelta_formats=set())
+    expected = [(n, [(c["column"], c["value"], c["data_type"]) for c in row]) for n, row in safe.parse()]
+    return lean.parse(), expected, lean, safe
+
+
+def test_lean_reader_reads_every_cell_kind_as_openpyxl_does():
+    rows = ('<row r="1"><c r="A1" t="inlineStr"><is><t>Mã &amp; tên &lt;x&gt; &#x1EA1;&#65;</t></is></c>'
+            '<c r="B1" t="inlineStr"><is><t xml:space="preserve">  lề  </t></is></c><c r="C1" t="s"><v>1</v></c>'
+            '<c r="D1" t="s"><v>7</v></c><c r="E1" t="inlineStr"><is><t></t></is></c></row>'
+            '<row r="3" spans="1:9" hidden="1"><c r="A3"><v>12</v></c><c r="B3" s="0"><v>1.5E3</v></c>'
+            '<c r="C3" s="2"><v>45000</v></c><c r="D3" t="b"><v>1</v></c><c r="E3" t="e"><v>#N/A</v></c>'
+            '<c r="F3" t="str"><v>a</v></c><c r="G3"><v>NaN</v></c><c r="H3" t="n"><v /></c><c r="I3" s="1"/>'
+            '<c r="J3" t="d"><v>2024-05-01T00:00:00</v></c><c r="K3"><v>123456789012345678901234567890</v></c></row>'
+            '<row r="4"/><row r="5" hidden="true"><c r="AB5" t="inlineStr"><is><t>z</t></is></c></row>')
+    lean_rows, expected, lean, safe = _both_parsers(rows, shared=["s0", "Hà Nội"], date_formats={2},
+                                                    tail='<mergeCells count="1"><mergeCell ref="A3:B4"/></mergeCells>')
+    assert lean_rows is not None and lean_rows == expected
+    assert {r: a["hidden"] for r, a in lean.row_dimensions.items()} == \
+        {r: a["hidden"] for r, a in safe.row_dimensions.items() if "hidden" in a}
+    assert lean.merged == [str(m.ref) for m in safe.merged_cells.mergeCell] == ["A3:B4"]
+
+
+@pytest.mark.parametrize("row", [
+    '<row r="2"><c r="A2"><f>1+1</f><v>2</v></c></row>',  # a formula
+    '<row r="2"><c r="A2" t="inlineStr"><is><r><t>rich</t></r></is></c></row>',  # rich text
+    '<row r="2"><!-- note --><c r="A2"><v>1</v></c></row>',  # a comment
+    '<row r="2"><c s="1" r="A2"><v>1</v></c></row>',  # attributes in another order
+    '<row><c r="A2"><v>1</v></c></row>',  # no row number
+    '<row r="2"><c r="A2"><v>1</v><extLst/></c></row>',  # anything else inside a cell
+    '<row r="2"><c r="A2"><v>1</v></c>',  # not well-formed
+])
+def test_lean_reader_leaves_other_forms_to_openpyxl(row):
+    from planner.validate import _LeanSheetParser
+    from openpyxl.utils.datetime import WINDOWS_EPOCH
+
+    data = (f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{row}'
+            f'</sheetData></worksheet>').encode("utf-8")
+    assert _LeanSheetParser(data, [], WINDOWS_EPOCH, set(), set()).parse() is None
+
+
+def test_lean_and_openpyxl_readers_give_the_same_dataset(tmp_path, monkeypatch):
+    """The whole province read both ways: the same typed tables (the tiny workbook takes the lean path)."""
+    from planner import validate
+
+    path = tiny_workbook(tmp_path)
+    used = []
+    parse = validate._LeanSheetParser.parse
+    monkeypatch.setattr(validate._LeanSheetParser, "parse", lambda self: used.append(parse(self)) or used[-1])
+    lean = read_and_validate(path)
+    assert used and all(rows is not None for rows in used)
+    monkeypatch.setattr(validate._LeanSheetParser, "parse", lambda self: None)
+    full = read_and_validate(path)
+    for table in lean.tables:
+        pd.testing.assert_frame_equal(lean[table], full[table])
+
+
+def test_lean_reader_leaves_other_encodings_to_openpyxl():
+    """Bytes that are valid UTF-8 but declared as another encoding mean other characters: expat decodes them."""
+    from openpyxl.utils.datetime import WINDOWS_EPOCH
+
+    from planner.validate import _LeanSheetParser
+
+    data = ('<?xml version="1.0" encoding="windows-1252"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            'spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Ã©</t></is></c></row>'
+            '</sheetData></worksheet>').encode("utf-8")
+    assert _LeanSheetParser(data, [], WINDOWS_EPOCH, set(), set()).parse() is None
+    assert _both_parsers('<row r="1"><c r="A1" t="inlineStr"><is><t>Hà</t></is></c></row>')[0] == [(1, [(1, "Hà", "s")])]

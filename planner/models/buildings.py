@@ -122,22 +122,19 @@ def _options(ds: Dataset, scenario: Scenario, free: pd.DataFrame, housing: pd.Da
     return pd.concat(rows, ignore_index=True)
 
 
-def _minimal_housing_rows(cand: pd.DataFrame, pick: list, housing: pd.DataFrame):
+def _minimal_housing_rows(cand: pd.DataFrame, pick: list, housing: pd.DataFrame, covered_floor: list):
     """No redundant housing building (else housing would just dodge the idle cost): if building k houses
-    commune c, the other housing buildings of c alone leave at least 1 m² of the need uncovered:
-    sum_{k' != k} floor_k' z_k' + M z_k <= need_c - 1 + M, with M the total candidate floor of c."""
+    commune c, the other housing buildings of c alone leave at least 1 m² of the need uncovered. With F_c the
+    housing floor chosen for c (one row per commune defines it, covered_floor), per candidate k:
+        F_c - floor_k z_k + M z_k <= need_c - 1 + M,   M = the total candidate floor of c,
+    three entries per row: rows and columns linear in the candidates (no row lists all the others)."""
     need = housing.set_index("commune_code")["m2_needed"]
     communes = cand["serves_commune_code"].to_numpy()
     floor = cand["floor_area_m2"].to_numpy(float)
-    rows, rhs = [], []
-    for c in np.unique(communes):
-        members = np.flatnonzero(communes == c)
-        big_m = float(floor[members].sum())
-        for k in members:
-            expr = pulp.LpAffineExpression({pick[j]: floor[j] for j in members if j != k})
-            expr[pick[k]] = big_m
-            rows.append(expr)
-            rhs.append(float(need[c]) - 1.0 + big_m)
+    at = pd.Series(np.arange(len(housing)), index=housing["commune_code"].to_numpy()).reindex(communes).to_numpy()
+    big_m = pd.Series(floor).groupby(communes).transform("sum").to_numpy()
+    rows = [pulp.LpAffineExpression({covered_floor[c]: 1.0, var: m - f}) for c, var, m, f in zip(at, pick, big_m, floor)]
+    rhs = need.reindex(communes).to_numpy(float) - 1.0 + big_m
     return rows, pulp.LpConstraintLE, rhs
 
 
@@ -200,7 +197,14 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
                     row[var] = 1.0
                 add_rows(problem, "housing_area", rows, pulp.LpConstraintLE, 0.0)
                 objective.update({var: opts.housing_value_per_m2_vnd for var in covered})
-                add_rows(problem, "housing_not_redundant", *_minimal_housing_rows(cand.iloc[is_housing], [pick[k] for k in is_housing], housing))
+                floor = [pulp.LpVariable(f"housing_floor_{k}", 0) for k in range(len(housing))]
+                defined = linear_rows(h_pos.reindex(cand["serves_commune_code"].to_numpy()[is_housing]).to_numpy(), len(housing),
+                                      [pick[k] for k in is_housing], cand["floor_area_m2"].to_numpy(float)[is_housing])
+                for row, var in zip(defined, floor):
+                    row[var] = -1.0
+                add_rows(problem, "housing_floor", defined, pulp.LpConstraintEQ, 0.0)
+                add_rows(problem, "housing_not_redundant",
+                         *_minimal_housing_rows(cand.iloc[is_housing], [pick[k] for k in is_housing], housing, floor))
             if budget_left is not None:
                 add_rows(problem, "renovation_budget", [pulp.LpAffineExpression(dict(zip(pick, cand["budget_vnd"].to_numpy(float))))],
                          pulp.LpConstraintLE, budget_left)
@@ -212,16 +216,17 @@ def plan_building_uses(ds: Dataset, scenario: Scenario, sites, staffing) -> Stag
             if len(is_housing):
                 levels.setdefault(use_priorities()[_use("housing")], pulp.LpAffineExpression()).update(
                     {var: 1.0 / opts.housing_m2_per_official for var in covered})
+        build_seconds = time.perf_counter() - start  # each solve adds its own hand-over to HiGHS
         if opts.public_use_first:
             for level in sorted(levels):
                 problem.setObjective(levels[level])
-                info = solve(problem, scenario.solver, f"building_uses_priority_{level:g}", time.perf_counter() - start)
+                info = solve(problem, scenario.solver, f"building_uses_priority_{level:g}", build_seconds if not solves else 0.0)
                 solves.append(info)
                 _require_solution(info)
                 best = float(info.objective or 0.0)
                 problem += levels[level] >= best - 1e-6 * max(1.0, abs(best)), f"priority_{level:g}_kept"
         problem.setObjective(pulp.LpAffineExpression(objective))
-        info = solve(problem, scenario.solver, "building_uses", time.perf_counter() - start)
+        info = solve(problem, scenario.solver, "building_uses", build_seconds if not solves else 0.0)
         solves.append(info)
         _require_solution(info)
         chosen = cand[values(pick) > 0.5]

@@ -15,12 +15,31 @@ Destination of a commune's items is its headquarters building (hq_plan; its serv
 part of the commune), or the commune centre when no site plan exists. Candidate arcs: an old unit
 may send to its own commune and to the equipment_candidate_communes nearest headquarters.
 
-Objective, lexicographic (one LP per level, each level's optimum kept as a constraint):
+Objective, lexicographic:
   1..P. unmet demand of priority 1, then 2, ... (counters first)
-  P+1.  purchase cost ("use what we have"), within the equipment budget
+  P+1.  purchase cost ("use what we have"), within the equipment budget (purchases only)
   P+2.  transport (km x cost per km and item) + repair cost
-The transportation structure gives integral vertices except where the budget row binds; the final
-solution is checked for integrality and re-solved with integer variables if it is not.
+Solved without a MIP, as network LPs whose vertices are integral, in two phases; why this is exact:
+  * Per item type, the model is a transportation network (old units -> communes, plus purchases and unmet),
+    and the only row linking item types is the budget. Purchases of a type may go to any of its communes.
+  * Phase 1 (no purchases): the lexicographic minimum of unmet demand by priority on the network. Demand
+    slots that existing items can cover form a matroid (a gammoid: coverable sets of a flow network), so
+    the priority-greedy plan covers the most slots of priority <= p for every p at once; X purchases of a
+    type, placeable anywhere, are X wildcards, and the union with a free matroid of rank X is again a
+    matroid: with X purchases, the unmet of priority <= p is max(0, U_<=p - X), U from phase 1.
+  * So the budget question is: for every priority in turn, how many unmet items of which type to buy.
+    Each item counts 1 whatever its price, so within a priority the most items are bought by taking the
+    cheapest first (exchange argument), whole items, and the least is spent that way, which leaves the
+    most for later priorities and minimizes level P+1 (_purchases: cheapest price class first, each class
+    in full while the budget allows; a class that does not fit gets what the rest buys, split among its
+    equal-priced types by the network, and buys nothing more). Level P+1 is then fixed: not solved again.
+  * Phase 2: the network with those purchase counts as bounds, the unmet levels and then transport and
+    repair. Levels are kept by fixing bounds on the optimal face (planner.solver.ArraySession.
+    fix_optimal_face: complementary slackness), never by an objective row, so the matrix stays a network
+    and the optimal vertex is integral; several priorities are folded into one LP where weights make that
+    exact (_fold). The unmet counts are re-checked against the prediction above (_check_purchases) and the
+    vertex for integrality (a whole-number re-solve if it ever were fractional).
+  * Item types are independent except through the budget: each price class is its own small LP (block).
 
 equipment_balance, per old unit and item type (kept + moved + repaired + surplus + disposed == inventory):
   kept      good items used where they are (their old unit owns the destination HQ building)
@@ -33,10 +52,10 @@ equipment_balance, per old unit and item type (kept + moved + repaired + surplus
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from .. import vocab
 from ..dataset import Dataset
@@ -47,8 +66,7 @@ from ..errors import PlanInconsistent
 from ..kpis import kpi_row
 from ..stage import StageResult
 from ..scenario import Scenario
-from ..solver import solve_fast, time_limit_notes, usable
-from .lp import add_rows, gc_paused, linear_rows, make_variables, values
+from ..solver import ArrayModel, ArraySession, SolveInfo, SolveStatus, time_limit_notes, usable
 
 STAGE = "equipment"
 INTEGRAL = 1e-6
@@ -146,88 +164,240 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
         columns=["old_unit_id", "commune_code", "km", "kept", "item_type", "unit_transport_vnd"])
     arcs["unit_repair_vnd"] = repair.reindex(arcs["item_type"]).fillna(0.0).to_numpy()
 
-    # build: good and repaired flow per arc, purchase per demand node, unmet per demand row
+    # build: the network arrays (see _block), one block per price class of item types
     node_pos = pd.Series(np.arange(len(nodes)), index=pd.MultiIndex.from_frame(nodes[["commune_code", "item_type"]]))
     sup_pos = pd.Series(np.arange(len(supply)), index=pd.MultiIndex.from_frame(supply[["old_unit_id", "item_type"]]))
-    arc_node = node_pos.reindex(pd.MultiIndex.from_frame(arcs[["commune_code", "item_type"]])).to_numpy(int) if len(arcs) else np.zeros(0, int)
-    arc_sup = sup_pos.reindex(pd.MultiIndex.from_frame(arcs[["old_unit_id", "item_type"]])).to_numpy(int) if len(arcs) else np.zeros(0, int)
-    dem_node = node_pos.reindex(pd.MultiIndex.from_frame(demand[["commune_code", "item_type"]])).to_numpy(int)
-    node_price = price.reindex(nodes["item_type"]).to_numpy(float)
-    buyable = ~np.isnan(node_price)
-    with gc_paused():
-        problem = pulp.LpProblem("equipment", pulp.LpMinimize)
-        good = make_variables("good", len(arcs))
-        fixed = make_variables("repaired", len(arcs))
-        buy = [pulp.LpVariable(f"buy_{k}", 0, None if ok else 0) for k, ok in enumerate(buyable)]
-        unmet = [pulp.LpVariable(f"unmet_{k}", 0, float(d)) for k, d in enumerate(demand["demand"].to_numpy())]
-        add_rows(problem, "good_supply", linear_rows(arc_sup, len(supply), good), pulp.LpConstraintLE, supply["good"].to_numpy(float))
-        add_rows(problem, "repairable_supply", linear_rows(arc_sup, len(supply), fixed), pulp.LpConstraintLE,
-                 supply["repairable"].to_numpy(float))
-        balance = linear_rows(np.concatenate([arc_node, arc_node, dem_node]), len(nodes), good + fixed + unmet)
-        for row, var in zip(balance, buy):
-            row[var] = 1.0
-        add_rows(problem, "demand", balance, pulp.LpConstraintEQ, nodes["demand"].to_numpy(float))
-        price_filled = np.nan_to_num(node_price)
-        if budget is not None:
-            add_rows(problem, "budget", [pulp.LpAffineExpression(dict(zip(buy, price_filled)))], pulp.LpConstraintLE, budget)
+    types = np.unique(nodes["item_type"].astype(str).to_numpy())
+    type_of = pd.Series(np.arange(len(types)), index=types)
+    net = {
+        "arc_sup": sup_pos.reindex(pd.MultiIndex.from_frame(arcs[["old_unit_id", "item_type"]])).to_numpy(int) if len(arcs) else np.zeros(0, int),
+        "arc_node": node_pos.reindex(pd.MultiIndex.from_frame(arcs[["commune_code", "item_type"]])).to_numpy(int) if len(arcs) else np.zeros(0, int),
+        "dem_node": node_pos.reindex(pd.MultiIndex.from_frame(demand[["commune_code", "item_type"]])).to_numpy(int),
+        "good": supply["good"].to_numpy(float), "repairable": supply["repairable"].to_numpy(float),
+        "demand": nodes["demand"].to_numpy(float), "row_demand": demand["demand"].to_numpy(float),
+        "priority": demand["priority"].to_numpy(int),
+        "node_type": type_of.reindex(nodes["item_type"].astype(str)).to_numpy(int),
+        "sup_type": type_of.reindex(supply["item_type"].astype(str)).fillna(-1).to_numpy(int),  # -1: nobody needs it
+        "transport": arcs["unit_transport_vnd"].to_numpy(float), "repair": arcs["unit_repair_vnd"].to_numpy(float),
+    }
+    type_price = price.reindex(types).to_numpy(float)
+    blocks = [_block(net, members) for members in _price_classes(type_price)]
     build_seconds = time.perf_counter() - start
 
-    # solve: lexicographic levels
-    solves = []
-    priorities = demand["priority"].to_numpy()
-    levels = [(f"unmet_priority_{p}", pulp.LpAffineExpression({unmet[k]: 1.0 for k in np.flatnonzero(priorities == p)}))
-              for p in sorted(set(priorities))]
-    levels.append(("purchase_cost", pulp.LpAffineExpression(dict(zip(buy, price_filled)))))
-    final = dict(zip(good, arcs["unit_transport_vnd"].to_numpy(float)))
-    final.update(zip(fixed, arcs["unit_transport_vnd"].to_numpy(float) + arcs["unit_repair_vnd"].to_numpy(float)))
-    levels.append(("transport_and_repair_cost", pulp.LpAffineExpression(final)))
-    all_vars = good + fixed + buy + unmet
-    if all_vars:  # nothing to decide when no commune needs anything
-        solves += _lexicographic(problem, levels, all_vars, buy + unmet, scenario, build_seconds, notes)
+    solves, priorities = [], sorted(set(net["priority"].tolist()))
+    if blocks:  # nothing to decide when no commune needs anything
+        # phase 1: what the existing items alone leave unmet, per item type and priority
+        sessions = [ArraySession(b["model"], scenario.solver) for b in blocks]
+        solves += _unmet_levels(sessions, blocks, priorities, "equipment:without_purchases", build_seconds)
+        unmet_by = {}
+        for b, s in zip(blocks, sessions):
+            left = pd.Series(s.x[b["unmet"]]).round().groupby([b["types"][b["row_type"]], b["priority"]]).sum()
+            unmet_by.update(left.to_dict())
+        # the purchases: the budget's greedy split (exact: see the module docstring), then phase 2 with them
+        start = time.perf_counter()
+        market = _purchases(unmet_by, type_price, priorities, budget)
+        notes += [message("equipment_budget_short", left=f"{left_vnd:,.0f}", items=", ".join(types[members]), priority=p,
+                          missing=int(missing)) for p, members, left_vnd, missing in market["short"]]
+        for b, s in zip(blocks, sessions):
+            s.reset_bounds()
+            s.set_column_bounds(b["bought"], market["low"][b["types"]], market["high"][b["types"]])
+            s.set_row_bounds(b["class_row"], -np.inf, market["class_total"][market["class_of"][b["types"][0]]]
+                             if not np.isnan(type_price[b["types"][0]]) else 0.0)
+        solves += _unmet_levels(sessions, blocks, priorities, "equipment", time.perf_counter() - start)
+        _check_purchases(blocks, sessions, unmet_by, market, priorities)
+        for b, s in zip(blocks, sessions):
+            s.set_objective(b["route_cost"])
+        solves.append(_solve_all(sessions, "equipment:transport_and_repair_cost", 0.0, primal=True))
+        for s in sessions:
+            if len(s.x) and float(np.max(np.abs(s.x - np.round(s.x)))) > INTEGRAL:  # never expected: a network vertex
+                solves.append(_solve_all([s], "equipment:transport_and_repair_cost:integer", 0.0, integer=True))
+        x = np.zeros(2 * len(arcs) + len(nodes) + len(demand))
+        for b, s in zip(blocks, sessions):
+            x[b["global"]] = s.x[:len(b["global"])]
+    else:
+        x = np.zeros(0)
+    notes += time_limit_notes(solves)
 
     # extract
-    g, r = np.round(values(good)).astype(int), np.round(values(fixed)).astype(int)
-    p, m = np.round(values(buy)).astype(int), np.round(values(unmet)).astype(int)
+    n_arcs, n_nodes = len(arcs), len(nodes)
+    whole = np.round(x).astype(int) if len(x) else np.zeros(2 * n_arcs + n_nodes + len(demand), int)
+    g, r = whole[:n_arcs], whole[n_arcs:2 * n_arcs]
+    p, m = whole[2 * n_arcs:2 * n_arcs + n_nodes], whole[2 * n_arcs + n_nodes:2 * n_arcs + n_nodes + len(demand)]
     return _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes, caps)
 
 
-def _fractional(variables: list) -> bool:
-    flat = values(variables)
-    return bool(len(flat)) and float(np.max(np.abs(flat - np.round(flat)))) > INTEGRAL
+def _price_classes(type_price: np.ndarray) -> list[np.ndarray]:
+    """Item types grouped by purchase price (types of equal price share a budget split), unpriced types one by one."""
+    priced = np.flatnonzero(~np.isnan(type_price))
+    classes = [priced[type_price[priced] == value] for value in np.unique(type_price[priced])]
+    return classes + [np.array([t]) for t in np.flatnonzero(np.isnan(type_price))]
 
 
-def _lexicographic(problem: pulp.LpProblem, levels: list, variables: list, purchases: list, scenario: Scenario,
-                   build_seconds: float, notes: list) -> list:
-    """Minimize each level in turn, keeping every earlier level at its optimum (a 'keep_' row).
+def _block(net: dict, members: np.ndarray) -> dict:
+    """The network of some item types as arrays (ArrayModel), and where its columns go in the whole plan.
 
-    Levels are solved as LPs while the solution stays integral. From the first fractional level on,
-    purchases and unmet counts become integers (with them fixed the flows form a transportation problem,
-    whose vertices are integral) and that level is solved again; if flows still come out fractional,
-    every variable becomes an integer. Earlier keep rows hold: an integral LP optimum is also the integer one.
-    """
-    solves, stage, k = [], 0, 0  # stage 0: LP, 1: purchases and unmet integer, 2: all integer
-    while k < len(levels):
-        name, expr = levels[k]
-        problem.setObjective(pulp.LpAffineExpression(expr))
-        info = solve_fast(problem, scenario.solver, f"equipment:{name}" + ("" if stage == 0 else ":integer"),
-                          build_seconds if not solves else 0.0, mip=stage > 0)
-        solves.append(info)
-        if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
-            raise PlanInconsistent(STAGE, [f"equipment level '{name}' ended with status {info.status}"])
-        if stage < 2 and _fractional(variables):
-            stage += 1
-            for var in (purchases if stage == 1 else variables):
-                var.cat = pulp.LpInteger
-            if stage == 1:
-                notes.append(message("equipment_whole_items", level=name))
-            continue
-        if k < len(levels) - 1:
-            best = float(info.objective or 0.0)  # an empty level has no objective value
-            add_rows(problem, f"keep_{name}", [pulp.LpAffineExpression(expr)], pulp.LpConstraintLE,
-                     best + 1e-7 * max(1.0, abs(best)) + 1e-6)
-        k += 1
-    notes += time_limit_notes(solves)
+    Columns: good flow per arc, repaired flow per arc, purchases per demand node, unmet per demand row, then one
+    column per item type (its items bought, bounds set by the budget split; 0 until then). Rows: good supply per
+    (old unit, item type) (<=), repairable supply (<=), demand per (commune, item type) (=), one row per item type
+    (its purchases at the nodes minus its column = 0) and one for the block (its types' columns <= what the budget
+    buys of them). After flipping the sign of the supply and item-type rows every column has at most one +1 and one
+    -1: a network matrix, totally unimodular, so with whole-number bounds every vertex is integral."""
+    arc = np.isin(net["node_type"][net["arc_node"]], members)
+    node, row, sup = (np.isin(net["node_type"], members), np.isin(net["node_type"][net["dem_node"]], members),
+                      np.isin(net["sup_type"], members))
+    node_at, sup_at = np.cumsum(node) - 1, np.cumsum(sup) - 1
+    arc_sup, arc_node, dem_node = sup_at[net["arc_sup"][arc]], node_at[net["arc_node"][arc]], node_at[net["dem_node"][row]]
+    local_type = np.searchsorted(members, net["node_type"][node])
+    n_arcs, n_nodes, n_rows, n_sup, n_types = int(arc.sum()), int(node.sum()), int(row.sum()), int(sup.sum()), len(members)
+    arcs_, buy, unmet = np.arange(2 * n_arcs), 2 * n_arcs + np.arange(n_nodes), 2 * n_arcs + n_nodes + np.arange(n_rows)
+    bought = 2 * n_arcs + n_nodes + n_rows + np.arange(n_types)
+    demand_row, type_row, class_row = 2 * n_sup + np.arange(n_nodes), 2 * n_sup + n_nodes + np.arange(n_types), 2 * n_sup + n_nodes + n_types
+    row_ = np.concatenate([arc_sup, n_sup + arc_sup, demand_row[np.concatenate([arc_node, arc_node])], demand_row,
+                           demand_row[dem_node], type_row[local_type], type_row, np.full(n_types, class_row)])
+    col = np.concatenate([arcs_, arcs_, buy, unmet, buy, bought, bought])
+    val = np.concatenate([np.ones(4 * n_arcs + n_nodes + n_rows + n_nodes), -np.ones(n_types), np.ones(n_types)])
+    order = np.lexsort((col, row_))  # CSR: row by row (arcs are distinct, so no entry repeats)
+    n_model_rows = class_row + 1
+    start = np.concatenate([[0], np.cumsum(np.bincount(row_, minlength=n_model_rows))])
+    demand = net["demand"][node]
+    model = ArrayModel(
+        cost=np.zeros(bought[-1] + 1 if n_types else 2 * n_arcs + n_nodes + n_rows),
+        lower=np.zeros(2 * n_arcs + n_nodes + n_rows + n_types),
+        upper=np.concatenate([np.full(2 * n_arcs + n_nodes, np.inf), net["row_demand"][row], np.zeros(n_types)]),
+        row_lower=np.concatenate([np.full(2 * n_sup, -np.inf), demand, np.zeros(n_types), [-np.inf]]),
+        row_upper=np.concatenate([net["good"][sup], net["repairable"][sup], demand, np.zeros(n_types), [0.0]]),
+        start=start, index=col[order], value=val[order])
+    arc_at = np.flatnonzero(arc)
+    n_all_arcs, n_all_nodes = len(net["arc_sup"]), len(net["demand"])
+    route = np.zeros(len(model.cost))
+    route[:n_arcs] = net["transport"][arc]
+    route[n_arcs:2 * n_arcs] = net["transport"][arc] + net["repair"][arc]
+    return {"model": model, "types": members, "unmet": unmet, "bought": bought, "class_row": class_row,
+            "row_type": np.searchsorted(members, net["node_type"][net["dem_node"][row]]), "priority": net["priority"][row],
+            "row_demand": net["row_demand"][row], "route_cost": route,
+            "global": np.concatenate([arc_at, n_all_arcs + arc_at, 2 * n_all_arcs + np.flatnonzero(node),
+                                      2 * n_all_arcs + n_all_nodes + np.flatnonzero(row)])}
+
+
+FOLD_LIMIT = 2.0 ** 40  # largest weighted objective folded into one LP (whole numbers stay exact in doubles)
+
+
+def _fold(priorities: list, demand_by: dict) -> list[tuple[list, dict]]:
+    """Consecutive priorities folded into one objective with weights W_p = 1 + sum_{q>p in the group} W_q x D_q
+    (D_q: all demand of priority q, so no change of the later levels outweighs one item of an earlier one). On the
+    integral vertices of a network, minimizing that sum is the lexicographic minimum of the group; a group closes
+    before sum W_p x D_p would pass FOLD_LIMIT. Returns [(priorities, {priority: weight})]."""
+    groups, current = [], []
+    for p in priorities:
+        trial = current + [p]
+        weights = {}
+        for q in reversed(trial):
+            weights[q] = 1.0 + sum(weights[r] * demand_by.get(r, 0.0) for r in weights)
+        if current and sum(weights[q] * demand_by.get(q, 0.0) for q in trial) > FOLD_LIMIT:
+            groups.append(current)
+            current = [p]
+        else:
+            current = trial
+    groups.append(current)
+    out = []
+    for group in groups:
+        weights = {}
+        for q in reversed(group):
+            weights[q] = 1.0 + sum(weights[r] * demand_by.get(r, 0.0) for r in weights)
+        out.append((group, weights))
+    return out
+
+
+def _unmet_levels(sessions: list, blocks: list, priorities: list, prefix: str, build_seconds: float) -> list:
+    """The lexicographic minimum of unmet demand by priority on every block: each folded group of priorities is one
+    LP solve (warm), then the optimal face is kept by bounds (ArraySession.fix_optimal_face: reduced costs of a
+    network with whole-number costs are whole numbers, so 0.5 separates zero from non-zero)."""
+    demand_by = {}
+    for b in blocks:
+        for p, d in pd.Series(b["row_demand"]).groupby(b["priority"]).sum().items():
+            demand_by[p] = demand_by.get(p, 0.0) + d
+    solves = []
+    for group, weights in _fold(priorities, demand_by):
+        for b, s in zip(blocks, sessions):
+            cost = np.zeros(len(b["model"].cost))
+            cost[b["unmet"]] = pd.Series(b["priority"]).map(weights).fillna(0.0).to_numpy(float)
+            s.set_objective(cost)
+        name = f"unmet_priority_{group[0]}" + (f"-{group[-1]}" if len(group) > 1 else "")
+        solves.append(_solve_all(sessions, f"{prefix}:{name}", build_seconds if not solves else 0.0))
+        for s in sessions:
+            s.fix_optimal_face(0.5)
     return solves
+
+
+def _solve_all(sessions: list, model: str, build_seconds: float, primal: bool = False, integer: bool = False) -> SolveInfo:
+    """Solve every block; one SolveInfo for them all (seconds, sizes and objectives added up, the worst status)."""
+    infos = [s.solve(model, build_seconds if k == 0 else 0.0, primal=primal, integer=integer) for k, s in enumerate(sessions)]
+    for info in infos:
+        if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
+            raise PlanInconsistent(STAGE, [f"equipment model '{model}' ended with status {info.status}"])
+    worst = next((i for i in infos if i.status != SolveStatus.optimal), infos[0])
+    gaps = [i.gap for i in infos if i.gap is not None]
+    return replace(worst, objective=float(sum(i.objective or 0.0 for i in infos)),
+                   gap=max(gaps) if len(gaps) == len(infos) else None,
+                   build_seconds=round(sum(i.build_seconds for i in infos), 4),
+                   solve_seconds=round(sum(i.solve_seconds for i in infos), 4),
+                   variables=sum(i.variables for i in infos), constraints=sum(i.constraints for i in infos))
+
+
+def _check_purchases(blocks: list, sessions: list, unmet_by: dict, market: dict, priorities: list) -> None:
+    """Re-check the budget split against the solved network: the unmet items of every price class and priority are
+    those phase 1 left minus what the split bought for them (the argument of the module docstring, checked)."""
+    violations = []
+    for b, s in zip(blocks, sessions):
+        got = pd.Series(np.round(s.x[b["unmet"]])).groupby(b["priority"]).sum()
+        before = {p: sum(unmet_by.get((t, p), 0.0) for t in b["types"]) for p in priorities}
+        bought = float(np.round(s.x[b["bought"]]).sum())
+        expected, left = {}, bought
+        for p in priorities:
+            take = min(before[p], left)
+            expected[p], left = before[p] - take, left - take
+        violations += [f"item types {list(b['types'])}, priority {p}: {got.get(p, 0.0):g} unmet after purchases, "
+                       f"{expected[p]:g} expected" for p in priorities if abs(got.get(p, 0.0) - expected[p]) > 0.5]
+    if violations:
+        raise PlanInconsistent(STAGE, violations)
+
+
+def _purchases(unmet_by: dict, type_price: np.ndarray, priorities: list, budget: float | None) -> dict:
+    """How many items of each type to buy: the budget's greedy split, priority by priority, cheapest price first.
+
+    unmet_by[(type, priority)] is what existing items leave unmet (phase 1). Within a priority, the price classes
+    (item types of equal price) are taken cheapest first, each in full while the budget allows; the first class
+    that does not fit gets as many items as the rest of the budget buys, split among its types by the network (the
+    class row), and that class and every dearer one buy nothing more at later priorities (the budget left is below
+    their price). Returns per type the lowest and highest count bought (low = high except in a partial class),
+    each type's class, each class's total and the (priority, types, budget left, items missing) of each class cut."""
+    n_types = len(type_price)
+    left = np.inf if budget is None else float(budget)
+    priced = np.flatnonzero(~np.isnan(type_price))
+    classes = np.unique(type_price[priced]) if len(priced) else np.zeros(0)
+    class_of = np.zeros(n_types, int)
+    class_of[priced] = np.searchsorted(classes, type_price[priced])
+    low, high, open_ = np.zeros(n_types), np.zeros(n_types), np.ones(len(classes), bool)
+    total, short = np.zeros(len(classes)), []
+    for p in priorities:
+        for c in range(len(classes)):
+            if not open_[c]:
+                continue
+            members = priced[class_of[priced] == c]
+            need = sum(unmet_by.get((t, p), 0.0) for t in members)
+            if need <= 0:
+                continue
+            n = need if np.isinf(left) else min(need, float(np.floor(left / classes[c] + 1e-9)))
+            if n < need:
+                short.append((p, members, left, need - n))
+            left -= n * classes[c]
+            total[c] += n
+            for t in members:
+                high[t] += unmet_by.get((t, p), 0.0)
+                if n == need:
+                    low[t] += unmet_by.get((t, p), 0.0)
+            open_[c] = n == need
+    return {"low": low, "high": high, "class_of": class_of, "class_total": total, "short": short}
 
 
 def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budget, solves, notes, caps) -> StageResult:
@@ -252,8 +422,9 @@ def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budge
     purchases["cost_vnd"] = purchases["count"] * purchases["unit_price_vnd"]
     purchases = purchases[["commune_code", "commune_name", "item_type", "count", "unit_price_vnd", "cost_vnd"]].reset_index(drop=True)
 
-    used = arcs.groupby(["old_unit_id", "item_type"]).agg(
-        kept=("good", lambda s: int(s[arcs.loc[s.index, "kept"]].sum())), good_used=("good", "sum"), repaired=("repaired", "sum"))
+    used = (arcs.assign(kept_good=np.where(arcs["kept"].to_numpy(bool), arcs["good"].to_numpy(), 0))
+            .groupby(["old_unit_id", "item_type"])
+            .agg(kept=("kept_good", "sum"), good_used=("good", "sum"), repaired=("repaired", "sum")))
     balance = inv.set_index(["old_unit_id", "item_type"]).join(used).fillna(0).astype(int).reset_index()
     balance["inventory"] = balance["good"] + balance["repairable"] + balance["unusable"]
     balance["moved"] = balance["good_used"] - balance["kept"]

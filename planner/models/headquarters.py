@@ -10,6 +10,8 @@ Two models, solved one after the other (the HQ is the leaders' decision; service
        (or from its old units when it has none) x staff_commute_cost_per_km,
    travel and commute cost points turned into VND with vnd_per_cost_point.
    Rows: one HQ per commune, at most one HQ per building, renovation + extension <= renovation budget.
+   Without the budget row this is an assignment problem whose LP optimum is integral: that LP is solved
+   first, and its plan is the MIP's optimum whenever it fits the budget (else the MIP runs).
 2. Service points: capacitated facility location (planner.models.facility_location) over the
    buildings left, owned by the commune's old units. Customers are old units (residents), sites are
    the HQ (always open, no fixed cost) and candidate buildings (service_point_fixed_cost plus
@@ -34,8 +36,8 @@ from ..derived import (buildings_with_commune, cost_parameter, official_location
 from ..errors import PlanInconsistent, PlanInfeasible
 from ..kpis import kpi_row
 from ..stage import StageResult
-from ..scenario import Scenario
-from ..solver import solve, time_limit_notes, usable
+from ..scenario import Scenario, SolverOptions
+from ..solver import ArrayModel, ArraySession, SolveInfo, SolveStatus, solve, time_limit_notes, usable
 from .facility_location import explain_infeasible, solve_facility_location
 from .lp import add_rows, gc_paused, linear_rows, values
 
@@ -121,6 +123,35 @@ def _hq_model(pairs: pd.DataFrame, n_communes: int, n_buildings: int, budget: fl
     return problem, pick
 
 
+def _assignment_optimum(pairs: pd.DataFrame, n_communes: int, n_buildings: int, budget: float | None,
+                        options: SolverOptions, build_seconds: float) -> tuple[np.ndarray | None, SolveInfo | None]:
+    """The HQ MIP's optimum from one LP when the budget row does not bind: without that row the model is an
+    assignment problem (one building per commune, at most one commune per building), whose LP optimum is
+    integral (bipartite matching), built as arrays in milliseconds; if that plan's renovation + extension
+    fits the budget it is optimal for the MIP too (dropping a row can only lower the optimum). Returns
+    (picked pairs mask, solve record), or (None, None) when the budget binds or the LP has no integral
+    plan (then the MIP decides and explains)."""
+    start = time.perf_counter()
+    n = len(pairs)
+    rows = np.concatenate([pairs["_c"].to_numpy(np.int64), n_communes + pairs["_b"].to_numpy(np.int64)])
+    order = np.argsort(rows, kind="stable")
+    n_rows = n_communes + n_buildings
+    model = ArrayModel(cost=pairs["cost_vnd"].to_numpy(float), lower=np.zeros(n), upper=np.ones(n),
+                       row_lower=np.r_[np.ones(n_communes), np.full(n_buildings, -np.inf)], row_upper=np.ones(n_rows),
+                       start=np.searchsorted(rows[order], np.arange(n_rows + 1)), index=np.tile(np.arange(n), 2)[order],
+                       value=np.ones(2 * n))
+    session = ArraySession(model, options)
+    info = session.solve("headquarters", build_seconds + time.perf_counter() - start)
+    if info.status != SolveStatus.optimal or session.x is None or len(session.x) != n:
+        return None, None
+    if np.abs(session.x - np.round(session.x)).max(initial=0.0) > 1e-6:
+        return None, None
+    picked = session.x > 0.5
+    if budget is not None and float(pairs["budget_vnd"].to_numpy(float)[picked].sum()) > budget:
+        return None, None
+    return picked, info
+
+
 def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame, budget: float | None,
                            n_buildings: int) -> PlanInfeasible:
     """Plain words: which commune has no candidate building, or the minimum renovation budget needed."""
@@ -170,11 +201,15 @@ def choose_headquarters(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame
     budget = renovation_budget(ds, scenario)
     if set(communes["code"].astype(int)) - set(pairs["commune_code"]):
         raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
-    problem, pick = _hq_model(pairs, len(communes), len(bld), budget)
-    info = solve(problem, scenario.solver, "headquarters", time.perf_counter() - start)
-    if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
-        raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
-    chosen = pairs[values(pick) > 0.5].drop(columns=["_c", "_b"])
+    picked, info = _assignment_optimum(pairs, len(communes), len(bld), budget, scenario.solver,
+                                       time.perf_counter() - start)
+    if picked is None:
+        problem, pick = _hq_model(pairs, len(communes), len(bld), budget)
+        info = solve(problem, scenario.solver, "headquarters", time.perf_counter() - start)
+        if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
+            raise _explain_hq_infeasible(ds, scenario, pairs, budget, len(bld))
+        picked = values(pick) > 0.5
+    chosen = pairs[picked].drop(columns=["_c", "_b"])
     hq = (communes[["code", "name"]].rename(columns={"code": "commune_code", "name": "commune_name"})
           .assign(commune_code=lambda d: d["commune_code"].astype(int))
           .merge(chosen, on="commune_code", how="left")

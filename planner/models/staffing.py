@@ -293,6 +293,11 @@ def add_costs(arcs: pd.DataFrame, inputs: StaffingInputs, options: StaffingOptio
     arcs["bonus_continuity"] = np.where(arcs["own_area"], options.continuity_bonus, 0.0)
     previous = off["previous_commune"].to_numpy()[i]
     arcs["cost_disruption"] = np.where(~np.isnan(previous) & (previous != code), options.disruption(), 0.0)
+    previous_position = _as_staff(off["previous_position"]).to_numpy()[i]
+    previous_field = off["previous_field"].to_numpy()[i]
+    new_post = (((previous_position != "") & (arcs["position"].to_numpy() != previous_position))
+                | ((previous_field != "") & (arcs["field"].to_numpy() != previous_field)))
+    arcs["cost_disruption"] += np.where((previous == code) & new_post, options.position_change(), 0.0)
     arcs["total_cost"] = (arcs["cost_distance"] + arcs["cost_field"] - arcs["bonus_continuity"]
                           + arcs["cost_disruption"] + arcs["cost_pair"])
     return arcs
@@ -714,6 +719,7 @@ def retirement_age(year: int, gender: str) -> float:
     return float((known if len(known) else rows.head(1))["age"].iloc[-1])
 
 
+@cache  # a few dozen (birth year, gender) pairs per province: one roadmap walk each, not one per official
 def retirement_point(birth_year: float, gender: str) -> tuple[float, float]:
     """(retirement age, moment of retirement as a decimal year) for someone born mid-`birth_year`.
 
@@ -776,21 +782,28 @@ def surplus_table(inputs: StaffingInputs, solution: StaffingSolution, by_commune
     if options.candidates == "pair_costs":
         reach = message("pair_cost_communes")
     role = dict(zip(vocab.table("surplus_reasons")["code"], vocab.table("surplus_reasons")["role"]))
-    reasons = []
-    for k, reason in zip(idle, codes):
-        field, other = off["field"].iat[k], off["secondary_field"].iat[k]
+
+    def sentence(field, other, reason):
         fields = message("field_or_field", field=field, other_field=other) if pd.notna(other) and other != "" else field
         kind = role.get(reason)
         if kind == "no_post":
-            reasons.append(message("no_post_in_field", field=fields, reach=reach))
-        elif kind == "too_far":
-            reasons.append(message("only_far_posts_in_field", field=fields, km=f"{options.distance_threshold_km:g}"))
-        elif kind == "costs_more":
-            reasons.append(message("vacancy_costs_more", field=fields))
-        else:
-            reasons.append(message("no_vacancy_in_field", field=fields, reach=reach))
+            return message("no_post_in_field", field=fields, reach=reach)
+        if kind == "too_far":
+            return message("only_far_posts_in_field", field=fields, km=f"{options.distance_threshold_km:g}")
+        if kind == "costs_more":
+            return message("vacancy_costs_more", field=fields)
+        return message("no_vacancy_in_field", field=fields, reach=reach)
+
+    said: dict = {}  # one sentence per (field, second field, reason): thousands of surplus officials share a few
+    reasons = []
+    for field, other, reason in zip(off["field"].to_numpy()[idle], off["secondary_field"].to_numpy()[idle], codes):
+        key = (field, None if pd.isna(other) else other, reason)
+        if key not in said:
+            said[key] = sentence(field, other, reason)
+        reasons.append(said[key])
     today = _decimal_year(options.plan_date())
-    points = [retirement_point(off["birth_year"].iat[k], off["gender"].iat[k]) for k in idle]
+    years, genders = off["birth_year"].to_numpy()[idle], off["gender"].to_numpy()[idle]
+    points = [retirement_point(year, gender) for year, gender in zip(years, genders)]
     born = off["birth_year"].to_numpy()[idle] + 0.5
     retire_age = np.array([p[0] for p in points], dtype=float)
     retire_at = np.array([p[1] for p in points], dtype=float)
@@ -892,7 +905,8 @@ def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
     if previous is not None:
         moved, changed = changes_from_previous(inputs, assignments)
         kpis += [kpi_row("officials_moved_from_previous", moved), kpi_row("positions_changed_from_previous", changed)]
-        notes.append(message("previous_plan_changes", moved=moved, changed=changed, weight=f"{options.disruption(True):g}"))
+        notes.append(message("previous_plan_changes", moved=moved, changed=changed, weight=f"{options.disruption(True):g}",
+                             post_weight=f"{options.position_change(True):g}"))
     if solution.best_commune_ratio is not None:
         notes.append(message("staffing_fairness", least_cost=f"{solution.least_cost_commune_ratio:.0%}",
                              best=f"{solution.best_commune_ratio:.0%}", tolerance=f"{options.fairness_tolerance:.0%}",

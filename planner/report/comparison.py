@@ -1,4 +1,8 @@
-"""The scenario-comparison workbook: the tables of planner.compare.compare_plans, one formatted sheet each."""
+"""The scenario-comparison workbook: the tables of planner.compare.compare_plans, one formatted sheet each.
+
+The first sheet ("plans") carries the provenance of every plan compared: name, status, who reviewed and approved it
+and when, when it was saved and by whom, input data hash, scenario, when it was solved.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from .. import labels as L
 from .anonymize import Anonymizer
 from .sheets import SheetWriter, ordered
 
-COMPARISON_ORDER = ["kpis", "moved_officials", "shortage_delta", "building_changes", "purchase_changes"]
+COMPARISON_ORDER = ["plans", "kpis", "moved_officials", "shortage_delta", "building_changes", "purchase_changes"]
 
 
 def write_comparison_workbook(comparison: dict[str, pd.DataFrame], path: Path, lang: str = "vi",

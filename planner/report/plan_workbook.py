@@ -1,47 +1,53 @@
-"""The leadership workbook for one plan: a Summary sheet, then one formatted sheet per result table.
+"""The leadership workbook for one plan: what a meeting prints first, lookup tables after, technical last.
 
-Written with openpyxl, read in meetings: styled headers, frozen panes, filters, number formats,
-conditional formatting on shortages and budgets, print setup, native charts, labels in Vietnamese
-(default) or English. Every table's range is registered as a workbook-level defined name
-`planner_<table>`, so programs find it whatever the language (planner.readback). Text from the data
-is always stored as text, never as a formula; `anonymize` replaces officials' names with their ids.
-The file is written to a temporary name beside the target and renamed, and never over the input workbook.
+Sheet 1 is the leadership summary (planner.report.summary: headline figures in plain sentences, the
+decisions for the meeting, budget, charts, the shortage map) on one A4 landscape page. Then the meeting
+sheets in reading order (the staffing grid, surplus staff, HQs, buildings, equipment, norms), then the
+lookup tables (assignments, long staffing table, equipment balance ...), which are kept on screen but
+not printed, then "Thông tin kỹ thuật" / "Technical information" (provenance, every KPI, solver runs,
+scenario parameters, model notes). Which sheet prints what is data: planner/schema/outputs/workbook_sheets.csv.
+
+Written with openpyxl: styled headers, frozen panes, filters, locale-tagged number formats, conditional
+formatting, print setup (A4, fit to width, header row repeated, footer with plan name and page). Every
+plan table keeps its full form and the workbook-level defined name `planner_<table>`, so programs find it
+whatever the language (planner.readback). Text from the data is always stored as text, never as a formula;
+`anonymize` replaces officials' names with their ids. No server path is written: the input is named by its
+file name only. The file is written to a temporary name beside the target and renamed, never over the input.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePath
 
-import numpy as np
 import pandas as pd
 import yaml
-from openpyxl.chart import BarChart, Reference
-from openpyxl.formatting.rule import CellIsRule
 
 from .. import labels as L
 from .. import vocab
 from ..dataset import Dataset
-from ..kpis import KPI_COLUMNS, budget_pairs, kpi_label
-from ..messages import message, translated
+from ..kpis import KPI_COLUMNS
+from ..messages import translated
 from ..norms_used import quota_sources, status_counts
 from ..plan import Plan
+from . import words as W
 from .anonymize import Anonymizer
 from .comparison import COMPARISON_ORDER
-from .sheets import SheetWriter, ordered
-from .style import (ALERT_FONT, AMBER_FILL, BLOCK_FONT, BOLD, FMT_INT, FMT_PCT, FMT_VND, GREEN_FILL, LEFT, RED_FILL,
-                    STATUS_FILL, SUBTITLE_FONT, SUMMARY_TITLE_FONT, UNIT_ALIGNMENT, formats_by_unit, number_format,
-                    number_or_text, put, write_rows)
+from .sheets import SheetView, SheetWriter, ordered
+from .style import (AMBER_FILL, BLOCK_FONT, BOLD, LEFT, STATUS_FILL, SUBTITLE_FONT, TITLE_FONT, UNIT_ALIGNMENT,
+                    formats_by_unit, localized, number_format, number_or_text, put, write_rows)
+from .summary import budget_table, write_summary
 
-# Table order on the workbook; tables not listed follow in the plan's order.
-TABLE_ORDER = [
-    "staffing_by_commune", "assignments", "surplus_officials", "recruitment_needs", "training_needs", "it_coverage",
-    "it_officer_load", "hq_plan", "hq_area_check", "service_points", "service_coverage", "building_uses", "surplus_buildings",
-    "housing_needs", "equipment_demand", "equipment_transfers", "equipment_repairs", "equipment_purchases", "unmet_equipment",
-    "surplus_equipment", "equipment_balance", "norms_used",
-]
-
+LAYOUT_FILE = Path(__file__).resolve().parents[1] / "schema" / "outputs" / "workbook_sheets.csv"
+GRID_FORMAT = '#,##0;-#,##0;""'  # people short per field: a blank for none
 BUDGET_COLUMNS = ["budget_item", "budget_limit", "budget_used", "budget_share"]
+
+
+def layout() -> dict[str, SheetView]:
+    """table -> what of it prints, in workbook order (planner/schema/outputs/workbook_sheets.csv)."""
+    frame = pd.read_csv(LAYOUT_FILE, dtype=str, keep_default_na=False)
+    return {r.table: SheetView(printed=r.printed or "all", rows_when=r.rows_when, columns=tuple(r.columns.split()),
+                               wrap=tuple(r.wrap.split())) for r in frame.itertuples()}
 
 
 def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "vi", anonymize: bool = False,
@@ -51,17 +57,45 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
                          plan.provenance.get("scenario_name", ""), plan.status,
                          Anonymizer.build(dataset, plan.tables) if anonymize else None)
     tables = meeting_tables(plan.tables)
-    writer.summary(plan, tables)
+    norms = norms_line(tables["norms_used"], lang) if tables.get("norms_used") is not None else None
+    write_summary(writer, plan, tables, shortage_map(plan, dataset, lang), norms)
+    views = layout()
     for name, df in tables.items():
-        writer.table(name, df)
+        if name in ("staffing_grid", "surplus_summary"):
+            writer.table(name, df, views[name], headers=view_headers(df, lang),
+                         formats={c: localized(GRID_FORMAT, lang) for c in df.columns if c.endswith("]")},
+                         note=W.text("grid_note", lang) if name == "staffing_grid" else "")
+        else:
+            writer.table(name, df, views.get(name))
     for name, df in ordered(comparison or {}, COMPARISON_ORDER).items():
         writer.table(name, df)
+    writer.technical(plan, tables)
     return writer.save(Path(path), protected=[dataset.source])
 
 
+def shortage_map(plan: Plan, dataset: Dataset, lang: str) -> bytes | None:
+    """The summary's map (PNG), when the plan has a staffing table and the communes have coordinates."""
+    from .map_image import shortage_map_png
+
+    staffing = plan.tables.get("staffing_by_commune")
+    if staffing is None or "shortage" not in staffing.columns or dataset is None:
+        return None
+    try:
+        return shortage_map_png(staffing, dataset["communes"], lang, dataset["old_units"])
+    except ValueError:  # no commune has coordinates
+        return None
+
+
 def meeting_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The plan's tables plus derived views (surplus buildings, surplus equipment), in workbook order."""
+    """The plan's tables plus derived views (staffing grid, surplus overview, surplus buildings, surplus equipment),
+    in workbook order: the layout's order, then tables it does not name."""
     out = dict(tables)
+    staffing = tables.get("staffing_by_commune")
+    if staffing is not None and {"commune_code", "field", "shortage", "required_min", "assigned"} <= set(staffing.columns):
+        out["staffing_grid"] = staffing_grid(staffing)
+    surplus = tables.get("surplus_officials")
+    if surplus is not None and "field" in surplus.columns:
+        out["surplus_summary"] = surplus_summary(surplus)
     uses = tables.get("building_uses")
     if uses is not None and "use" in uses.columns:
         kept = {vocab.role_code("building_uses", role) for role in ("headquarters", "service_point")}
@@ -72,166 +106,149 @@ def meeting_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 if c in balance.columns]
         rows = (balance["surplus"].astype(float) > 0) | (balance["disposed"].astype(float) > 0)
         out["surplus_equipment"] = balance.loc[rows, keep].reset_index(drop=True)
-    return ordered(out, TABLE_ORDER)
+    return ordered(out, list(layout()))
+
+
+def staffing_grid(staffing: pd.DataFrame) -> pd.DataFrame:
+    """One row per commune: minimum, assigned, short, surplus, and one column 'shortage [<field>]' per field short
+    somewhere (people short there; a field short nowhere would be a blank column); they add up to the shortage."""
+    by_commune = staffing.groupby("commune_code", sort=False).agg(
+        required_min=("required_min", "sum"), assigned=("assigned", "sum"), shortage=("shortage", "sum"),
+        **({"surplus": ("surplus", "sum")} if "surplus" in staffing.columns else {}))
+    names = staffing.drop_duplicates("commune_code").set_index("commune_code")
+    if "commune_name" in names.columns:
+        by_commune.insert(0, "commune_name", names["commune_name"].reindex(by_commune.index))
+    active = staffing.groupby("field", sort=False)["shortage"].sum()
+    order = [f for f in vocab.codes("fields") if f in active.index] + [f for f in active.index
+                                                                        if f not in vocab.codes("fields")]
+    fields = [f for f in order if active[f] > 0]
+    short = staffing.pivot_table(index="commune_code", columns="field", values="shortage", aggfunc="sum",
+                                 fill_value=0).reindex(index=by_commune.index, fill_value=0)
+    for field in fields:
+        by_commune[f"shortage [{field}]"] = short[field].astype(int).to_numpy() if field in short.columns else 0
+    return by_commune.reset_index()
+
+
+def view_headers(view: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Headers of the views' per-code columns: 'shortage [<field>]' -> the field's name, 'surplus_reason [<code>]'
+    -> the reason's name."""
+    out = {}
+    for col in view.columns:
+        hit = L.SCENARIO_COLUMN.match(col)
+        if hit and hit["base"] in ("shortage", "surplus_reason"):
+            kind = "field" if hit["base"] == "shortage" else "surplus_reason"
+            out[col] = str(L.value_label(kind, hit["scenario"], lang))
+    return out
+
+
+def surplus_summary(surplus: pd.DataFrame) -> pd.DataFrame:
+    """Surplus staff per field: how many, how many reach retirement age within 5 years, and per reason code."""
+    frame = surplus.assign(_soon=pd.to_numeric(surplus.get("years_to_retirement"), errors="coerce") <= 5
+                           if "years_to_retirement" in surplus.columns else False)
+    out = frame.groupby("field", sort=False).agg(count=("field", "size"), retire_soon=("_soon", "sum"))
+    if "surplus_reason" in frame.columns:
+        reasons = pd.crosstab(frame["field"], frame["surplus_reason"])
+        for code in [c for c in vocab.codes("surplus_reasons") if c in reasons.columns]:
+            out[f"surplus_reason [{code}]"] = reasons[code].reindex(out.index).to_numpy()
+    return out.sort_values("count", ascending=False).reset_index()
 
 
 def budget_rows(plan: Plan, lang: str) -> pd.DataFrame:
-    """The Summary's budget block: one row per budget pair of planner/schema/kpis.csv (budget_of) that the
-    plan reports (the models compute the budget once, planner.derived.budget). Columns budget_item,
-    budget_limit, budget_used, budget_share (used / budget)."""
-    keys = plan.kpis["kpi"].astype(str)
-    values = pd.to_numeric(plan.kpis["value"], errors="coerce")
-    rows = []
-    for pair in budget_pairs():
-        limit, used = values[keys == pair.budget], values[keys == pair.used]
-        if len(limit) and len(used) and pd.notna(limit.iloc[0]) and pd.notna(used.iloc[0]):
-            rows.append((kpi_label(pair.budget, lang), float(limit.iloc[0]), float(used.iloc[0])))
-    frame = pd.DataFrame(rows, columns=BUDGET_COLUMNS[:3])
-    frame["budget_share"] = np.where(frame["budget_limit"] > 0, frame["budget_used"] / frame["budget_limit"].where(
-        frame["budget_limit"] > 0, 1.0), np.where(frame["budget_used"] > 0, np.inf, 0.0))
-    return frame
+    """The Summary's budget block (planner.report.summary.budget_table): budget_item, budget_limit, budget_used,
+    budget_share."""
+    return budget_table(plan, lang)
 
 
 class _PlanWriter(SheetWriter):
-    """The Summary sheet: provenance, key figures, budget, solver runs, charts, parameters, notes."""
+    """The technical sheet: provenance, the dual-value note, every KPI, solver runs, scenario parameters, notes."""
 
-    def summary(self, plan: Plan, tables: dict[str, pd.DataFrame]) -> None:
+    def technical(self, plan: Plan, tables: dict[str, pd.DataFrame]) -> None:
         lang = self.lang
-        ws = self.new_sheet("summary")
+        ws = self.new_sheet("technical")
         prov = plan.provenance
-        put(ws.cell(1, 1), f"{L.text('title', lang)} — {self.province}")
-        ws.cell(1, 1).font = SUMMARY_TITLE_FONT
-        put(ws.cell(2, 1), f"{L.text('scenario', lang)}: {self.scenario} · {L.text('plan_status', lang)}: "
-                           f"{L.value_label('plan_status', plan.status, lang)}")
-        ws.cell(2, 1).font = SUBTITLE_FONT
-        unmet = pd.to_numeric(plan.kpis.loc[plan.kpis["kpi"] == "equipment_unmet_priority_1", "value"], errors="coerce").sum()
-        if unmet > 0:  # said where the meeting starts reading, not only as a key figure
-            put(ws.cell(3, 1), translated(message("equipment_priority_1_unmet", count=f"{unmet:,.0f}"), lang))
-            ws.cell(3, 1).font = ALERT_FONT
+        put(ws.cell(1, 1), f"{L.sheet_label('technical', lang)} — {self.province}").font = TITLE_FONT
+        put(ws.cell(2, 1), f"{L.text('scenario', lang)}: {self.scenario} · "
+                           f"{L.value_label('plan_status', plan.status, lang)}").font = SUBTITLE_FONT
         info = [("province", self.province), ("scenario", self.scenario),
                 ("plan_status", L.value_label("plan_status", plan.status, lang)),
-                ("created_utc", prov.get("created_utc", "")), ("data_source", prov.get("data_source", "")),
+                ("created_utc", prov.get("created_utc", "")), ("data_source", file_name(prov.get("data_source", ""))),
                 ("data_hash", prov.get("data_hash", "")), ("scenario_digest", prov.get("scenario_digest", "")),
                 ("planner_version", prov.get("planner_version", "")),
-                ("stages", ", ".join(L.value_label("stage", s, lang) for s in str(prov.get("stages", "")).split(",") if s))]
+                ("stages", ", ".join(str(L.value_label("stage", s, lang)) for s in str(prov.get("stages", "")).split(",")
+                                     if s))]
         if tables.get("norms_used") is not None:
             info.append(("norms_applied", norms_line(tables["norms_used"], lang)))
-        row = 5 if unmet > 0 else 4
+        row = 4
+        put(ws.cell(row, 1), W.text("provenance", lang)).font = BLOCK_FONT
         for key, value in info:
+            row += 1
             put(ws.cell(row, 1), L.text(key, lang)).font = BOLD
             put(ws.cell(row, 2), self.anon.text(str(value)) if self.anon else str(value))
             if key == "plan_status":
                 ws.cell(row, 2).fill = STATUS_FILL.get(plan.status, AMBER_FILL)
-                ws.cell(row, 2).font = BOLD
-            row += 1
-
-        row = self._block(ws, row + 1, "key_figures", self._kpi_rows(plan.kpis), ["kpi", "value", "unit", "stage"])
-        budget = budget_rows(plan, lang)
-        if len(budget):
-            start = row + 3
-            row = self._block(ws, row + 1, "budget", budget, BUDGET_COLUMNS,
-                              headers=[L.text(k, lang) for k in BUDGET_COLUMNS])
-            share = f"D{start}:D{row - 1}"
-            ws.conditional_formatting.add(share, CellIsRule(operator="greaterThan", formula=["1"], fill=RED_FILL,
-                                                            font=ALERT_FONT))
-            ws.conditional_formatting.add(share, CellIsRule(operator="between", formula=["0.9", "1"], fill=AMBER_FILL))
-            ws.conditional_formatting.add(share, CellIsRule(operator="lessThan", formula=["0.9"], fill=GREEN_FILL))
+        staffing = plan.tables.get("staffing_by_commune")
+        if staffing is not None and "marginal_value_basis" in staffing.columns and len(staffing):
+            bases = self.display(staffing[["marginal_value_basis"]])["marginal_value_basis"].astype(str).unique()
+            row += 2
+            put(ws.cell(row, 1), W.text("dual_note", lang).format(basis="; ".join(bases)))
+        row = self._block(ws, row + 2, "all_kpis", self._kpi_rows(plan.kpis), ["kpi", "value", "unit", "stage"])
         solves = plan.solves[[c for c in ("model", "solver_version", "status", "objective", "gap", "build_seconds",
                                           "solve_seconds", "variables", "constraints") if c in plan.solves.columns]]
         row = self._block(ws, row + 1, "solver_runs", self.display(solves), list(solves.columns))
-
-        charts = []
-        for key, data, value_header in self._chart_data(tables):
-            start = row + 3
-            row = self._block(ws, row + 1, key, data, ["label", "value"],
-                              headers=[L.column_label(data.attrs["label_column"], lang), value_header])
-            charts.append((key, start, row - 1))
         params = _flatten(yaml.safe_load(prov.get("scenario_yaml") or "") or {})
+        frame = pd.DataFrame({"parameter": [W.parameter_label(k, lang) or k for k in params],
+                              "parameter_code": list(params), "value": [_param_text(k, v, lang) for k, v in params.items()]})
         start = row + 3
-        row = self._block(ws, row + 1, "parameters",
-                          pd.DataFrame({"parameter": list(params), "value": [_param_text(v) for v in params.values()]}),
-                          ["parameter", "value"])
-        for (cell,) in ws.iter_rows(min_row=start, max_row=row - 1, min_col=2, max_col=2):
+        row = self._block(ws, row + 1, "parameters", frame, ["parameter", "parameter_code", "value"],
+                          headers=[L.column_label("parameter", lang), W.text("parameter_code", lang),
+                                   L.column_label("value", lang)])
+        for (cell,) in ws.iter_rows(min_row=start, max_row=row - 1, min_col=3, max_col=3):
             cell.alignment = LEFT
         if plan.notes:
             put(ws.cell(row + 1, 1), L.text("notes", lang)).font = BLOCK_FONT
             for k, note in enumerate(plan.notes, start=row + 2):
                 note = translated(note, lang)
                 put(ws.cell(k, 1), self.anon.text(note) if self.anon else note)
-
-        anchor_row = 4
-        for key, first, last in charts:
-            chart = BarChart()
-            chart.type = "bar"
-            chart.title = L.text(key, lang)
-            chart.legend = None
-            chart.height, chart.width = max(7.5, 0.55 * (last - first + 1) + 3), 18  # cm: room for every category
-            chart.add_data(Reference(ws, min_col=2, min_row=first - 1, max_row=last), titles_from_data=True)
-            chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-            chart.y_axis.numFmt = FMT_VND if key == "purchase_cost_by_item" else FMT_INT
-            chart.y_axis.delete = False
-            chart.x_axis.delete = False
-            ws.add_chart(chart, f"K{anchor_row}")
-            anchor_row += int(chart.height / 0.5) + 2  # default rows are 0.5 cm high
-        for letter, width in zip("ABCDEFGHI", (60, 26, 20, 18, 12, 12, 12, 12, 12)):
+            row += 1 + len(plan.notes)
+        for letter, width in zip("ABCDEFGHI", (62, 30, 22, 14, 10, 10, 10, 11, 11)):
             ws.column_dimensions[letter].width = width
-        self.page_setup(ws)
+        self.page_setup(ws, print_area=f"A1:I{row}")
 
     def _block(self, ws, row: int, key: str, df: pd.DataFrame, columns: list[str],
                headers: list[str] | None = None) -> int:
-        """A titled small table on the Summary; returns the next free row."""
-        put(ws.cell(row, 1), L.text(key, self.lang) if key in L.TEXT else L.sheet_label(key, self.lang)).font = BLOCK_FONT
+        """A titled small table; returns the next free row."""
+        title = W.text(key, self.lang) if key in W.TEXT else L.text(key, self.lang)
+        put(ws.cell(row, 1), title).font = BLOCK_FONT
         self.header(ws, row + 1, headers or [L.column_label(c, self.lang) for c in columns])
         ws.row_dimensions[row + 1].height = 30
         body = df[columns] if len(df) else pd.DataFrame(columns=columns)
-        write_rows(ws, row + 2, body)
+        formats: dict[int, str | list[str]] = {}
+        for j, col in enumerate(columns if len(body) else ()):
+            if col == "value" and "unit_code" in df.columns:
+                formats[j] = formats_by_unit(body[col], df["unit_code"], self.lang)
+            elif (fmt := number_format(col, body[col], self.lang)) is not None:
+                formats[j] = fmt
+        write_rows(ws, row + 2, body, formats)
         if "unit" in columns and len(body):
             j = columns.index("unit") + 1
             for (cell,) in ws.iter_rows(min_row=row + 2, max_row=row + 1 + len(body), min_col=j, max_col=j):
                 cell.alignment = UNIT_ALIGNMENT
-        for j, col in enumerate(columns, start=1):
-            if not len(body):
-                break
-            if col == "value" and "unit" in df.columns:
-                formats = formats_by_unit(body[col], df["unit_code"] if "unit_code" in df.columns else df["unit"])
-            else:
-                fmt = {"budget_limit": FMT_VND, "budget_used": FMT_VND, "budget_share": FMT_PCT}.get(col) \
-                    or number_format(col, body[col])
-                formats = None if fmt is None else [fmt] * len(body)
-            if formats is None:
-                continue
-            for (cell,), fmt in zip(ws.iter_rows(min_row=row + 2, max_row=row + 1 + len(body), min_col=j, max_col=j),
-                                    formats):
-                cell.number_format = fmt
         return row + 2 + len(body)
 
     def _kpi_rows(self, kpis: pd.DataFrame) -> pd.DataFrame:
-        """Every KPI in words (label with its code and number, unit, stage); unit_code keeps the unit for formats."""
+        """Every KPI in words (label with its code and number, unit, stage); unit_code keeps the unit for formats.
+        Shares carry no unit word: the % of the format says it."""
         shown = self.display(kpis[[c for c in KPI_COLUMNS if c in kpis.columns]])
         shown["unit_code"] = kpis["unit"].to_numpy()
         shown["value"] = kpis["value"].map(number_or_text).to_numpy()
+        shown.loc[shown["unit_code"].isin(["ratio", "%", "share"]).to_numpy(), "unit"] = ""
         return shown
 
-    def _chart_data(self, tables: dict[str, pd.DataFrame]):
-        """(key, two-column frame, value header) for each chart the plan's tables support."""
-        lang = self.lang
-        staffing = tables.get("staffing_by_commune")
-        if staffing is not None and {"field", "shortage"} <= set(staffing.columns) and len(staffing):
-            by_field = staffing.groupby("field", as_index=False)["shortage"].sum()
-            by_field = by_field.sort_values("shortage", ascending=False)
-            yield "shortage_by_field", _chart_frame(by_field["field"].map(lambda v: L.value_label("field", v, lang)),
-                                                    by_field["shortage"].astype(float), "field"), L.text("people", lang)
-        purchases = tables.get("equipment_purchases")
-        if purchases is not None and {"item_type", "cost_vnd"} <= set(purchases.columns) and len(purchases):
-            by_item = purchases.groupby("item_type", as_index=False)["cost_vnd"].sum().sort_values("cost_vnd", ascending=False)
-            yield "purchase_cost_by_item", _chart_frame(by_item["item_type"].map(lambda v: L.value_label("item_type", v, lang)),
-                                                        by_item["cost_vnd"].astype(float), "item_type"), \
-                L.column_label("cost_vnd", lang)
-        uses = tables.get("building_uses")
-        if uses is not None and "use" in uses.columns and len(uses):
-            by_use = uses.groupby("use", as_index=False).size().sort_values("size", ascending=False)
-            yield "buildings_by_use", _chart_frame(by_use["use"].map(lambda v: L.value_label("use", v, lang)),
-                                                   by_use["size"].astype(float), "use"), L.text("buildings", lang)
+
+def file_name(source) -> str:
+    """The input named by its file name only: no folder of the machine that made the plan."""
+    text = str(source or "")
+    return PurePath(text.replace("\\", "/")).name if text else ""
 
 
 def norms_line(norms_used: pd.DataFrame, lang: str) -> str:
@@ -243,12 +260,6 @@ def norms_line(norms_used: pd.DataFrame, lang: str) -> str:
     return L.text("norms_line", lang).format(total=len(norms_used), quota_source=quota, **counts)
 
 
-def _chart_frame(labels: pd.Series, values: pd.Series, label_column: str) -> pd.DataFrame:
-    frame = pd.DataFrame({"label": labels.astype(object).to_numpy(), "value": values.to_numpy()})
-    frame.attrs["label_column"] = label_column
-    return frame
-
-
 def _flatten(data, prefix: str = "") -> dict[str, object]:
     if isinstance(data, dict):
         out = {}
@@ -258,9 +269,14 @@ def _flatten(data, prefix: str = "") -> dict[str, object]:
     return {prefix.rstrip("."): data}
 
 
-def _param_text(value):
+def _param_text(key: str, value, lang: str):
+    """A scenario value as shown: paths by their file name, lists as JSON, booleans as Có/Không (Yes/No)."""
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     if value is None:
         return "—"
-    return value if isinstance(value, (int, float, bool)) and not isinstance(value, bool) else str(value)
+    if isinstance(value, str) and key.endswith(("previous_plan", "_path", "_file")):
+        return file_name(value)
+    if isinstance(value, bool):
+        return L.value_labels("bool", lang)["true" if value else "false"]
+    return value if isinstance(value, (int, float)) else str(value)

@@ -9,6 +9,8 @@ communes, old units and buildings are put beside their codes. The file is saved 
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -25,15 +27,81 @@ from ..errors import OutputError
 from ..files import save_atomic
 from ..kpis import kpi_labels
 from ..messages import in_language
+from . import words as W
 from .anonymize import Anonymizer
 from .style import (AMBER_FILL, DEFINED_NAME_PREFIX, GREEN_FILL, HEADER_ALIGNMENT, HEADER_BORDER, HEADER_FILL,
-                    HEADER_FONT, HEADER_ROW, RED_FILL, ROW_RED_FILL, SUBTITLE_FONT, TITLE_FONT, absolute,
+                    HEADER_FONT, HEADER_ROW, LOOKUP_FILL, RED_FILL, ROW_RED_FILL, SUBTITLE_FONT, TITLE_FONT, absolute,
                     formats_by_unit, header_escape, number_format, put, sheet_title, widths, write_rows)
 
-KPI_DETAIL_COLUMNS = ("code", "param")  # folded into the KPI label when a table is shown
+KPI_DETAIL_COLUMNS = ("code", "param")
+# Text columns that say the same on every row of a table are shown once, under the title (e.g. which LP the dual
+# values come from), unless they differ between rows
+ONCE_COLUMNS = ("marginal_value_basis",)
+MARGIN_IN = 0.4  # left and right page margins (inches)
+PORTRAIT_WIDTH = 95  # printed columns up to this total width (characters) fit A4 portrait at full size  # folded into the KPI label when a table is shown
 # Long texts wrapped in the cell (tables of a few dozen rows that are read line by line)
 WRAPPED_COLUMNS = {"norms_used": ("rule", "source", "note")}
 WRAPPED_WIDTH = 40  # characters
+
+
+def no_print_area(ncols: int) -> str:
+    """An empty cell right of the table: the print area of a sheet that is not printed."""
+    letter = get_column_letter(ncols + 2)
+    return f"{letter}1:{letter}1"
+
+
+@dataclass(frozen=True)
+class SheetView:
+    """What of a table sheet prints: every row ('all'), the rows meeting `rows_when` ('rows', those rows are sorted
+    first), or nothing ('none': a lookup sheet); (`<column>><number>`, `<column>=<value>`, `<column>!=<value>`); `columns` (machine names) print first, the others follow unprinted;
+    `wrap` columns are wrapped in the cell."""
+    printed: str = "all"
+    rows_when: str = ""
+    columns: tuple[str, ...] = ()
+    wrap: tuple[str, ...] = ()
+
+    def _rule(self) -> tuple[str, str, str]:
+        hit = re.fullmatch(r"\s*(\w+)\s*(>|!=|=)\s*(\w+)\s*", self.rows_when)
+        if hit is None:
+            raise ValueError(f"print rule {self.rows_when!r}: expected <column>><number>, <column>=<value> or "
+                             "<column>!=<value>")
+        return hit[1], hit[2], hit[3]
+
+    def rows_mask(self, df: pd.DataFrame) -> np.ndarray:
+        """Which rows of the (machine) table print."""
+        column, op, value = self._rule()
+        if column not in df.columns:
+            return np.ones(len(df), dtype=bool)
+        values = df[column]
+        if op == ">":
+            return (pd.to_numeric(values, errors="coerce").fillna(0) > float(value)).to_numpy()
+        if value.lower() in ("true", "false"):
+            equal = values.astype("boolean").fillna(False).eq(value.lower() == "true").to_numpy(dtype=bool)
+        else:
+            equal = values.astype(str).eq(value).to_numpy()
+        return ~equal if op == "!=" else equal
+
+    def rows_text(self, lang: str) -> str:
+        column, op, value = self._rule()
+        if value.lower() in ("true", "false"):
+            value = L.value_labels("bool", lang)[value.lower()]
+        elif L.base_column(column) in L.VALUE_KIND:
+            value = L.value_label(L.VALUE_KIND[L.base_column(column)], value, lang)
+        return f"{L.column_label(column, lang)} {'≠' if op == '!=' else op} {value}"
+
+
+def _count(n: int, lang: str) -> str:
+    text = f"{n:,}"
+    return text.replace(",", ".") if lang == "vi" else text
+
+
+def _fold_constant_columns(shown: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Drop ONCE_COLUMNS holding one text on every row; return the frame and {column: text} to say once."""
+    once = {}
+    for col in ONCE_COLUMNS:
+        if col in shown.columns and len(shown) and shown[col].astype(str).nunique() == 1:
+            once[col] = str(shown[col].iloc[0])
+    return shown.drop(columns=list(once)), once
 
 
 def ordered(tables: dict, order: list[str]) -> dict:
@@ -76,23 +144,36 @@ class SheetWriter:
     def new_sheet(self, table: str):
         return self.wb.create_sheet(sheet_title(L.sheet_label(table, self.lang), self.wb.sheetnames))
 
-    def page_setup(self, ws, header_row: int | None = None) -> None:
-        ws.page_setup.orientation = "landscape"
+    def plan_name(self) -> str:
+        """The plan as the page footer names it: title, province, scenario."""
+        return " — ".join(p for p in (L.text("title", self.lang), self.province, self.scenario) if p)
+
+    def page_setup(self, ws, header_row: int | None = None, print_area: str | None = None,
+                   landscape: bool = True) -> None:
+        """A4, fit to the page width, narrow margins, the header row repeated, footer with plan name and page."""
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_margins.left = ws.page_margins.right = MARGIN_IN
+        ws.page_margins.top = ws.page_margins.bottom = 0.55
+        ws.page_margins.header = ws.page_margins.footer = 0.25
         ws.print_options.gridLines = False
         if header_row:
             ws.print_title_rows = f"{header_row}:{header_row}"
+        if print_area:
+            ws.print_area = print_area
         context = [p for p in (self.province, f"{L.text('scenario', self.lang)}: {self.scenario}" if self.scenario else "")
                    if p]
         if self.status:
             context.append(L.value_label("plan_status", self.status, self.lang))
         ws.oddHeader.center.text = header_escape(" — ".join(context))
         ws.oddHeader.center.size = 9
-        ws.oddFooter.left.text = header_escape(ws.title)
-        ws.oddFooter.right.text = L.text("page", self.lang)
+        ws.oddFooter.left.text = header_escape(self.plan_name())
+        ws.oddFooter.left.size = 9
+        ws.oddFooter.right.text = f"{header_escape(ws.title)} · {L.text('page', self.lang)}"
+        ws.oddFooter.right.size = 9
 
     def display(self, df: pd.DataFrame) -> pd.DataFrame:
         """Sentences in the workbook's language, names beside codes, names anonymized when asked, codes and booleans
@@ -141,9 +222,23 @@ class SheetWriter:
         return out
 
     # ----- a result table
-    def table(self, table: str, df: pd.DataFrame) -> None:
+    def table(self, table: str, df: pd.DataFrame, view: SheetView | None = None, headers: dict[str, str] | None = None,
+              formats: dict[str, str] | None = None, note: str = "") -> None:
+        """One table on its own sheet; `view` says what of it prints (planner/schema/outputs/workbook_sheets.csv),
+        `headers` and `formats` replace the labels and number formats of some columns, `note` goes under the title."""
+        headers = headers or {}
+        view = view or SheetView()
         ws = self.new_sheet(table)
         shown = self.display(df)
+        shown, once = _fold_constant_columns(shown)
+        printed_columns = [c for c in view.columns if c in shown.columns]
+        if printed_columns:
+            shown = shown[printed_columns + [c for c in shown.columns if c not in printed_columns]]
+        printed_rows = len(shown)
+        if view.printed == "rows":
+            keep = view.rows_mask(df)
+            shown = shown.iloc[np.argsort(~keep, kind="stable")].reset_index(drop=True)
+            printed_rows = int(keep.sum())
         ncols = max(len(shown.columns), 1)
         put(ws.cell(1, 1), f"{L.sheet_label(table, self.lang)} — {self.province}" if self.province
             else L.sheet_label(table, self.lang))
@@ -151,21 +246,39 @@ class SheetWriter:
         context = [f"{L.text('scenario', self.lang)}: {self.scenario}"] if self.scenario else []
         if self.status:
             context.append(f"{L.text('plan_status', self.lang)}: {L.value_label('plan_status', self.status, self.lang)}")
-        context.append(f"{len(df):,} {L.text('rows', self.lang)}" if len(df) else L.text("no_rows", self.lang))
+        context.append(f"{_count(len(df), self.lang)} {L.text('rows', self.lang)}" if len(df)
+                       else L.text("no_rows", self.lang))
+        context += [f"{L.column_label(col, self.lang)}: {value}" for col, value in once.items()]
+        context += [note] if note else []
+        prints = view.printed != "none" and printed_rows > 0 and len(shown.columns) > 0
+        if view.printed == "none" and len(df):
+            context.append(W.text("print_none", self.lang))
+        elif view.printed == "rows" and len(df):
+            context.append(W.text("print_rows", self.lang).format(
+                count=_count(printed_rows, self.lang), rule=view.rows_text(self.lang)))
+        if printed_columns and len(printed_columns) < len(shown.columns):
+            context.append(W.text("print_columns", self.lang))
         put(ws.cell(2, 1), " · ".join(context))
         ws.cell(2, 1).font = SUBTITLE_FONT
-        self.header(ws, HEADER_ROW, [L.column_label(c, self.lang) for c in shown.columns])
-        write_rows(ws, HEADER_ROW + 1, shown)
+        ws.cell(2, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        labels = [headers.get(c) or L.column_label(c, self.lang) for c in shown.columns]
+        self.header(ws, HEADER_ROW, labels)
+        for j in range(len(printed_columns) + 1, ncols + 1) if printed_columns else ():
+            ws.cell(HEADER_ROW, j).fill = LOOKUP_FILL  # on screen, not on paper
+        write_rows(ws, HEADER_ROW + 1, shown, self._formats(shown, self.lang, formats or {}))
         last_row = HEADER_ROW + max(len(shown), 1)
-        self._formats(ws, shown)
-        widths(ws, shown, [L.column_label(c, self.lang) for c in shown.columns])
-        wrapped = [j for j, col in enumerate(shown.columns, start=1) if col in WRAPPED_COLUMNS.get(table, ())]
+        widths(ws, shown, labels)
+        header_lines = max((np.ceil(len(text) / max((ws.column_dimensions[get_column_letter(j)].width or 8) - 1, 1))
+                            for j, text in enumerate(labels, start=1)), default=1)
+        ws.row_dimensions[HEADER_ROW].height = float(max(45, 14 * header_lines + 4))
+        wrap = set(WRAPPED_COLUMNS.get(table, ())) | set(view.wrap)
+        wrapped = [j for j, col in enumerate(shown.columns, start=1) if col in wrap]
         lines = np.ones(len(shown))
         for j in wrapped:
             width = WRAPPED_WIDTH
             ws.column_dimensions[get_column_letter(j)].width = width
             text = shown.iloc[:, j - 1].astype(str).to_numpy()
-            lines = np.maximum(lines, [np.ceil(len(t) / (width * 0.75)) for t in text])
+            lines = np.maximum(lines, [np.ceil(len(t) / (width * 0.9)) for t in text])
             for (cell,) in ws.iter_rows(min_row=HEADER_ROW + 1, max_row=last_row, min_col=j, max_col=j):
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         if wrapped:  # spreadsheet programs do not grow rows for wrapped text written by a library: set the heights
@@ -174,7 +287,7 @@ class SheetWriter:
                     cell.alignment = Alignment(wrap_text=cell.alignment.wrap_text, vertical="top",
                                                horizontal=cell.alignment.horizontal)
             for k, n in enumerate(lines):
-                ws.row_dimensions[HEADER_ROW + 1 + k].height = float(13 * max(n, 1))
+                ws.row_dimensions[HEADER_ROW + 1 + k].height = float(14 * max(n, 1))
         ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{last_row}"
         if len(shown.columns):
             ws.auto_filter.ref = ref
@@ -182,7 +295,15 @@ class SheetWriter:
             self.wb.defined_names[DEFINED_NAME_PREFIX + table] = DefinedName(
                 DEFINED_NAME_PREFIX + table, attr_text=f"{quote_sheetname(ws.title)}!{absolute(ref)}")
         self._highlights(ws, shown, table, last_row)
-        self.page_setup(ws, HEADER_ROW)
+        last_col = get_column_letter(len(printed_columns) or ncols)
+        # an empty cell as print area: LibreOffice and Excel then print nothing of a lookup sheet
+        area = f"A1:{last_col}{HEADER_ROW + printed_rows}" if prints else no_print_area(ncols)
+        printed_width = sum(ws.column_dimensions[get_column_letter(j)].width or 8
+                            for j in range(1, (len(printed_columns) or ncols) + 1))
+        if len(shown.columns) > 1:  # the context line wraps within the printed columns instead of running past them
+            ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(printed_columns) or ncols)
+            ws.row_dimensions[2].height = 14.0 * max(1, int(np.ceil(len(str(ws.cell(2, 1).value)) / (printed_width * 1.1))))
+        self.page_setup(ws, HEADER_ROW, print_area=area, landscape=printed_width > PORTRAIT_WIDTH)
 
     def header(self, ws, row: int, headers: list[str]) -> None:
         for col, text in enumerate(headers, start=1):
@@ -195,22 +316,22 @@ class SheetWriter:
         ws.row_dimensions[row].height = 45
 
     @staticmethod
-    def _formats(ws, shown: pd.DataFrame) -> None:
-        """Number formats by column; in KPI tables (with a unit column) by each row's unit."""
-        first = HEADER_ROW + 1
-        last = HEADER_ROW + len(shown)
+    def _formats(shown: pd.DataFrame, lang: str = "vi", fixed: dict[str, str] | None = None) -> dict[int, str | list[str]]:
+        """Number formats by column position (for write_rows); in KPI tables (with a unit column) one per row, by
+        the row's unit."""
+        out: dict[int, str | list[str]] = {}
         if not len(shown):
-            return
-        for j, col in enumerate(shown.columns, start=1):
-            if "unit" in shown.columns and (col == "value" or L.SCENARIO_COLUMN.match(col)):
-                formats = formats_by_unit(shown[col], shown["unit"])
+            return out
+        for j, col in enumerate(shown.columns):
+            if col in (fixed or {}):
+                out[j] = fixed[col]
+            elif "unit" in shown.columns and (col == "value" or L.SCENARIO_COLUMN.match(col)):
+                out[j] = formats_by_unit(shown[col], shown["unit"], lang)
             else:
-                fmt = number_format(col, shown[col])
-                formats = None if fmt is None else [fmt] * len(shown)
-            if formats is None:
-                continue
-            for (cell,), fmt in zip(ws.iter_rows(min_row=first, max_row=last, min_col=j, max_col=j), formats):
-                cell.number_format = fmt
+                fmt = number_format(col, shown[col], lang)
+                if fmt is not None:
+                    out[j] = fmt
+        return out
 
     def _highlights(self, ws, shown: pd.DataFrame, table: str, last_row: int) -> None:
         """Shortages and unmet needs in red, surplus in amber, costs as data bars."""

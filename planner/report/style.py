@@ -10,8 +10,9 @@ import re
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from .. import labels as L
@@ -20,15 +21,28 @@ from ..readback import DEFINED_NAME_PREFIX, HEADER_ROW  # the layout planner.rea
 
 __all__ = ["DEFINED_NAME_PREFIX", "HEADER_ROW"]
 
-FMT_VND = '#,##0 "₫"'
+# Number formats carry a locale tag, so the separators follow the workbook's language whatever the reader's
+# settings: [$-42A] Vietnamese (1.234.567,5), [$-409] English (1,234,567.5). Money has no currency sign: the
+# header says "(đồng)" / "(VND)" once.
+LOCALE_TAG = {"vi": "[$-42A]", "en": "[$-409]"}
+FMT_VND = "#,##0"
 FMT_INT = "#,##0"
 FMT_CODE = "0"
 FMT_KM = "#,##0.0"
 FMT_PCT = "0.0%"
+FMT_PERCENT = '0.0" %"'  # values already in percent (KPI unit %)
 FMT_DEC = "#,##0.00"
 FMT_COORD = "0.0000"
 
+
+def localized(fmt: str | None, lang: str = "vi") -> str | None:
+    """The format with the language's locale tag ('#,##0' -> '[$-42A]#,##0'); codes ('0') stay untagged."""
+    if fmt is None or fmt == FMT_CODE or fmt.startswith("[$-"):
+        return fmt
+    return LOCALE_TAG.get(lang, LOCALE_TAG["vi"]) + fmt
+
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+LOOKUP_FILL = PatternFill("solid", fgColor="7F7F7F")  # headers of columns shown on screen but not printed
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 TITLE_FONT = Font(bold=True, size=14, color="1F4E78")
 SUMMARY_TITLE_FONT = Font(bold=True, size=16, color="1F4E78")
@@ -62,33 +76,69 @@ def put(cell, value):
     return cell
 
 
-def write_rows(ws, first_row: int, df: pd.DataFrame) -> None:
-    """Append a frame's rows fast, then force text on cells that look like formulas."""
+def write_rows(ws, first_row: int, df: pd.DataFrame, formats: dict[int, str | list[str] | None] | None = None) -> None:
+    """Write a frame's rows from `first_row` down: values, types and styles prepared column by column, cells built
+    row by row as openpyxl's reader builds them (no per-cell type dispatch or style lookup): numbers as numbers, text always as text (illegal characters dropped, a quote prefix when it
+    looks like a formula). `formats` {column position: number format, or one per row} is registered once per
+    distinct format and shared by the cells (each cell keeps its own copy of the style, as openpyxl expects)."""
     if not len(df):
         return
-    clean = df.astype(object).where(df.notna(), None)
-    text_cols = []
-    for j, col in enumerate(clean.columns):
-        values = clean[col]
-        is_text = values.map(lambda v: isinstance(v, str))
-        if is_text.any():
-            clean[col] = values.map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
-            text_cols.append(j)
-    rows = ([python_scalar(v) for v in values] for values in clean.itertuples(index=False, name=None))
-    if ws.max_row == first_row - 1:  # the usual case: rows go right under the header (fast path)
-        for row in rows:
-            ws.append(row)
-    else:
-        for k, row in enumerate(rows):
-            for j, value in enumerate(row, start=1):
-                if value is not None:
-                    ws.cell(first_row + k, j).value = value
-    for j in text_cols:
-        risky = clean.iloc[:, j].map(looks_like_formula).to_numpy()
-        for k in np.flatnonzero(risky):
-            cell = ws.cell(first_row + int(k), j + 1)
-            cell.data_type = "s"
-            cell.quotePrefix = True
+    formats = formats or {}
+    cells = ws._cells
+    styles: dict[tuple[str | None, bool], StyleArray] = {}
+
+    def style(fmt: str | None, quote: bool) -> StyleArray | None:
+        if fmt is None and not quote:
+            return None
+        if (fmt, quote) not in styles:
+            probe = Cell(ws)  # detached: only registers the number format in the workbook
+            if fmt is not None:
+                probe.number_format = fmt
+            probe.quotePrefix = quote
+            styles[(fmt, quote)] = probe._style
+        return styles[(fmt, quote)]
+
+    columns = []  # per column: values, data types, styles (None for openpyxl's own conversion)
+    for j in range(df.shape[1]):
+        fmt = formats.get(j)
+        per_row = fmt if isinstance(fmt, list) else [fmt] * len(df)
+        values = column_values(df.iloc[:, j])
+        kinds, looks = [], []
+        for k, value in enumerate(values):
+            if value is None or isinstance(value, (bool, int, float)):
+                kinds.append("b" if isinstance(value, bool) else "n")
+                looks.append(style(per_row[k], False))
+            elif isinstance(value, str):
+                values[k] = value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                kinds.append("s")
+                looks.append(style(per_row[k], looks_like_formula(value)))
+            else:  # dates and other types
+                kinds.append(None)
+                looks.append(style(per_row[k], False))
+        columns.append((values, kinds, looks))
+    for k in range(len(df)):  # row by row: the order openpyxl writes the cells in
+        r = first_row + k
+        for column, (values, kinds, looks) in enumerate(columns, start=1):
+            cell = Cell(ws, row=r, column=column, style_array=looks[k])
+            if kinds[k] is None:
+                cell.value = values[k]
+            else:
+                cell._value = values[k]
+                cell.data_type = kinds[k]
+            cells[(r, column)] = cell
+
+
+def column_values(values: pd.Series) -> list:
+    """A column as Python scalars: missing -> None, infinities -> '∞' / '-∞' (no spreadsheet number for them)."""
+    if pd.api.types.is_float_dtype(values.dtype) and isinstance(values.dtype, np.dtype):
+        array = values.to_numpy()
+        out = array.tolist()
+        for k in np.flatnonzero(~np.isfinite(array)):
+            out[k] = python_scalar(array[k])
+        return out
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iub":
+        return values.tolist()
+    return [python_scalar(v) for v in values.astype(object).where(values.notna(), None).tolist()]
 
 
 def python_scalar(value):
@@ -101,8 +151,12 @@ def python_scalar(value):
     return value
 
 
-def number_format(column: str, values: pd.Series) -> str | None:
-    """Excel number format from the column name and values (None for text)."""
+def number_format(column: str, values: pd.Series, lang: str = "vi") -> str | None:
+    """Excel number format (locale-tagged for `lang`) from the column name and values (None for text)."""
+    return localized(_number_format(column, values), lang)
+
+
+def _number_format(column: str, values: pd.Series) -> str | None:
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return None
     base = L.base_column(column)
@@ -123,8 +177,12 @@ def number_format(column: str, values: pd.Series) -> str | None:
     return FMT_INT if np.all(np.round(floats) == floats) else FMT_DEC
 
 
-def formats_by_unit(values: pd.Series, units: pd.Series | None) -> list[str]:
-    """Per-row formats for mixed KPI columns, chosen by each row's unit."""
+def formats_by_unit(values: pd.Series, units: pd.Series | None, lang: str = "vi") -> list[str]:
+    """Per-row formats (locale-tagged for `lang`) for mixed KPI columns, chosen by each row's unit."""
+    return [localized(f, lang) for f in _formats_by_unit(values, units)]
+
+
+def _formats_by_unit(values: pd.Series, units: pd.Series | None) -> list[str]:
     out = []
     unit_list = units.tolist() if units is not None else [None] * len(values)
     for value, unit in zip(values.tolist(), unit_list):
@@ -133,6 +191,8 @@ def formats_by_unit(values: pd.Series, units: pd.Series | None) -> list[str]:
             out.append(FMT_VND)
         elif unit in ("ratio", "share", "tỷ lệ"):
             out.append(FMT_PCT)
+        elif unit == "%":
+            out.append(FMT_PERCENT)
         elif isinstance(value, (int, float, np.number)) and np.isfinite(value) and float(value) == round(float(value)):
             out.append(FMT_INT)
         else:
@@ -147,14 +207,15 @@ def widths(ws, shown: pd.DataFrame, headers: list[str]) -> None:
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             numbers = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
             numbers = np.abs(numbers[np.isfinite(numbers)])
-            # digits of the largest value with separators and two decimals, plus room for a currency sign
-            value_width = len(f"{numbers.max():,.2f}") + 4 if len(numbers) else 8
+            # digits of the largest value with separators (and two decimals when not whole), plus a margin
+            whole = bool(np.all(np.round(numbers) == numbers))
+            value_width = len(f"{numbers.max():,.0f}") + (0 if whole else 3) + 2 if len(numbers) else 8
         else:
             lengths = [len(str(v)) for v in values.tolist() if v is not None and v is not pd.NA and v == v]
             value_width = float(np.percentile(lengths, 95)) * 1.1 + 2 if lengths else 8
         longest_word = max((len(w) for w in header.split()), default=4)
-        width = max(value_width, longest_word + 3, len(header) / 3 + 3)
-        ws.column_dimensions[get_column_letter(j)].width = float(min(max(width, 8), 50))
+        width = max(value_width, longest_word + 2, len(header) / 3 + 2)
+        ws.column_dimensions[get_column_letter(j)].width = float(min(max(width, 6), 50))
 
 
 def sheet_title(label: str, taken: list[str]) -> str:

@@ -1,4 +1,4 @@
-"""The assets tab: service distance and budgets -> headquarters, service points, building uses and
+"""The assets tab: service distance and budgets (planner.ui.settings) -> headquarters, service points, building uses and
 equipment flows, with the coverage and flow maps."""
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..labels import sheet_label, text
-from ..scenario import Scenario
 from . import charts, maps
 from .common import figure_widget
-from .panel import Explorer, default_budgets, heading, kpi_table, scenario_with, side_by_side, slider, tabs
+from .panel import Explorer, kpi_table, side_by_side, tabs
 
 ASSET_STAGES = ("sites", "buildings", "equipment")  # the stages whose key figures this tab shows
 
@@ -23,32 +22,15 @@ class AssetsExplorer(Explorer):
     stages = ("sites", "staffing", "buildings", "equipment")  # staffing sizes the headquarters and the equipment
 
     def settings_panel(self) -> widgets.Widget:
-        assets = self.base.assets
-        renovation, equipment = default_budgets(self.ds, self.base)
-        self.service_distance = slider(self.t("service_distance"), assets.service_distance_km, 2, 50, 1)
-        self.renovation_budget = slider(self.t("renovation_budget"), renovation / 1e9, 0, 3 * renovation / 1e9,
-                                        0.1, ".1f")
-        self.equipment_budget = slider(self.t("equipment_budget"), equipment / 1e6, 0, 3 * equipment / 1e6, 10)
-        self.single_source = widgets.Checkbox(value=assets.single_source, indent=False,
-                                              description=self.t("single_source"), layout=widgets.Layout(width="auto"))
-        return widgets.VBox([heading(self.t("service_heading")), self.service_distance,
-                             self.renovation_budget, self.equipment_budget, self.single_source])
-
-    def scenario(self) -> Scenario:
-        return scenario_with(self.base, {"assets": {
-            "service_distance_km": float(self.service_distance.value),
-            "renovation_budget_vnd": float(self.renovation_budget.value) * 1e9,
-            "equipment_budget_vnd": float(self.equipment_budget.value) * 1e6,
-            "single_source": bool(self.single_source.value),
-        }})
+        return widgets.VBox() if self.shared_settings else self.settings.assets_box
 
     def render(self) -> list[widgets.Widget]:
         t, lang = self.plan.tables, self.ui_lang
         empty = pd.DataFrame()
 
-        def sheet(name: str) -> widgets.HTML:
+        def sheet(name: str) -> widgets.Widget:
             """A result table titled like its sheet in the workbook."""
-            return self.table(t.get(name, empty), sheet_label(name, lang))
+            return self.table(t.get(name, empty), sheet_label(name, lang), self.plan_ds)
 
         hq, points, coverage = t.get("hq_plan", empty), t.get("service_points", empty), t.get("service_coverage", empty)
         coverage_map = maps.coverage_map(self.plan_ds, hq, points, coverage, self.plan_scenario.assets.service_distance_km,
@@ -57,7 +39,8 @@ class AssetsExplorer(Explorer):
         transfers, purchases = t.get("equipment_transfers", empty), t.get("equipment_purchases", empty)
         return [tabs([
             (self.t("tab_summary"), side_by_side(figure_widget(coverage_map, "planner-map"),
-                                                 self.table(kpi_table(self.plan, ASSET_STAGES), text("key_figures", lang)))),
+                                                 self.table(kpi_table(self.plan, ASSET_STAGES), text("key_figures", lang),
+                                                            self.plan_ds))),
             (self.t("tab_headquarters"), sheet("hq_plan")),
             (self.t("tab_service_points"), widgets.VBox([sheet("service_points"), sheet("service_coverage")])),
             (self.t("tab_buildings"), widgets.VBox([figure_widget(charts.building_uses_chart(uses, lang)) if len(uses)

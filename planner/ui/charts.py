@@ -24,6 +24,11 @@ def _bar_figure(height: float = 4.0, width: float = 8.5):
     return fig, ax
 
 
+def _legend_below(ax, columns: int = 3) -> None:
+    """The legend under the plot, never over the bars."""
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=columns, fontsize=8, frameon=False)
+
+
 def _empty(ax, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, color="#777")
     ax.set_xticks([])
@@ -58,7 +63,7 @@ def staff_by_field_chart(ds, lang: str | None = None) -> Figure:
     _stacked_bars(ax, _names("field", counts.index, lang), counts, "position", lang)
     ax.set_xlabel(ui_text("axis_officials", lang))
     ax.set_title(ui_text("staff_chart", lang, total=f"{int(counts.to_numpy().sum()):,}"))
-    ax.legend(fontsize=8)
+    _legend_below(ax)
     return fig
 
 
@@ -75,7 +80,7 @@ def equipment_chart(ds, lang: str | None = None) -> Figure:
     _stacked_bars(ax, _names("item_type", counts.index, lang), counts, "condition", lang, colours)
     ax.set_xlabel(ui_text("axis_items", lang))
     ax.set_title(ui_text("equipment_chart", lang))
-    ax.legend(fontsize=8)
+    _legend_below(ax)
     return fig
 
 
@@ -90,7 +95,7 @@ def buildings_chart(ds, lang: str | None = None) -> Figure:
     _stacked_bars(ax, _names("building_kind", counts.index, lang), counts, "condition", lang)
     ax.set_xlabel(ui_text("axis_buildings", lang))
     ax.set_title(ui_text("buildings_chart", lang))
-    ax.legend(fontsize=8)
+    _legend_below(ax)
     return fig
 
 
@@ -109,7 +114,7 @@ def shortage_by_field_chart(staffing_by_commune: pd.DataFrame, lang: str | None 
     ax.set_yticks(y, _names("field", per.index, lang))
     ax.set_xlabel(ui_text("axis_officials", lang))
     ax.set_title(ui_text("shortage_field_chart", lang, missing=f"{int(per['shortage'].sum()):,}"))
-    ax.legend(fontsize=8)
+    _legend_below(ax)
     return fig
 
 
@@ -128,7 +133,8 @@ def shortage_by_commune_chart(staffing_by_commune: pd.DataFrame, top: int = 20, 
     _stacked_bars(ax, table.index.astype(str), table, "field", lang)
     ax.set_xlabel(ui_text("axis_missing", lang))
     ax.set_title(ui_text("shortage_commune_chart", lang, count=len(table)))
-    ax.legend(fontsize=7, ncol=2)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    _legend_below(ax)
     return fig
 
 
@@ -204,9 +210,13 @@ def kpi_comparison_chart(kpis: pd.DataFrame, names: list[str], lang: str | None 
     y = np.arange(len(values))
     height = 0.8 / len(values.columns)
     for k, name in enumerate(values.columns):
-        ax.barh(y + k * height, values[name] / scale, height=height, label=name)
+        bars = ax.barh(y + k * height, values[name] / scale, height=height, label=name)
+        ax.bar_label(bars, labels=[f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.2f}" for v in values[name]], fontsize=8,
+                     padding=3)
     ax.set_yticks(y + 0.4 - height / 2, values.index)
-    ax.set_xlabel(ui_text("axis_share_of_largest", lang))
+    ax.set_xticks([])  # each bar is labelled with its own value and unit-free scale; no ratio axis
+    ax.set_xlim(0, 1.25)
+    ax.set_xlabel(ui_text("axis_values_at_bars", lang))
     ax.set_title(ui_text("kpi_chart", lang))
-    ax.legend(fontsize=8)
+    _legend_below(ax, columns=len(values.columns))
     return fig

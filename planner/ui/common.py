@@ -19,13 +19,14 @@ from typing import Callable
 import ipywidgets as widgets
 import pandas as pd
 
+from .boxes import message_html
+from .table import html_table, shown_frame
 from .text import ui_lang, ui_text
 
 DATA_ENV = "PLANNER_DATA"  # path of the province workbook the notebooks and the app open
-OUT_ENV = "PLANNER_OUT"  # folder where exported workbooks and saved scenarios go
 SCENARIO_ENV = "PLANNER_SCENARIO"  # optional scenario YAML the explorers start from
 DEFAULT_PROVINCE_FILE = "lang_son.xlsx"
-TABLE_ROWS = 200  # rows shown in the browser; the exported workbook has them all
+TABLE_ROWS = 200  # rows of a static table inside a message (the tabs page through every row)
 
 
 # ---------------------------------------------------------------- data location
@@ -66,14 +67,6 @@ def default_scenario():
     return Scenario.from_yaml(Path(chosen).expanduser()) if chosen else Scenario()
 
 
-def output_folder() -> Path:
-    """Where exports go: $PLANNER_OUT, else out/ next to the data folder."""
-    chosen = os.environ.get(OUT_ENV)
-    folder = Path(chosen).expanduser() if chosen else default_data_path().parent.parent / "out"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 # ---------------------------------------------------------------- errors in plain words
 
 def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, list[str]]:
@@ -83,7 +76,7 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
     error's own words (the validator and the re-checks write them in English).
     """
     from ..messages import time_limit_message, translated
-    from ..errors import InputError, PlanInconsistent, PlanInfeasible, ScenarioError, SolveTimeLimit
+    from ..errors import InputError, PlanInconsistent, RegisterError, PlanInfeasible, ScenarioError, SolveTimeLimit
     from ..labels import text, value_label
 
     lang = ui_lang(lang)
@@ -98,7 +91,9 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
     if isinstance(exc, ScenarioError):
         return ui_text("err_settings", lang), list(exc.problems)
     if isinstance(exc, InputError):
-        return ui_text("err_input", lang), str(exc.report()).splitlines()
+        return ui_text("err_input", lang), input_report(exc, lang).splitlines()
+    if isinstance(exc, RegisterError):
+        return ui_text("err_register", lang), [exc.text(lang)]
     if isinstance(exc, (FileNotFoundError, PermissionError)):
         return ui_text("err_file", lang), [str(exc)]
     if isinstance(exc, ImportError):
@@ -106,71 +101,28 @@ def describe_error(exc: BaseException, lang: str | None = None) -> tuple[str, li
     return ui_text("err_unexpected", lang), [f"{type(exc).__name__}: {exc}"]
 
 
-def message_html(title: str, lines: list[str] = (), kind: str = "error") -> str:
-    """A coloured message box (kind: error | ok | info)."""
-    colour = {"error": ("#fdecea", "#b71c1c"), "ok": ("#e8f5e9", "#1b5e20"), "info": ("#e3f2fd", "#0d47a1")}[kind]
-    items = "".join(f"<li>{html.escape(str(line))}</li>" for line in lines)
-    body = f"<ul style='margin:4px 0 0 0'>{items}</ul>" if items else ""
-    return (f"<div class='planner-message planner-{kind}' style='background:{colour[0]};color:{colour[1]};"
-            f"padding:8px 12px;border-radius:4px;margin:4px 0'><b>{html.escape(title)}</b>{body}</div>")
+def input_report(exc, lang: str) -> str:
+    """The validation report of an InputError in the language (its Vietnamese form when it has one)."""
+    try:
+        return str(exc.report(lang=lang))
+    except TypeError:  # a report without languages
+        return str(exc.report())
 
 
 # ---------------------------------------------------------------- tables and figures as widgets
 
-def _format_cell(value) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10000:
-        return f"{value:,}"
-    return str(value)
-
-
-def readable(df: pd.DataFrame, lang: str | None = None) -> tuple[pd.DataFrame, list[str]]:
-    """Rows with KPI names and coded values (fields, positions, uses...) spelled out, and the column headers
-    used in the workbook (planner.labels)."""
-    from ..messages import in_language
-    from ..kpis import kpi_labels
-    from ..labels import VALUE_KIND, base_column, column_label, value_label
-
+def table_html(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS, lang: str | None = None, ds=None) -> str:
+    """A static HTML table (escaped text, names for IDs, Có/Không, readable headers) of at most max_rows rows,
+    for short tables inside messages (explanations); the tabs use planner.ui.table.DataTable."""
     lang = ui_lang(lang)
-    df = in_language(df, lang)
-    if "kpi" in df.columns:  # KPI keys as their labels, with the row's code and number (those columns left out)
-        df = df.assign(kpi=kpi_labels(df, lang)).drop(columns=["code", "param"], errors="ignore")
-    spelled = {}
-    for column in df.columns:
-        name = base_column(str(column))
-        if name in VALUE_KIND or name == "unit":  # units are spelled out as in the workbook's key figures
-            kind = VALUE_KIND.get(name, "unit")
-            spelled[column] = df[column].map(lambda v, kind=kind: value_label(kind, v, lang))
-    return df.assign(**spelled) if spelled else df, [column_label(str(c), lang) for c in df.columns]
-
-
-def table_html(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS, lang: str | None = None) -> str:
-    """An HTML table (escaped text, thousands separators, readable headers) showing at most max_rows rows."""
-    from ..labels import text
-
     if df is None or df.empty:
-        return message_html(title or ui_text("table", lang), [text("no_rows", ui_lang(lang))], kind="info")
-    shown, headers = readable(df.head(max_rows), lang)
-    header = "".join(f"<th style='text-align:left;padding:2px 8px;border-bottom:1px solid #999'>{html.escape(h)}</th>"
-                     for h in headers)
-    rows = "".join(
-        "<tr>" + "".join(f"<td style='padding:2px 8px'>{html.escape(_format_cell(v))}</td>" for v in row) + "</tr>"
-        for row in shown.itertuples(index=False, name=None)
-    )
+        return message_html(title or ui_text("table", lang), [ui_text("no_rows", lang)], kind="info")
+    shown, headers = shown_frame(df.head(max_rows), lang, ds)
     note = (f"<div style='color:#666;font-size:90%'>"
             f"{html.escape(ui_text('showing_rows', lang, shown=f'{len(shown):,}', total=f'{len(df):,}'))}</div>"
             if len(df) > len(shown) else "")
     caption = f"<div style='font-weight:bold;margin:6px 0 2px 0'>{html.escape(title)}</div>" if title else ""
-    return (f"{caption}<div style='max-height:420px;overflow:auto'><table class='planner-table' "
-            f"style='border-collapse:collapse;font-size:90%'><thead><tr>{header}</tr></thead>"
-            f"<tbody>{rows}</tbody></table></div>{note}")
-
-
-def table_widget(df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS, lang: str | None = None) -> widgets.HTML:
-    return widgets.HTML(table_html(df, title, max_rows, lang))
+    return f"{caption}{html_table(shown, headers, lang)}{note}"
 
 
 def figure_png(fig) -> bytes:
@@ -187,12 +139,13 @@ def figure_widget(fig, css_class: str = "planner-figure") -> widgets.Image:
     return image
 
 
-def download_link(path: Path, label: str) -> str:
-    """A link that downloads the file from the page itself (works in Voila, which serves no arbitrary files)."""
-    data = base64.b64encode(Path(path).read_bytes()).decode()
+def download_html(data: bytes, name: str, label: str) -> str:
+    """A link that downloads the bytes from the page itself (works in Voila, which serves no arbitrary files);
+    the user sees the file name only, never a path on the server."""
+    encoded = base64.b64encode(data).decode()
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return (f"<a download='{html.escape(Path(path).name)}' href='data:{mime};base64,{data}' "
-            f"style='font-weight:bold'>{html.escape(label)}</a>")
+    return (f"<a class='planner-download-link' download='{html.escape(Path(name).name)}' "
+            f"href='data:{mime};base64,{encoded}' style='font-weight:bold;font-size:110%'>⬇ {html.escape(label)}</a>")
 
 
 # ---------------------------------------------------------------- background work

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from .. import vocab
 from ..labels import value_label
@@ -20,6 +23,74 @@ from .text import ui_lang, ui_text
 LAND = "#f4f3ee"
 OLD_UNIT = "#7f8c8d"
 COMMUNE_TYPE_COLOURS = ("#4c9f70", "#d9822b", "#8e44ad")  # in the order of the commune_types code list
+OUTLINE = "#5d6d7e"
+KM_PER_DEG = 111.32
+CLASS_COLOURS = ("#d5f5e3", "#fde9a9", "#f8b26a", "#e8603c", "#a50f15")  # none short, then growing shortage
+OUTLINE_LEVEL = 0.3  # where the communes' summed bumps end: about 1.6 radii from a lone commune's centre
+LABELLED = 8  # communes named on a map: the worst ones, as many as fit without overlapping
+
+
+def province_outline(ax, communes: pd.DataFrame, grid: int = 260) -> None:
+    """The province's shape from its communes alone (no boundary file is bundled): every commune spreads a bump
+    as wide as its own area around its centre; the line where their sum falls to OUTLINE_LEVEL is drawn, filled
+    white. Neighbouring communes merge into one smooth shape; a commune far from the others keeps its own."""
+    if communes.empty or "area_km2" not in communes:
+        return
+    lon, lat = communes["lon"].astype(float).to_numpy(), communes["lat"].astype(float).to_numpy()
+    radius_km = np.sqrt(communes["area_km2"].astype(float).fillna(0).clip(lower=1).to_numpy() / np.pi)
+    cos = np.cos(np.radians(np.nanmean(lat)))
+    pad = 2.5 * radius_km.max() / KM_PER_DEG
+    xs = np.linspace(np.nanmin(lon) - pad / cos, np.nanmax(lon) + pad / cos, grid)
+    ys = np.linspace(np.nanmin(lat) - pad, np.nanmax(lat) + pad, grid)
+    gx, gy = np.meshgrid(xs, ys)
+    field = np.zeros_like(gx)
+    for x, y, r in zip(lon, lat, radius_km):
+        d2 = (((gx - x) * cos) ** 2 + (gy - y) ** 2) * KM_PER_DEG ** 2 / (1.6 * r) ** 2
+        field += np.exp(-d2)
+    ax.contourf(gx, gy, field, levels=[OUTLINE_LEVEL, np.inf], colors=["white"], zorder=0.6)
+    ax.contour(gx, gy, field, levels=[OUTLINE_LEVEL], colors=[OUTLINE], linewidths=1.6, zorder=0.7)
+
+
+def label_without_overlap(ax, frame: pd.DataFrame, text_of, count: int = LABELLED) -> int:
+    """Name the first `count` rows of `frame` (lon, lat) where a label fits: each label tries eight places around
+    its point and is left out when all of them would cover a label already placed. Returns the number placed."""
+    fig = ax.figure
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    ax.autoscale_view()
+    ax.apply_aspect()  # the final limits, so that label boxes are measured where they will be drawn
+    placed, shown = [], 0
+    offsets = [(6, 6), (6, -12), (-6, 6), (-6, -12), (10, -3), (-10, -3), (0, 12), (0, -16)]
+    for row in frame.itertuples():
+        if shown >= count:
+            break
+        for dx, dy in offsets:
+            note = ax.annotate(text_of(row), (float(row.lon), float(row.lat)), xytext=(dx, dy), textcoords="offset points",
+                               ha="left" if dx >= 0 else "right", fontsize=8.5, zorder=6,
+                               path_effects=[patheffects.withStroke(linewidth=3, foreground="white")])
+            box = note.get_window_extent(renderer).expanded(1.05, 1.15)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                shown += 1
+                break
+            note.remove()
+    return shown
+
+
+def shortage_classes(values: pd.Series) -> tuple[list[float], list[str]]:
+    """Class limits for people short (0 = none short, then up to four classes from the data's quartiles) and their
+    labels, e.g. ([0, 2, 5, 10, inf], ['0', '1–2', '3–5', '6–10', '> 10'])."""
+    positive = values[values > 0].astype(float)
+    if positive.empty:
+        return [0.0], ["0"]
+    cuts = sorted({int(np.ceil(q)) for q in positive.quantile([0.25, 0.5, 0.75]).to_numpy()} | {int(np.ceil(positive.max()))})
+    limits, labels, low = [0.0], ["0"], 1
+    for cut in cuts[:4]:
+        if cut < low:
+            continue
+        limits.append(float(cut))
+        labels.append(f"{low}" if cut == low else f"{low}–{cut}")
+        low = cut + 1
+    return limits, labels
 
 
 def _geo_figure(lat: pd.Series, title: str, lang: str, size=(8.5, 7.5)):
@@ -41,13 +112,6 @@ def _marker_sizes(population: pd.Series, largest: float = 420.0) -> np.ndarray:
     return 30 + largest * np.sqrt(pop / top)
 
 
-def _label_top(ax, frame: pd.DataFrame, by: str, count: int = 6) -> None:
-    """Name the communes with the largest values of `by` (enough to orient without clutter)."""
-    top = frame[frame[by] > 0].nlargest(count, by)
-    for row in top.itertuples():
-        ax.annotate(str(row.name), (row.lon, row.lat), xytext=(5, 5), textcoords="offset points", fontsize=8)
-
-
 def _merge_lines(ax, ds) -> None:
     """Thin grey lines from every old unit to the centre of the new commune it went into."""
     ou = ds["old_units"].merge(ds["communes"][["code", "lon", "lat"]], left_on="commune_code", right_on="code",
@@ -63,6 +127,7 @@ def overview_map(ds, lang: str | None = None) -> Figure:
     communes = ds["communes"]
     fig, ax = _geo_figure(communes["lat"], ui_text("overview_map", lang, province=ds.province, communes=len(communes),
                                                    old_units=len(ds["old_units"])), lang)
+    province_outline(ax, communes)
     _merge_lines(ax, ds)
     colours = dict(zip(vocab.codes("commune_types"), COMMUNE_TYPE_COLOURS))
     for kind, group in communes.groupby("type"):
@@ -81,22 +146,37 @@ def overview_map(ds, lang: str | None = None) -> Figure:
 
 
 def shortage_map(ds, staffing_by_commune: pd.DataFrame, lang: str | None = None) -> Figure:
-    """Communes coloured by their shortage ratio (missing / required minimum), sized by population."""
+    """Communes coloured by the number of people short, in a few classes, sized by population, inside the
+    province outline; the worst communes named where their labels fit without overlapping."""
     lang = ui_lang(lang)
-    per = (staffing_by_commune.groupby("commune_code", as_index=False)[["required_min", "shortage"]].sum())
-    per["shortage_ratio"] = per["shortage"] / per["required_min"].where(per["required_min"] > 0, np.inf)
-    communes = ds["communes"].merge(per, left_on="code", right_on="commune_code", how="left").fillna(
-        {"shortage": 0, "shortage_ratio": 0.0})
+    rows = staffing_by_commune
+    if "field" in rows:  # the headcount-ceiling rows repeat the officials' rows
+        rows = rows[rows["field"] != vocab.role_code("fields", "total")]
+    per = rows.groupby("commune_code", as_index=False)[["required_min", "shortage"]].sum()
+    communes = ds["communes"].merge(per, left_on="code", right_on="commune_code", how="left").fillna({"shortage": 0})
     missing = int(communes["shortage"].sum())
     fig, ax = _geo_figure(communes["lat"], ui_text("shortage_map", lang, missing=f"{missing:,}"), lang)
-    _merge_lines(ax, ds)
-    ratio = communes["shortage_ratio"].astype(float)
-    points = ax.scatter(communes["lon"].astype(float), communes["lat"].astype(float), c=ratio, cmap="YlOrRd",
-                        vmin=0, vmax=max(float(ratio.max()), 0.05), s=_marker_sizes(communes["population"]),
-                        edgecolor="#555", linewidth=0.5, zorder=3)
-    fig.colorbar(points, ax=ax, shrink=0.7, label=ui_text("shortage_ratio_bar", lang))
-    _label_top(ax, communes, "shortage")
+    province_outline(ax, communes)
+    limits, labels = shortage_classes(communes["shortage"])
+    shortage = communes["shortage"].astype(float).to_numpy()
+    klass = np.searchsorted(np.array(limits), shortage, side="left")
+    colours = np.array(CLASS_COLOURS[:len(limits)])[np.minimum(klass, len(limits) - 1)]
+    ax.scatter(communes["lon"].astype(float), communes["lat"].astype(float), c=list(colours),
+               s=_marker_sizes(communes["population"]), edgecolor="#555", linewidth=0.5, zorder=3)
+    handles = [Patch(facecolor=CLASS_COLOURS[k], edgecolor="#555", label=label) for k, label in enumerate(labels)]
+    ax.legend(handles=handles, title=ui_text("people_short_legend", lang), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize=9, title_fontsize=9, frameon=False)
+    worst = communes[communes["shortage"] > 0].sort_values("shortage", ascending=False)
+    label_without_overlap(ax, worst, lambda row: f"{_short_name(row.name)} ({int(row.shortage)})")
     return fig
+
+
+def _short_name(name: str) -> str:
+    """'Xã Đình Lập' -> 'Đình Lập' (the type prefix is the same on every label)."""
+    for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
+        if str(name).startswith(prefix):
+            return str(name)[len(prefix):]
+    return str(name)
 
 
 def _points(ds, table: str, id_name: str) -> pd.DataFrame:
@@ -116,6 +196,7 @@ def coverage_map(ds, hq_plan: pd.DataFrame, service_points: pd.DataFrame, servic
            .merge(_points(ds, "buildings", "building_id").rename(columns={"lon": "site_lon", "lat": "site_lat"}),
                   left_on="served_by_building_id", right_on="building_id", how="left"))
     fig, ax = _geo_figure(ds["communes"]["lat"], ui_text("coverage_map", lang), lang)
+    province_outline(ax, ds["communes"])
     kinds = cov["site_kind"].astype(str) if "site_kind" in cov else pd.Series("", index=cov.index)
     reach = cov.dropna(subset=["site_lon"])
     segments = np.stack([reach[["lon", "lat"]].to_numpy(), reach[["site_lon", "site_lat"]].to_numpy()], axis=1)
@@ -156,6 +237,7 @@ def equipment_flow_map(ds, transfers: pd.DataFrame, purchases: pd.DataFrame, hq_
     flows = flows.merge(ou, on="from_old_unit_id").merge(sites, on="to_commune_code", suffixes=("", "_to"))
     total = int(flows["count"].sum()) if len(flows) else 0
     fig, ax = _geo_figure(ds["communes"]["lat"], ui_text("flow_map", lang, total=f"{total:,}"), lang)
+    province_outline(ax, ds["communes"])
     if len(flows):
         segments = np.stack([flows[["lon", "lat"]].to_numpy(), flows[["lon_to", "lat_to"]].to_numpy()], axis=1)
         widths = 0.5 + 4.5 * np.sqrt(flows["count"].astype(float) / flows["count"].astype(float).max())

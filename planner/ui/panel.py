@@ -1,79 +1,43 @@
-"""What every tab of the app shares: the Explorer base (settings, Solve/Export/Keep buttons, a status line
-with progress, results), the store of kept plans, and small widget helpers.
+"""What every tab of the app shares: the Explorer base (Solve, Download, Save buttons, a status line with
+progress, results), and small widget helpers.
 
 An explorer solves only when its button is clicked (never on slider moves), in a background thread
 with a progress bar, and shows errors as plain-words messages. `sync=True` (tests) or
 `solve(wait=True)` (notebooks run top to bottom) run the same code in the caller's thread.
-Plans solved anywhere can be saved in a shared PlanStore and compared in the scenarios tab.
-Every word on screen comes from planner.ui.text (Vietnamese by default, `lang="en"` for English).
+The settings live in one planner.ui.settings.Settings: the app gives every explorer the same one (shown once,
+in its own tab); an explorer used alone in a notebook makes its own and shows its part of it.
+Plans are saved in a store (planner.ui.plans: the plan register in the app, memory in a notebook); saving
+over an existing name asks first. Every word on screen comes from planner.ui.text.
 """
 
 from __future__ import annotations
 
 import html
-from collections import OrderedDict
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import derived, vocab
+from .. import vocab
 from ..dataset import Dataset
 from ..labels import text
-from ..scenario import Scenario, deep_merge
-from .common import (BackgroundTask, default_scenario, download_link, message_html, output_folder, table_widget,
-                     TABLE_ROWS)
+from ..scenario import Scenario
+from .common import BackgroundTask, default_scenario, download_html, message_html
+from .plans import PlanStore
+from .settings import Settings
+from .table import DataTable
 from .text import language_options, ui_lang, ui_text
-
-WIDE = widgets.Layout(width="540px")
-LABEL_STYLE = {"description_width": "280px"}  # room for the longest Vietnamese field names
-START_BUDGETS = {"renovation_budget": 10e9, "equipment_budget": 1e9}  # VND, when neither scenario nor costs give one
-
-
-# ---------------------------------------------------------------- shared state
-
-class PlanStore:
-    """Named plans kept for comparison (name -> scenario, plan, dataset), with change listeners."""
-
-    def __init__(self):
-        self.entries: OrderedDict[str, tuple[Scenario, object, Dataset]] = OrderedDict()
-        self.listeners: list[Callable[[], None]] = []
-
-    def save(self, name: str, scenario: Scenario, plan, ds: Dataset) -> None:
-        self.entries[name] = (scenario, plan, ds)
-        for listener in self.listeners:
-            listener()
-
-    def plans(self, names) -> dict:
-        return {name: self.entries[name][1] for name in names}
-
-
-# ---------------------------------------------------------------- settings
-
-def scenario_with(base: Scenario, changes: dict) -> Scenario:
-    """A validated copy of `base` with nested changes, e.g. {"staffing": {"fairness": False}}
-    (mappings are merged key by key: {"staffing": {"shortage_penalty": {field: 900}}} changes one penalty)."""
-    return Scenario.from_dict(deep_merge(base.model_dump(mode="json"), changes), source="the settings")
-
-
-def default_budgets(ds: Dataset, scenario: Scenario) -> tuple[float, float]:
-    """(renovation, equipment) budgets in VND for the sliders: the scenario's, else the costs table's
-    (planner.derived, as the models read them), else START_BUDGETS as a starting point."""
-    return tuple(derived.budget(ds, scenario, role, start) for role, start in START_BUDGETS.items())
 
 
 # ---------------------------------------------------------------- widget helpers
-
-def slider(description: str, value: float, low: float, high: float, step: float, fmt: str = ".0f") -> widgets.FloatSlider:
-    return widgets.FloatSlider(value=value, min=low, max=max(high, value), step=step, description=description,
-                               readout_format=fmt, continuous_update=False, style=LABEL_STYLE, layout=WIDE)
-
 
 def tabs(pages: list[tuple[str, widgets.Widget]]) -> widgets.Tab:
     tab = widgets.Tab(children=[page for _, page in pages])
     for index, (title, _) in enumerate(pages):
         tab.set_title(index, title)
+    tab.add_class("planner-tabs")
     return tab
 
 
@@ -89,15 +53,25 @@ def button_layout() -> widgets.Layout:
     return widgets.Layout(width="auto", min_width="140px")
 
 
-def heading(title: str, hint: str = "") -> widgets.HTML:
-    """A bold line of settings, with an optional hint after it."""
-    return widgets.HTML(f"<b>{html.escape(title)}</b> {html.escape(hint)}")
-
-
 def kpi_table(plan, stages: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The plan's key figures, only those of `stages` (names of the `stages` code list) when given."""
     kpis = plan.kpis if stages is None else plan.kpis[plan.kpis["stage"].isin(stages)]
     return kpis.reset_index(drop=True)
+
+
+def workbook_bytes(plan, ds: Dataset, name: str, lang: str) -> bytes:
+    """The leadership workbook of a plan, as bytes (written in a temporary folder, never shown as a path)."""
+    from ..report import write_plan_workbook
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_plan_workbook(plan, ds, Path(folder) / name, lang=lang)
+        return Path(path).read_bytes()
+
+
+def file_name(*parts: str, suffix: str = ".xlsx") -> str:
+    """A download name from words: spaces to underscores, no path separators."""
+    words = "_".join(str(p).strip() for p in parts if str(p).strip())
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in words) + suffix
 
 
 # ---------------------------------------------------------------- base of every tab
@@ -107,6 +81,7 @@ class Panel:
 
     ui_lang: str
     widget: widgets.Widget
+    ds: Dataset | None = None
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -117,84 +92,135 @@ class Panel:
         """The tab's words (planner.ui.text) in its language."""
         return ui_text(key, self.ui_lang, **values)
 
-    def table(self, df: pd.DataFrame, title: str = "", max_rows: int = TABLE_ROWS) -> widgets.HTML:
-        return table_widget(df, title, max_rows, lang=self.ui_lang)
+    def table(self, df: pd.DataFrame, title: str = "", ds: Dataset | None = None) -> widgets.Widget:
+        """A sortable, filterable table with pages (planner.ui.table), names instead of IDs from `ds`."""
+        return DataTable(df, title, self.ui_lang, ds if ds is not None else self.ds).widget
+
+
+SETTING_NAMES = ("penalties", "threshold", "fairness", "it_radius", "service_distance", "renovation_budget",
+                 "equipment_budget", "single_source", "name")
 
 
 class Explorer(Panel):
-    """Settings on the left, Solve/Export buttons, a status line with progress, results below."""
+    """Solve/Download/Save buttons, a status line with progress, results below; settings from a Settings."""
 
     title_key = solve_key = ""  # each explorer names its planner.ui.text keys
     stages: tuple[str, ...] = vocab.codes("stages")  # the stages a solve runs (planner.pipeline.run_plan)
 
     def __init__(self, ds: Dataset, scenario: Scenario | None = None, *, store: PlanStore | None = None,
-                 run: Callable | None = None, sync: bool = False, lang: str | None = None):
+                 run: Callable | None = None, sync: bool = False, lang: str | None = None,
+                 settings: Settings | None = None, user: widgets.Text | None = None):
         self.ui_lang = ui_lang(lang)
         self.ds = ds
-        self.base = scenario or default_scenario()
+        self.shared_settings = settings is not None
+        self.settings = settings if settings is not None else Settings(ds, scenario or default_scenario(), self.ui_lang)
         self.store = store if store is not None else PlanStore()
+        self.user = user
         self.run = run
         self.sync = sync
         self.plan = None
         self.plan_ds: Dataset | None = None
         self.plan_scenario: Scenario | None = None
         self.status = widgets.HTML()
+        self.status.add_class("planner-status")
         self.progress = widgets.FloatProgress(value=0, min=0, max=1,
                                               layout=widgets.Layout(width="420px", visibility="hidden"))
-        self.export_note = widgets.HTML()  # where the last exported workbook can be downloaded
+        self.export_note = widgets.HTML()  # the download link of the last workbook
+        self.export_note.add_class("planner-download")
         self.solve_button = widgets.Button(description=self.t("solve"), button_style="primary", icon="play",
                                            tooltip=self.t("solve_tip"), layout=button_layout())
         self.solve_button.add_class("planner-solve")
         self.solve_button.on_click(lambda _: self.solve())
         self.export_button = widgets.Button(description=self.t("export"), icon="download", disabled=True,
                                             tooltip=self.t("export_tip"), layout=button_layout())
+        self.export_button.add_class("planner-export")
         self.export_button.on_click(lambda _: self.export())
         self.workbook_lang = widgets.Dropdown(options=language_options(), value=self.ui_lang,
                                               description=self.t("workbook_lang"), layout=widgets.Layout(width="240px"))
-        self.save_name = widgets.Text(placeholder=self.t("keep_placeholder"), layout=widgets.Layout(width="200px"))
-        self.save_button = widgets.Button(description=self.t("keep"), icon="bookmark", disabled=True, layout=button_layout())
+        self.save_name = widgets.Text(placeholder=self.t("keep_placeholder"), description=self.t("plan_name"),
+                                      style={"description_width": "initial"}, layout=widgets.Layout(width="360px"))
+        self.save_name.add_class("planner-save-name")
+        self.save_button = widgets.Button(description=self.t("keep"), icon="save", disabled=True, layout=button_layout())
+        self.save_button.add_class("planner-save")
         self.save_button.on_click(lambda _: self.keep())
+        self.confirm_button = widgets.Button(description=self.t("overwrite"), button_style="warning",
+                                             layout=button_layout())
+        self.confirm_button.add_class("planner-confirm")
+        self.confirm_button.on_click(lambda _: self.keep(overwrite=True))
+        self.cancel_button = widgets.Button(description=self.t("cancel"), layout=button_layout())
+        self.cancel_button.on_click(lambda _: self._hide_confirm())
+        self.confirm_text = widgets.HTML()
+        self.confirm = widgets.HBox([self.confirm_text, self.confirm_button, self.cancel_button],
+                                    layout=widgets.Layout(display="none", align_items="center"))
+        self.confirm.add_class("planner-confirm-box")
+        self.settings_line = widgets.HTML()
         self.results = widgets.VBox()
         self.results.add_class("planner-results")
         self.task = BackgroundTask(self.status, self.progress,
-                                   busy=[self.solve_button, self.export_button, self.save_button],
+                                   busy=[self.solve_button, self.export_button, self.save_button, self.confirm_button],
                                    on_finish=self._enable_plan_buttons, lang=self.ui_lang)
         self.widget = widgets.VBox([
             widgets.HTML(f"<h3 style='margin:4px 0'>{html.escape(self.t(self.title_key))}</h3>"),
-            self.settings_panel(),
-            widgets.HBox([self.solve_button, self.export_button, self.workbook_lang]),
-            widgets.HBox([self.save_name, self.save_button]),
-            self.progress, self.status, self.export_note, self.results,
+            self.settings_panel(), self.settings_line,
+            widgets.HBox([self.solve_button, self.export_button, self.workbook_lang],
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HBox([self.save_name, self.save_button], layout=widgets.Layout(flex_flow="row wrap")),
+            self.confirm, self.progress, self.status, self.export_note, self.results,
         ])
         self.widget.add_class(f"planner-{type(self).__name__.removesuffix('Explorer').lower()}")  # a handle for tests
+        if self.shared_settings:
+            self.show_settings_line()
+
+    # the settings' widgets under their old names (notebooks set e.g. explorer.threshold.value)
+    def __getattr__(self, name: str):
+        if name in SETTING_NAMES and "settings" in self.__dict__:
+            return getattr(self.__dict__["settings"], name)
+        raise AttributeError(name)
+
+    @property
+    def base(self) -> Scenario:
+        """The scenario the settings start from (what they do not show comes from it)."""
+        return self.settings.base
+
+    @base.setter
+    def base(self, scenario: Scenario) -> None:
+        self.settings.base = scenario
+
+    def show_settings_line(self) -> None:
+        """The settings in use, in one line, with where to change them (the app's settings tab)."""
+        self.settings_line.value = (f"<div style='color:#555;margin:2px 0 6px 0'>"
+                                    f"{html.escape(self.settings.summary())} · {html.escape(self.t('settings_where'))}</div>")
 
     def carry_over(self, old: "Explorer") -> None:
         """Take the last plan (and its results) of an explorer this one replaces, e.g. in another language."""
         if old.plan is not None:
             self.plan_scenario, self.plan_ds, self.plan = old.plan_scenario, old.plan_ds, old.plan
-            self.results.children = self.render()
+            self.results.children = self.safe_render()
             self._enable_plan_buttons()
         self.save_name.value = old.save_name.value
 
     def current_settings(self) -> Scenario:
-        """The scenario the widgets describe now (the starting one if they do not make a valid scenario)."""
-        try:
-            return self.scenario()
-        except Exception:
-            return self.base
+        return self.settings.current()
 
     # subclasses fill these in
     def settings_panel(self) -> widgets.Widget:
         return widgets.VBox()
 
     def scenario(self) -> Scenario:
-        return self.base
+        return self.settings.scenario()
 
     def solve_dataset(self) -> Dataset:
         return self.ds
 
     def render(self) -> list[widgets.Widget]:
         return [self.table(kpi_table(self.plan), text("key_figures", self.ui_lang))]
+
+    def safe_render(self) -> list[widgets.Widget]:
+        """The results, or a message when this plan lacks what the tab shows (e.g. an opened staffing-only plan)."""
+        try:
+            return self.render()
+        except Exception as exc:  # a saved plan of other stages: say so instead of a traceback
+            return [widgets.HTML(message_html(self.t("plan_lacks_tables"), [f"{type(exc).__name__}: {exc}"], kind="info"))]
 
     def set_dataset(self, ds: Dataset) -> None:
         """Switch to another province (clears the results)."""
@@ -203,8 +229,22 @@ class Explorer(Panel):
         self.results.children = []
         self.export_note.value = ""
         self.export_button.disabled = self.save_button.disabled = True
+        if not self.shared_settings:
+            self.settings.set_dataset(ds)
         self.status.value = message_html(self.t("province_loaded", province=ds.province, solve=self.t("solve")),
                                          kind="info")
+
+    def show_plan(self, name: str, plan, ds: Dataset) -> None:
+        """Show a plan opened from the store (its scenario from its provenance)."""
+        from .plans import plan_scenario
+
+        self.plan_scenario = plan_scenario(plan, self.settings.current()).model_copy(update={"name": name})
+        self.plan_ds, self.plan = ds, plan
+        self.results.children = self.safe_render()
+        self.save_name.value = name
+        self.export_note.value = ""
+        self._enable_plan_buttons()
+        self.status.value = message_html(self.t("plan_opened", name=name), kind="ok")
 
     def _enable_plan_buttons(self) -> None:
         self.export_button.disabled = self.save_button.disabled = self.plan is None
@@ -215,11 +255,14 @@ class Explorer(Panel):
 
         The previous results are cleared first, so what is shown always matches the settings.
         """
+        if self.shared_settings:
+            self.show_settings_line()
 
         def job():
             self.plan = None
             self.results.children = []
             self.export_note.value = ""
+            self._hide_confirm()
             scenario = self.scenario()
             ds = self.solve_dataset()
             run = self.run
@@ -231,35 +274,51 @@ class Explorer(Panel):
 
     def _show(self, result) -> None:
         self.plan_scenario, self.plan_ds, self.plan = result
-        self.results.children = self.render()
+        self.results.children = self.safe_render()
         if not self.save_name.value:
             self.save_name.value = self.plan_scenario.name
 
     def export(self, wait: bool = False) -> None:
-        """Write the leadership workbook of the last plan to the output folder and offer it for download."""
+        """Write the leadership workbook of the last plan and offer it as a download (no server path shown)."""
         if self.plan is None:
             self.status.value = message_html(self.t("solve_first_export"), kind="info")
             return
+        lang = self.workbook_lang.value
+        name = file_name(self.plan_ds.province, self.save_name.value.strip() or self.plan_scenario.name)
 
         def job():
-            from ..report import write_plan_workbook
+            return name, workbook_bytes(self.plan, self.plan_ds, name, lang)
 
-            name = f"{self.plan_ds.province}_{self.plan_scenario.name}_plan.xlsx".replace(" ", "_")
-            return write_plan_workbook(self.plan, self.plan_ds, output_folder() / name, lang=self.workbook_lang.value)
+        self.task.start(self.t("writing_workbook"), job, lambda result: self._offer(*result), sync=self.sync or wait)
 
-        self.task.start(self.t("writing_workbook"), job, lambda path: self._written(path, "workbook_written"),
-                        sync=self.sync or wait)
+    def _offer(self, name: str, data: bytes) -> None:
+        self.export_note.value = download_html(data, name, self.t("download", name=name))
 
-    def _written(self, path, title_key: str) -> None:
-        """Say where an exported workbook went, with a download link."""
-        path = Path(path)
-        self.export_note.value = (message_html(self.t(title_key), [str(path)], kind="ok")
-                                  + download_link(path, self.t("download", name=path.name)))
+    def _hide_confirm(self) -> None:
+        self.confirm.layout.display = "none"
 
-    def keep(self) -> None:
-        """Save the last plan under the typed name for the scenarios tab."""
+    def keep(self, overwrite: bool = False, wait: bool = False) -> None:
+        """Save the last plan under the typed name (with its workbook when the store keeps files); an existing
+        name is only replaced after the user confirms (an approved plan is never replaced)."""
         if self.plan is None:
             return
         name = self.save_name.value.strip() or self.plan_scenario.name
-        self.store.save(name, self.plan_scenario.model_copy(update={"name": name}), self.plan, self.plan_ds)
-        self.status.value = message_html(self.t("plan_kept", name=name, count=len(self.store.entries)), kind="ok")
+        self._hide_confirm()
+        if not overwrite and self.store.exists(name):
+            self.confirm_text.value = message_html(self.t("overwrite_question", name=name), kind="info")
+            self.confirm.layout.display = ""
+            return
+        by = self.user.value.strip() if self.user is not None else ""
+        plan, ds, scenario, lang = self.plan, self.plan_ds, self.plan_scenario, self.workbook_lang.value
+
+        def job():
+            workbook = (workbook_bytes(plan, ds, file_name(ds.province, name), lang)
+                        if self.store.persistent else None)
+            self.store.save(name, scenario.model_copy(update={"name": name}), plan, ds, by=by or None,
+                            overwrite=overwrite, workbook=workbook)
+            return name
+
+        self.task.start(self.t("saving", name=name), job, self._saved, sync=self.sync or wait)
+
+    def _saved(self, name: str) -> None:
+        self.export_note.value = message_html(self.t("plan_kept", name=name, count=len(self.store.names())), kind="ok")

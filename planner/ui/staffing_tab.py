@@ -13,10 +13,12 @@ from ..dataset import Dataset
 from ..edits import PIN_COLUMNS, with_pins
 from ..explain import Explanation, explain_commune, explain_official
 from ..labels import column_label, sheet_label, text
-from ..scenario import DEFAULT_KEY, Scenario
+from ..scenario import Scenario
 from . import charts, maps
 from .common import figure_widget, message_html, table_html
-from .panel import WIDE, Explorer, heading, kpi_table, scenario_with, side_by_side, slider, tabs
+from .panel import Explorer, kpi_table, side_by_side, tabs
+from .settings import WIDE, heading
+from .text import ui_text
 
 
 def commune_options(ds: Dataset) -> list[tuple[str, int]]:
@@ -33,12 +35,34 @@ def official_id(choice: str) -> str:
     return choice.split(" · ", 1)[0].strip()
 
 
-def explanation_html(explanation: Explanation, lang: str | None = None) -> str:
-    """An explanation as shown in the app: a message box with its lines, then its table."""
+def explanation_html(explanation: Explanation, lang: str | None = None, ds=None) -> str:
+    """An explanation as shown in the app: the plain-words lines first, the table of technical values (costs,
+    distances) folded under an "advanced" toggle."""
     words = message_html(explanation.title, explanation.lines, kind="info")
     if explanation.table is not None:
-        words += table_html(explanation.table, explanation.table_title, lang=lang)
+        words += (f"<details class='planner-advanced-details'><summary style='cursor:pointer;color:#1a5276'>"
+                  f"{html.escape(ui_text('explain_advanced', lang))}</summary>"
+                  f"{table_html(explanation.table, explanation.table_title, lang=lang, ds=ds)}</details>")
     return words
+
+
+def no_effect_lines(plan, ds: Dataset, scenario: Scenario, lang: str) -> list[str]:
+    """Fields still short where no unplaced official of that field (first or second) is left: raising their
+    priority cannot change the plan, and the user should hear why instead of seeing nothing change."""
+    by_commune = plan.tables.get("staffing_by_commune")
+    if by_commune is None or by_commune.empty or "field" not in by_commune:
+        return []
+    total = vocab.role_code("fields", "total")
+    missing = by_commune[(by_commune["field"] != total) & (by_commune["shortage"] > 0)].groupby("field")["shortage"].sum()
+    surplus = plan.tables.get("surplus_officials", pd.DataFrame())
+    officials = ds["officials"].set_index("id")
+    spare = officials.loc[officials.index.intersection(surplus.get("official_id", pd.Series(dtype=str)))]
+    spare_fields = set(spare.get("field", pd.Series(dtype=str)).dropna()) | set(
+        spare.get("secondary_field", pd.Series(dtype=str)).dropna())
+    fields = vocab.labels("fields", lang)
+    return [ui_text("no_effect_field", lang, field=fields.get(field, field), missing=f"{int(count):,}",
+                    radius=f"{scenario.staffing.candidate_radius_km:g}")
+            for field, count in missing.sort_values(ascending=False).items() if field not in spare_fields]
 
 
 class StaffingExplorer(Explorer):
@@ -49,16 +73,6 @@ class StaffingExplorer(Explorer):
     stages = ("sites", "staffing")
 
     def settings_panel(self) -> widgets.Widget:
-        staffing = self.base.staffing
-        fields = vocab.labels("fields", self.ui_lang)
-        self.penalties = {
-            field: slider(self.t("other_fields") if field == DEFAULT_KEY else fields.get(field, field), value, 0, 5000, 50)
-            for field, value in staffing.shortage_penalty.items()
-        }
-        self.threshold = slider(self.t("commute_threshold"), staffing.distance_threshold_km, 0, 100, 1)
-        self.fairness = widgets.Checkbox(value=staffing.fairness, description=self.t("fairness_long"), indent=False,
-                                         layout=widgets.Layout(width="auto"))
-        self.it_radius = slider(self.t("it_radius"), staffing.it_support.radius_km, 5, 150, 5)
         self.pins = pd.DataFrame(columns=PIN_COLUMNS)
         officials, communes = official_options(self.ds), commune_options(self.ds)
         self.pin_official = widgets.Combobox(placeholder=self.t("id_or_name"), options=officials,
@@ -73,13 +87,9 @@ class StaffingExplorer(Explorer):
         add.on_click(lambda _: self.add_pin())
         clear = widgets.Button(description=self.t("clear_pins"), icon="times", layout=widgets.Layout(width="auto"))
         clear.on_click(lambda _: self.clear_pins())
-        self.pins_view = widgets.HTML()
-        priorities = widgets.VBox([heading(self.t("penalties_heading"), self.t("penalties_hint")),
-                                   *self.penalties.values()])
-        others = widgets.VBox([heading(self.t("commute_heading")), self.threshold, self.fairness,
-                               self.it_radius, heading(self.t("pins_heading")),
-                               self.pin_official, widgets.HBox([self.pin_commune]),
-                               widgets.HBox([self.pin_position, add, clear]), self.pins_view])
+        self.pins_view = widgets.VBox()
+        pins = widgets.VBox([heading(self.t("pins_heading")), self.pin_official, widgets.HBox([self.pin_commune]),
+                             widgets.HBox([self.pin_position, add, clear]), self.pins_view])
         self.explain_official = widgets.Combobox(placeholder=self.t("id_or_name"), options=officials,
                                                  ensure_option=True, description=self.t("official"), layout=WIDE)
         self.explain_commune = widgets.Dropdown(options=[("—", None)] + communes, value=None,
@@ -87,7 +97,10 @@ class StaffingExplorer(Explorer):
         self.explanation = widgets.HTML()
         self.explain_official.observe(lambda change: self.explain(official=change["new"]), names="value")
         self.explain_commune.observe(lambda change: self.explain(commune=change["new"]), names="value")
-        return widgets.HBox([priorities, others], layout=widgets.Layout(flex_flow="row wrap"))
+        if self.shared_settings:  # the app shows the settings once, in its settings tab
+            return pins
+        return widgets.HBox([self.settings.staffing_box, widgets.VBox([self.settings.others_box, pins])],
+                            layout=widgets.Layout(flex_flow="row wrap"))
 
     def add_pin(self, official: str | None = None, commune: int | None = None, position: str | None = None) -> None:
         official = official_id(official or self.pin_official.value or "")
@@ -109,16 +122,8 @@ class StaffingExplorer(Explorer):
         view = self.pins.assign(name=self.pins["official_id"].map(names),
                                 commune=self.pins["commune_code"].map(communes))
         view = view.rename(columns={"commune": "commune_name"})
-        self.pins_view.value = (self.table(view[["official_id", "name", "commune_name", "position"]],
-                                           self.t("pinned")).value if len(view) else "")
-
-    def scenario(self) -> Scenario:
-        return scenario_with(self.base, {"staffing": {
-            "shortage_penalty": {field: float(s.value) for field, s in self.penalties.items()},
-            "distance_threshold_km": float(self.threshold.value),
-            "fairness": bool(self.fairness.value),
-            "it_support": {"radius_km": float(self.it_radius.value)},
-        }})
+        self.pins_view.children = ([self.table(view[["official_id", "name", "commune_name", "position"]],
+                                               self.t("pinned"))] if len(view) else [])
 
     def solve_dataset(self) -> Dataset:
         return with_pins(self.ds, self.pins)
@@ -140,37 +145,28 @@ class StaffingExplorer(Explorer):
         t, lang = self.plan.tables, self.ui_lang
         by_commune = t["staffing_by_commune"]
         short = by_commune[by_commune["shortage"] > 0].sort_values("shortage", ascending=False)
-        summary = side_by_side(figure_widget(maps.shortage_map(self.plan_ds, by_commune, lang), "planner-map"),
-                               self.table(kpi_table(self.plan, ("staffing",)), text("key_figures", lang)))
+        ds = self.plan_ds
+        notes = no_effect_lines(self.plan, ds, self.plan_scenario, lang)
+        summary = widgets.VBox(
+            ([widgets.HTML(message_html(self.t("no_effect_title"), notes, kind="info"))] if notes else [])
+            + [side_by_side(figure_widget(maps.shortage_map(ds, by_commune, lang), "planner-map"),
+                            self.table(kpi_table(self.plan, ("staffing",)), text("key_figures", lang), ds))])
         shortages = widgets.VBox([figure_widget(charts.shortage_by_field_chart(by_commune, lang)),
                                   figure_widget(charts.shortage_by_commune_chart(by_commune, lang=lang)),
-                                  self.table(short, self.t("short_table"))])
+                                  self.table(short, self.t("short_table"), ds)])
         threshold = self.plan_scenario.staffing.distance_threshold_km
         commute = widgets.VBox([figure_widget(charts.commute_chart(t["assignments"], threshold, lang))])
-        people = widgets.VBox([self._assignments_by_commune(t["assignments"]),
-                               self.table(t.get("surplus_officials", pd.DataFrame()), sheet_label("surplus_officials", lang)),
-                               self.table(t.get("recruitment_needs", pd.DataFrame()), sheet_label("recruitment_needs", lang))])
-        it = widgets.VBox([self.table(t.get("it_coverage", pd.DataFrame()), sheet_label("it_coverage", lang)),
-                           self.table(t.get("it_officer_load", pd.DataFrame()), sheet_label("it_officer_load", lang))])
+
+        def sheet(name: str) -> widgets.Widget:
+            return self.table(t.get(name, pd.DataFrame()), sheet_label(name, lang), ds)
+
+        people = widgets.VBox([sheet("assignments"), sheet("surplus_officials"), sheet("recruitment_needs")])
+        it = widgets.VBox([sheet("it_coverage"), sheet("it_officer_load")])
         explain = widgets.VBox([widgets.HTML(html.escape(self.t("explain_hint"))),
                                 self.explain_official, self.explain_commune, self.explanation])
         return [tabs([(self.t("tab_summary"), summary), (self.t("tab_shortages"), shortages),
                       (self.t("tab_commute"), commute), (self.t("tab_people"), people), (self.t("tab_it"), it),
                       (self.t("tab_explain"), explain)])]
-
-    def _assignments_by_commune(self, assignments: pd.DataFrame) -> widgets.Widget:
-        """The assignments table with a commune filter (a province has thousands of rows)."""
-        choice = widgets.Dropdown(options=[(self.t("all_communes"), None)] + commune_options(self.plan_ds), value=None,
-                                  description=self.t("show"), layout=WIDE)
-        title = sheet_label("assignments", self.ui_lang)
-        view = self.table(assignments, title)
-
-        def show(change) -> None:
-            rows = assignments if change["new"] is None else assignments[assignments["commune_code"] == change["new"]]
-            view.value = self.table(rows, title).value
-
-        choice.observe(show, names="value")
-        return widgets.VBox([choice, view])
 
     def explain(self, official: str | None = None, commune: int | None = None) -> str:
         """Plain-words reasons for one official's placement or one commune's staffing (planner.explain), as
@@ -179,9 +175,10 @@ class StaffingExplorer(Explorer):
             words = message_html(self.t("explain_solve_first"), kind="info")
         elif official:
             words = explanation_html(explain_official(self.plan, self.plan_ds, official_id(official), self.ui_lang),
-                                     self.ui_lang)
+                                     self.ui_lang, self.plan_ds)
         elif commune is not None:
-            words = explanation_html(explain_commune(self.plan, self.plan_ds, int(commune), self.ui_lang), self.ui_lang)
+            words = explanation_html(explain_commune(self.plan, self.plan_ds, int(commune), self.ui_lang), self.ui_lang,
+                                     self.plan_ds)
         else:
             return self.explanation.value
         self.explanation.value = words

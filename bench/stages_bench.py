@@ -1,0 +1,175 @@
+"""Every stage of `planner solve` per province: build/solve/total seconds, the ratio to a named floor, end to end, peak memory.
+
+    .venv/bin/python bench/stages_bench.py [--provinces lang_son lao_cai ha_noi hcm] [--keep DIR]
+
+Provinces: the bundled Lạng Sơn and Lào Cai workbooks, and the Hà Nội and Hồ Chí Minh City samples (seed 3,
+made with `planner sample` into a temporary folder first, so every province is read from an .xlsx like a user's).
+Each province runs in its own child process (`--one FILE`), so its peak memory (ru_maxrss) is its own.
+
+Per stage (in pipeline order; `staffing` includes the sites re-fit rounds and their last sites solves, see
+planner.pipeline; earlier rounds' solves are not kept by the pipeline, so build/solve undercount them):
+  build, solve   seconds the stage's solver runs report (plan.solves; build includes handing arrays to HiGHS)
+  total          wall seconds of the stage (building inputs, all solves, extracting and re-checking the plan)
+  floor          a lower bound named in the table:
+                   solver  the stage's own solve seconds (HiGHS on the same arrays; total/floor is the overhead)
+                   mcf     equipment: one min-cost flow (networkx network simplex) of the equipment transport core,
+                           the same arcs, supplies and demands with unmet demand at a high price
+End to end = reading and validating the workbook + all stages + writing the result workbook (as `planner solve`).
+Targets (issue 13, a 2-core machine): Lào Cai <= 5 s, Hà Nội and Hồ Chí Minh City <= 10 s, peak <= 1 GB,
+Hà Nội <= 3 x Lạng Sơn. Times on a shared, loaded machine vary run to run: read ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PROVINCES = {
+    "lang_son": ("Lạng Sơn", ROOT / "data" / "lang_son.xlsx", None),
+    "lao_cai": ("Lào Cai", ROOT / "data" / "lao_cai.xlsx", None),
+    "ha_noi": ("Hà Nội (sample, seed 3)", None, ("Hà Nội", 3)),
+    "hcm": ("Hồ Chí Minh (sample, seed 3)", None, ("Hồ Chí Minh", 3)),
+}
+MCF_UNMET_VND = 10**12  # price of one unmet item in the min-cost-flow floor (above any transport + repair cost)
+
+
+def _equipment_floor(stage_inputs: dict) -> float:
+    """Seconds of one networkx min-cost flow over the equipment transport core (all item types, integer VND costs)."""
+    import networkx as nx
+
+    arcs, supply, nodes = stage_inputs["arcs"], stage_inputs["supply"], stage_inputs["nodes"]
+    g = nx.DiGraph()
+    total = 0
+    for s in supply.itertuples():
+        g.add_node(("s", s.old_unit_id, s.item_type), demand=-int(s.good + s.repairable))
+        total += int(s.good + s.repairable)
+    for n in nodes.itertuples():
+        g.add_node(("d", n.commune_code, n.item_type), demand=int(n.demand))
+        g.add_edge("unmet", ("d", n.commune_code, n.item_type), weight=MCF_UNMET_VND)
+        total -= int(n.demand)
+    g.add_node("unmet", demand=total)  # balances supply and demand: leftover stock flows to 'unmet' at no cost
+    for s in supply.itertuples():
+        g.add_edge(("s", s.old_unit_id, s.item_type), "unmet", weight=0)
+    for a in arcs.itertuples():
+        g.add_edge(("s", a.old_unit_id, a.item_type), ("d", a.commune_code, a.item_type), weight=int(round(a.unit_transport_vnd)))
+    start = time.perf_counter()
+    nx.network_simplex(g)
+    return time.perf_counter() - start
+
+
+def run_one(path: Path, out_dir: Path) -> dict:
+    """One province in this process: read, every stage timed, write; returns the figures as a dict."""
+    from unittest import mock
+
+    import planner.models.equipment as equipment
+    from planner.pipeline import REGISTRY, assemble
+    from planner.report import write_plan_workbook
+    from planner.scenario import Scenario
+    from planner.stage import StageContext
+    from planner.validate import load_dataset
+
+    start = time.perf_counter()
+    ds = load_dataset(path)
+    read = time.perf_counter() - start
+    scenario = Scenario()
+    ctx = StageContext(dataset=ds, scenario=scenario)
+    captured = {}
+    real_arcs = equipment._candidate_arcs
+
+    def spy(ds_, scenario_, supply, nodes, dest, transport):  # the equipment transport core, for its floor
+        captured.update(supply=supply, nodes=nodes, arcs=real_arcs(ds_, scenario_, supply, nodes, dest, transport))
+        return captured["arcs"]
+
+    stages = []
+    with mock.patch.object(equipment, "_candidate_arcs", spy):
+        for stage in REGISTRY:
+            if not stage.enabled(scenario):
+                continue
+            before = {name: result for name, result in ctx.results.items()}
+            t0 = time.perf_counter()
+            ctx.results[stage.name] = stage.run(ctx)
+            solves = list(ctx.results[stage.name].solves)
+            # a stage may replace an earlier result (staffing re-fits the sites): those solves ran in this stage
+            solves += [s for name, result in ctx.results.items() if name in before and result is not before[name]
+                       for s in result.solves]
+            stages.append({"stage": stage.name, "total": time.perf_counter() - t0, "solves": solves})
+    for row in stages:
+        solves = row.pop("solves")
+        row["build"] = sum(s.build_seconds for s in solves)
+        row["solve"] = sum(s.solve_seconds for s in solves)
+        row["floor_name"], row["floor"] = "solver", row["solve"]
+        if row["stage"] == "equipment" and captured:
+            row["floor_name"], row["floor"] = "mcf", _equipment_floor(captured)
+    t0 = time.perf_counter()
+    plan = assemble(ds, scenario, ctx.results)
+    write_plan_workbook(plan, ds, out_dir / f"{path.stem}_plan.xlsx")
+    write = time.perf_counter() - t0
+    return {"communes": len(ds["communes"]), "officials": len(ds["officials"]), "read": read, "stages": stages,
+            "write": write, "end_to_end": time.perf_counter() - start,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--provinces", nargs="+", default=list(PROVINCES), choices=list(PROVINCES))
+    parser.add_argument("--keep", help="folder for the samples and result workbooks (default: a temporary folder)")
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # child process: one province, JSON on stdout
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(Path(args.one), Path(args.keep))))
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(args.keep or tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        results = {}
+        for key in args.provinces:
+            label, path, sample = PROVINCES[key]
+            if sample:
+                path = work / f"{key}.xlsx"
+                subprocess.run([sys.executable, "-m", "planner.cli", "sample", "--province", sample[0], "--seed", str(sample[1]),
+                                "--out", str(path)], check=True, capture_output=True, cwd=ROOT)
+            child = subprocess.run([sys.executable, __file__, "--one", str(path), "--keep", str(work)], check=True,
+                                   capture_output=True, text=True, cwd=ROOT)
+            results[key] = json.loads(child.stdout.strip().splitlines()[-1])
+            _print_province(label, results[key])
+        _print_summary(results)
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the machine slows every figure)")
+    return 0
+
+
+def _print_province(label: str, r: dict) -> None:
+    print(f"\n{label}: {r['communes']} communes, {r['officials']} officials", flush=True)
+    print(f"  {'stage':<10} {'build s':>8} {'solve s':>8} {'total s':>8} {'floor':>7} {'floor s':>8} {'total/floor':>11}")
+    for s in r["stages"]:
+        ratio = s["total"] / s["floor"] if s["floor"] > 0 else float("nan")
+        print(f"  {s['stage']:<10} {s['build']:8.2f} {s['solve']:8.2f} {s['total']:8.2f} {s['floor_name']:>7} {s['floor']:8.2f} {ratio:11.1f}")
+    print(f"  read {r['read']:.2f} s, stages {sum(s['total'] for s in r['stages']):.2f} s, write {r['write']:.2f} s: "
+          f"end to end {r['end_to_end']:.2f} s, peak memory {r['peak_mb']:.0f} MB", flush=True)
+
+
+def _print_summary(results: dict) -> None:
+    targets = {"lao_cai": 5.0, "ha_noi": 10.0, "hcm": 10.0}
+    print("\nTargets (issue 13)")
+    for key, limit in targets.items():
+        if key in results:
+            r = results[key]
+            print(f"  {PROVINCES[key][0]:<30} end to end {r['end_to_end']:7.2f} s (target <= {limit:g} s: "
+                  f"{'met' if r['end_to_end'] <= limit else 'NOT met'}), peak {r['peak_mb']:.0f} MB "
+                  f"({'met' if r['peak_mb'] <= 1024 else 'NOT met'} <= 1 GB)")
+    if "ha_noi" in results and "lang_son" in results:
+        ratio = results["ha_noi"]["end_to_end"] / results["lang_son"]["end_to_end"]
+        print(f"  Hà Nội / Lạng Sơn end to end: {ratio:.2f} x (target <= 3 x: {'met' if ratio <= 3 else 'NOT met'})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

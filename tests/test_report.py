@@ -389,16 +389,20 @@ def test_infeasibility_explanation(tmp_path):
 def test_print_summary(capsys, tmp_path):
     ds = Dataset.from_frames(tiny_frames(), source="tiny")
     plan = hand_made_plan(ds)
-    print_summary(plan, tmp_path / "x.xlsx", csv_dir=str(tmp_path / "csv"))
+    print_summary(plan, tmp_path / "x.xlsx", csv_dir=str(tmp_path / "csv"), lang="en")
     out = capsys.readouterr().out
     assert ds.province in out and "baseline" in out and "Total shortage" in out and "total_shortage" not in out
     assert "solver staffing: HiGHS 1.15.1, 1 solve(s) (1 optimal)" in out
     assert str(tmp_path / "x.xlsx") in out and "csv" in out
+    print_summary(plan, tmp_path / "x.xlsx", csv_dir=str(tmp_path / "csv"))  # Vietnamese by default
+    out = capsys.readouterr().out
+    assert kpi_label("total_shortage", "vi") in out and "Bố trí cán bộ:" in out and "bảng tính:" in out
+    assert not any(word in out for word in ("Total shortage", "solver staffing", "workbook:", "plan status"))
     # zero breakdowns are left out, non-zero ones and totals stay
     office = kpi_row("shortage_by_field", 2, code="office")
     plan.kpis = pd.concat([plan.kpis, kpi_frame([kpi_row("shortage_by_field", 0, code="it_digital"), office])],
                           ignore_index=True)
-    print_summary(plan, tmp_path / "x.xlsx")
+    print_summary(plan, tmp_path / "x.xlsx", lang="en")
     out = capsys.readouterr().out
     assert "IT and digital" not in out and f"{kpi_label(office, 'en')} 2" in out and "Total shortage" in out
     assert "Shortage - Office and statistics 2" in out

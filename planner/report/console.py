@@ -19,9 +19,9 @@ CONSOLE_WORDS: dict[str, tuple[str, str]] = {
     "head": ("{province} - kịch bản «{scenario}» ({digest}), trạng thái {status}, dữ liệu {data}",
              "{province} - scenario '{scenario}' ({digest}), plan status {status}, data {data}"),
     "solver": ("  bộ giải {family}: {version}, {count} lần giải ({statuses}), lập mô hình {build:.2f} giây + giải {solve:.2f} giây, "
-               "tối đa {variables:,} biến",
+               "tối đa {variables} biến",
                "  solver {family}: {version}, {count} solve(s) ({statuses}), build {build:.2f} s + solve {solve:.2f} s, "
-               "up to {variables:,} variables"),
+               "up to {variables} variables"),
     "nothing_ran": ("  không mô hình nào chạy (không bật giai đoạn nào)", "  no model ran (nothing enabled or no models installed)"),
     "workbook": ("bảng tính: {path}", "workbook: {path}"),
     "csv": ("các bảng CSV: {path}", "CSV tables: {path}"),
@@ -57,10 +57,11 @@ def print_summary(plan: Plan, path: Path, csv_dir: str | None = None, lang: str 
     if len(plan.solves):
         runs = plan.solves.assign(family=plan.solves["model"].astype(str).str.split(":").str[0])
         for family, group in runs.groupby("family", sort=False):
-            statuses = ", ".join(f"{n} {status}" for status, n in group["status"].value_counts().items())
+            statuses = ", ".join(f"{n} {str(value_label('status', status, lang)).lower() if lang == 'vi' else status}"
+                                 for status, n in group["status"].value_counts().items())
             print(_word("solver", lang, family=family, version=group["solver_version"].iloc[0], count=len(group),
                         statuses=statuses, build=group["build_seconds"].sum(), solve=group["solve_seconds"].sum(),
-                        variables=int(group["variables"].max())))
+                        variables=_plain_number(int(group["variables"].max()), lang)))
     if not plan.tables:
         print(_word("nothing_ran", lang))
     print(_word("workbook", lang, path=path))

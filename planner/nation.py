@@ -681,6 +681,20 @@ def _output_problem(err: OutputError, lang: str) -> str:
     return L.text(err.key, lang).format(**err.params) if hasattr(err, "key") else str(err)
 
 
+def _abandon(err: BaseException, command: str, made, lang: str, stderr) -> int:
+    """Remove the outputs a run had started (planner.files.NewOutputs), say why in one line, return the exit code:
+    2 for an output that cannot be written, 130 on Ctrl-C, 1 when the Dask engine cannot start or be reached."""
+    made.remove()
+    if isinstance(err, OutputError):
+        text, code = _output_problem(err, lang), EXIT_INVALID
+    elif isinstance(err, KeyboardInterrupt):
+        text, code = L.text("interrupted", lang), EXIT_INTERRUPTED
+    else:
+        text, code = L.text("engine_failed", lang).format(error=err), EXIT_FAILED
+    print(f"{command}: {text}", file=stderr)
+    return code
+
+
 def _load_scenario(path: str | None) -> Scenario:
     return Scenario.from_yaml(path) if path else Scenario()
 
@@ -796,17 +810,8 @@ def nation_command(data_dir: str | None, out: str, *, sample: bool = False, prov
             plans.commit()
             if csvs is not None:
                 csvs.commit()
-    except OutputError as err:
-        made.remove()
-        return refuse(_output_problem(err, lang))
-    except PlannerError as err:  # the Dask engine cannot start or be reached
-        made.remove()
-        print(f"nation: {L.text('engine_failed', lang).format(error=err)}", file=stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        made.remove()
-        print(f"nation: {L.text('interrupted', lang)}", file=stderr)
-        return EXIT_INTERRUPTED
+    except (PlannerError, KeyboardInterrupt) as err:
+        return _abandon(err, "nation", made, lang, stderr)
     failed = [o for o in outcomes if o.status != "ok"]
     if failed:
         print(L.text("nation_failures", lang), file=stderr)
@@ -878,17 +883,8 @@ def sweep_command(file: str, vary: list[str], out: str, *, scenario_path: str | 
         info = {"province": province, "scenario": base.name, "engine": engine, "peak_memory_mb": peak["total"] / 1e6,
                 "wall_seconds": time.perf_counter() - start}
         write_sweep_workbook(table, changes, values, runs, info, out_path, lang=lang, protected=[file])
-    except OutputError as err:
-        made.remove()
-        return refuse(_output_problem(err, lang))
-    except PlannerError as err:  # the Dask engine cannot start or be reached
-        made.remove()
-        print(f"sweep: {L.text('engine_failed', lang).format(error=err)}", file=stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        made.remove()
-        print(f"sweep: {L.text('interrupted', lang)}", file=stderr)
-        return EXIT_INTERRUPTED
+    except (PlannerError, KeyboardInterrupt) as err:
+        return _abandon(err, "sweep", made, lang, stderr)
     failed = [o for o in outcomes if o.status != "ok"]
     for o in failed:
         print(f"  {o.key} ({L.value_label('run_status', o.status, lang)}): {o.reason}", file=stderr)

@@ -98,6 +98,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                "(chỉ mua số nguyên thiết bị; còn thiếu {missing}).",
                                "Equipment: the budget left ({left} VND) cannot buy all the {items} needed at priority {priority} "
                                "(whole items only; {missing} missing)."),
+    "equipment_budget_purchases": ("Thiết bị: dự toán {budget} đồng chỉ chi cho mua mới (đã dùng {used} đồng); chi phí sửa chữa "
+                                   "({repair} đồng) và vận chuyển ({transport} đồng) tính ngoài dự toán.",
+                                   "Equipment: the budget ({budget} VND) pays for purchases only ({used} VND used); repairs "
+                                   "({repair} VND) and transport ({transport} VND) are paid outside it."),
+    "equipment_budget_all_costs": ("Thiết bị: dự toán {budget} đồng chi cho cả mua mới ({purchases} đồng), sửa chữa ({repair} đồng) "
+                                   "và vận chuyển ({transport} đồng): đã dùng {used} đồng.",
+                                   "Equipment: the budget ({budget} VND) pays for purchases ({purchases} VND), repairs "
+                                   "({repair} VND) and transport ({transport} VND): {used} VND used."),
     # infeasible scenarios: staffing pins, ceilings and slot maxima
     "pin_unknown_commune": ("{who} được chốt vào xã {code}, nhưng xã này không có trong bảng communes.",
                             "{who} is pinned to commune {code}, which is not in the communes table."),

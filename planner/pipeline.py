@@ -1,6 +1,6 @@
 """The pipeline: a registry of stages run in order, each reading the results of the stages before it.
 
-  sites      headquarters + service points      planner.models.headquarters.plan_sites
+  sites      headquarters + service points      planner.models.headquarters.SitesPlanner
   staffing   officials -> communes, IT support   planner.models.staffing.plan_staffing
   buildings  use of every other building         planner.models.buildings.plan_building_uses
   equipment  transfers, repairs, purchases       planner.models.equipment.plan_equipment
@@ -24,8 +24,8 @@ from .kpis import kpi_row
 from .messages import message
 from .models.buildings import plan_building_uses
 from .models.equipment import plan_equipment
-from .models.headquarters import plan_sites
-from .models.staffing import plan_staffing
+from .models.headquarters import SitesPlanner
+from .models.staffing import StaffingPlanner
 from .norms_used import norms_used
 from .plan import Plan
 from .readback import read_plan_assignments
@@ -35,41 +35,54 @@ from .stage import Stage, StageContext, StageResult
 
 
 def _sites(ctx: StageContext) -> StageResult:
-    return plan_sites(ctx.dataset, ctx.scenario, headcount=None)
+    """HQs on the norms' minimum headcount and service points. When staffing runs next, it re-fits the HQs to the
+    staff it assigns: this stage then chooses the HQs alone (staffing needs them) and leaves the service points to
+    the end of the re-fit, which plans them once, for the final HQs (planner.models.headquarters.SitesPlanner)."""
+    planner = ctx.models["sites"] = SitesPlanner(ctx.dataset, ctx.scenario)
+    if "staffing" in ctx.stages:
+        hq, solves = planner.choose(None)
+        return StageResult(tables={"hq_plan": hq}, solves=solves)
+    return planner.plan(None)
 
 
 def _staffing(ctx: StageContext) -> StageResult:
-    """Officials to communes. When the sites stage ran on the norms' minimums, the headquarters are re-chosen and
-    re-sized for the staff the plan assigns, and staffing re-runs on the new headquarters, until the HQ buildings
-    stop changing (at most FIT_ROUNDS sizings; the last one sizes the HQs for the final staffing plan, whose commutes
-    were then computed to the HQs of the round before); the sites result is replaced and an area check added to it."""
+    """Officials to communes. When the sites stage ran, the headquarters are re-chosen and re-sized for the staff the
+    plan assigns, and staffing is re-solved for the new headquarters (the same model, new commute costs:
+    planner.models.staffing.StaffingPlanner), until the HQ buildings stop changing (at most FIT_ROUNDS sizings; the
+    last one sizes the HQs for the final staffing plan, whose commutes were then computed to the HQs of the round
+    before); then the service points are planned for the final HQs, the sites result is replaced and an area check
+    added to it."""
     ds, scenario = ctx.dataset, ctx.scenario
     sites = ctx.results.get("sites")
-    staffing = plan_staffing(ds, scenario, hq=sites.tables["hq_plan"] if sites else None,
-                             previous=ctx.previous_assignments)
+    staffing = StaffingPlanner(ds, scenario, previous=ctx.previous_assignments)
+    headcount = staffing.place(sites.tables["hq_plan"] if sites else None)
     if sites is None:
-        return staffing
+        return staffing.result()
+    planner = ctx.models.get("sites") or SitesPlanner(ds, scenario)
+    hq, solves, notes = sites.tables["hq_plan"], list(sites.solves), []
     rounds = 0
     while rounds < FIT_ROUNDS:
         try:
-            fitted = plan_sites(ds, scenario, headcount=headcount_from_assignments(staffing.tables["assignments"]))
+            fitted, fitted_solves = planner.choose(headcount)
         except PlanInfeasible as exc:  # e.g. the renovation budget cannot extend the HQs for the assigned staff
-            sites.notes.append(message("sites_not_refitted", reason=" ".join(str(line) for line in exc.lines)))
+            notes.append(message("sites_not_refitted", reason=" ".join(str(line) for line in exc.lines)))
             break
         rounds += 1
-        moved = not _same_buildings(sites.tables["hq_plan"], fitted.tables["hq_plan"])
-        sites = fitted
+        moved = not _same_buildings(hq, fitted)
+        hq, solves = fitted, solves + fitted_solves
         if not moved or rounds == FIT_ROUNDS:  # the last sizing is for the staff of the final staffing plan
             break
-        staffing = plan_staffing(ds, scenario, hq=sites.tables["hq_plan"], previous=ctx.previous_assignments)
-    check = hq_area_check(ds, scenario, sites.tables["hq_plan"], staffing.tables["assignments"])
+        headcount = staffing.place(hq)
+    result = staffing.result()
+    sites = planner.finish(hq, solves, notes)
+    check = hq_area_check(ds, scenario, hq, result.tables["assignments"])
     sites.tables["hq_area_check"] = check
     sites.kpis += [kpi_row("hq_short_of_area", int((check["missing_m2"] > 0).sum())),
                    kpi_row("sites_staffing_rounds", rounds)]
     if rounds:
         sites.notes.append(message("sites_fitted", rounds=rounds))
     ctx.results["sites"] = sites
-    return staffing
+    return result
 
 
 FIT_ROUNDS = 3
@@ -140,9 +153,10 @@ def run_plan(ds: Dataset, scenario: Scenario, stages: tuple[str, ...] | None = N
     unknown = sorted(set(chosen) - set(STAGES))
     if unknown:
         raise ValueError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(vocab.codes('stages'))}")
-    ctx = StageContext(dataset=ds, scenario=scenario, previous_assignments=previous_assignments(scenario))
+    running = tuple(stage.name for stage in REGISTRY if stage.name in chosen and stage.enabled(scenario))
+    ctx = StageContext(dataset=ds, scenario=scenario, previous_assignments=previous_assignments(scenario), stages=running)
     for stage in REGISTRY:
-        if stage.name in chosen and stage.enabled(scenario):
+        if stage.name in running:
             ctx.results[stage.name] = stage.run(ctx)
     return assemble(ds, scenario, ctx.results)
 

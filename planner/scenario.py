@@ -75,7 +75,7 @@ class ITSupportOptions(_Strict):
 
 class StaffingOptions(_Strict):
     enabled: bool = True
-    candidate_radius_km: float = Field(60.0, gt=0, description="An official is only considered for communes within this distance of home or of the old unit (own commune and pins always)")
+    candidate_radius_km: float = Field(60.0, gt=0, description="An official is only considered for communes whose centre is within this distance of home or of the old unit (own commune and pins always)")
     distance_threshold_km: float = Field(30.0, ge=0, description="Commute beyond this costs far_cost_per_km instead of cost_per_km, unless willing_to_relocate")
     cost_per_km: float = Field(1.0, ge=0, description="Cost points per km of commute")
     far_cost_per_km: float = Field(4.0, ge=0, description="Cost points per km of commute beyond the threshold")
@@ -157,9 +157,14 @@ class AssetOptions(_Strict):
     service_distance_km: float = Field(15.0, gt=0, description="Every old unit's residents should be within this distance of a service point or the HQ")
     service_capacity: float = Field(40000.0, gt=0, description="Residents one service point can serve")
     single_source: bool = Field(True, description="Each old unit is served by one service point (False: demand may be split)")
+    service_point_gap_vnd: float = Field(1e6, ge=0, description="Each commune's service points are accepted once proven within this many VND of the cheapest choice for that commune (0: to the solver's relative gap). Far below one service point's cost; it keeps large provinces fast")
     service_point_fixed_cost: float | None = Field(None, ge=0, description="Fixed cost of a service point; None = from the costs table")
     renovation_budget_vnd: float | None = Field(None, ge=0, description="Renovation budget; None = from the costs table")
     equipment_budget_vnd: float | None = Field(None, ge=0, description="Equipment purchase budget; None = from the costs table")
+    equipment_budget_covers: Literal["purchases", "purchases_repairs_transport"] = Field(
+        "purchases", description="What the equipment budget pays for: 'purchases' (new items only; repairs and transport are "
+        "paid outside it) or 'purchases_repairs_transport' (new items, repairs and transport together, so moving or "
+        "repairing an item competes with buying one)")
     price_uplift: float = Field(0.0, ge=0, le=0.3, description="Raise every new-item purchase price by this fraction (0.1 = +10%). The bundled prices are the maximum prices of Decision 15/2025/QĐ-TTg (cars: Decree 153/2025/NĐ-CP); Art. 4(4) of the Decision lets the province raise them by up to 30% (agency heads up to 15%), so more than 0.30 is refused. Decision 10/2026/QĐ-TTg amends Art. 3-4 (not verified)")
     housing_for_officials: bool = Field(False, description="Offer surplus buildings as public housing for officials living far from their commune (housing_distance_km) and for housing rows of facility_needs, after the public uses. Off by default: the Prime Minister's Official Dispatch 213/CĐ-TTg (11 Nov 2025) gives surplus houses and land to health, education, culture, sports, commune police and other public purposes, and housing for officials is not on that list; some provinces opt in")
     housing_distance_km: float = Field(30.0, ge=0, description="Officials living farther than this from their commune need public housing (counted always; housed only with housing_for_officials)")

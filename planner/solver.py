@@ -586,8 +586,9 @@ class ArraySession:
         self.row_lower[rows] = self.row_upper[rows] = value[rows]
         self._set_bounds()
 
-    def solve(self, model: str, build_seconds: float = 0.0, integer: bool = False, primal: bool = False) -> SolveInfo:
-        """Solve the current objective (warm from the last basis); integer=True makes every column integral.
+    def solve(self, model: str, build_seconds: float = 0.0, integer=False, primal: bool = False) -> SolveInfo:
+        """Solve the current objective (warm from the last basis); integer=True makes every column integral (a boolean
+        array: those columns), for this and every later solve of the session.
         primal=True uses the primal simplex: after only the objective changed, the last basis stays feasible
         and the primal simplex goes on from it (the dual simplex, HiGHS's default, suits bound changes)."""
         if self.highs is not None:
@@ -603,13 +604,20 @@ class ArraySession:
             self.failures.append(f"cbc: {exc}")
         raise SolverFailed("; ".join(self.failures))
 
-    def _solve_highs(self, model: str, build_seconds: float, integer: bool) -> SolveInfo:
+    def _integer_mask(self, integer):
+        import numpy as np
+
+        return np.broadcast_to(np.asarray(integer, dtype=bool), (self.model.shape[1],))
+
+    def _solve_highs(self, model: str, build_seconds: float, integer) -> SolveInfo:
         import numpy as np
 
         highs = self.highs
         rows, cols = self.model.shape
+        mask = self._integer_mask(integer)
+        integer = bool(mask.any())
         if integer:
-            highs.changeColsIntegrality(cols, np.arange(cols, dtype=np.int32), np.ones(cols, np.uint8))
+            highs.changeColsIntegrality(cols, np.arange(cols, dtype=np.int32), mask.astype(np.uint8))
         spent = float(highs.getRunTime()) if hasattr(highs, "getRunTime") else 0.0
         highs.setOptionValue("time_limit", float(self.options.time_limit_s) + spent)
         start = time.perf_counter()
@@ -636,10 +644,12 @@ class ArraySession:
             float(info.mip_gap) if has_solution and np.isfinite(info.mip_gap) else None)
         return self._info(model, "highs", status, has_solution, gap, build_seconds, seconds)
 
-    def _solve_cbc(self, model: str, build_seconds: float, integer: bool) -> SolveInfo:
+    def _solve_cbc(self, model: str, build_seconds: float, integer) -> SolveInfo:
         import numpy as np
 
         rows, cols = self.model.shape
+        mask = self._integer_mask(integer)
+        integer = bool(mask.any())
         if self._pulp is None:  # the same model as PuLP objects, built once
             m = self.model
             problem = pulp.LpProblem("arrays", pulp.LpMinimize)
@@ -657,7 +667,7 @@ class ArraySession:
         for k, var in enumerate(variables):
             var.lowBound = None if np.isinf(self.lower[k]) else float(self.lower[k])
             var.upBound = None if np.isinf(self.upper[k]) else float(self.upper[k])
-            var.cat = pulp.LpInteger if integer else pulp.LpContinuous
+            var.cat = pulp.LpInteger if mask[k] else pulp.LpContinuous
         for i, con in enumerate(constraints):  # every row has one finite side or is an equality (no ranged rows)
             lo, up = self.row_lower[i], self.row_upper[i]
             if np.isfinite(lo) and np.isfinite(up) and lo != up:

@@ -46,3 +46,5 @@ class StageContext:
     scenario: object
     results: dict[str, StageResult] = field(default_factory=dict)
     previous_assignments: pd.DataFrame | None = None
+    stages: tuple[str, ...] = ()  # the stages this run will run, in order (a stage may leave work to a later one)
+    models: dict[str, object] = field(default_factory=dict)  # models kept for a later stage to re-solve

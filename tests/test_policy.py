@@ -77,9 +77,10 @@ def test_surplus_reasons_too_far_and_posts_full():
     surplus = run_plan(Dataset.from_frames(frames), scenario, stages=STAFFING).tables["surplus_officials"]
     assert dict(zip(surplus["official_id"], surplus["surplus_reason"])) == {"HD3": "too_far"}
     assert "farther than 5 km" in surplus["reason"].iloc[0]
-    # the tiny province as it is: the office posts near CB205 are filled (HD2 and CB105/CB005 hold them)
+    # the tiny province as it is: one official too many for the posts in reach, all filled (which one of two
+    # equally costly officials stays out is the solver's choice among equal-cost plans)
     surplus = run_plan(Dataset.from_frames(tiny_frames()), Scenario(), stages=STAFFING).tables["surplus_officials"]
-    assert dict(zip(surplus["official_id"], surplus["surplus_reason"])) == {"CB205": "posts_full"}
+    assert len(surplus) == 1 and surplus["surplus_reason"].tolist() == ["posts_full"]
 
 
 def _assignments_csv(plan, path):

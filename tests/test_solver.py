@@ -23,7 +23,7 @@ from planner.dataset import Dataset
 from planner.errors import PlanInfeasible, SolveTimeLimit
 from planner.models.staffing import plan_staffing
 from planner.scenario import Scenario, SolverOptions
-from planner.solver import (HIGHS_STATUS, SolverSession, SolveStatus, highs_options, new_highs, quiet_fds, solve,
+from planner.solver import (HIGHS_STATUS, ArraySession, SolverSession, SolveStatus, highs_options, new_highs, quiet_fds, solve,
                             solve_fast, solver_version, status_from_highs, status_from_pulp, time_limit_notes, usable)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -284,18 +284,20 @@ def report_time_limit(monkeypatch, models: set[str], with_plan: bool, solver: st
     """Let the session's solves of `models` end as a time limit (the tiny model solves at once otherwise)."""
     seen = []
     method = "_solve_highs" if solver == "highs" else "_solve_cbc"
-    original = getattr(SolverSession, method)
 
-    def run(self, model, build_seconds):
-        info = original(self, model, build_seconds)
-        seen.append(model)
-        if model not in models:
-            return info
-        if with_plan:
-            return replace(info, status=SolveStatus.time_limit, gap=0.25)
-        return replace(info, status=SolveStatus.time_limit, has_solution=False, objective=None, gap=None)
+    def patched(original):
+        def run(self, model, build_seconds, *rest):
+            info = original(self, model, build_seconds, *rest)
+            seen.append(model)
+            if model not in models:
+                return info
+            if with_plan:
+                return replace(info, status=SolveStatus.time_limit, gap=0.25)
+            return replace(info, status=SolveStatus.time_limit, has_solution=False, objective=None, gap=None)
+        return run
 
-    monkeypatch.setattr(SolverSession, method, run)
+    for session in (SolverSession, ArraySession):  # models built with PuLP, and models built as arrays
+        monkeypatch.setattr(session, method, patched(getattr(session, method)))
     return seen
 
 

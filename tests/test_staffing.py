@@ -369,24 +369,39 @@ def test_random_plans_keep_every_rule(case):
 
 
 def _largest_commune_ratio_by_mip(ds, scen) -> float:
-    """Independent check of stage 1: minimise the largest commune shortage ratio directly as a MIP."""
-    import pulp
+    """Independent check of stage 1: minimise the largest commune shortage ratio directly as a MIP (the model without
+    fairness, plus a column Z and one row per commune: its slots' shortages - minimum headcount x Z <= 0)."""
+    from dataclasses import replace
 
-    from planner.solver import solve_fast
+    from planner.solver import ArraySession
 
     options = scen.staffing.model_copy(update={"fairness": False})
     inputs = staffing.prepare_inputs(ds, scen)
     arcs = staffing.candidate_arcs(inputs, options)
     model = staffing.build_model(inputs, arcs, options)
+    a = model.arrays
+    n_rows, n_cols = a.shape
     minimum = inputs.slots["required_min"].to_numpy(dtype=float)
     codes = inputs.slots["commune_code"].to_numpy()
-    largest = model.problem.add_variable("largest_ratio", 0, 1)
+    starts, index, value = list(a.start), list(a.index), list(a.value)
+    row_lower, row_upper = list(a.row_lower), list(a.row_upper)
     for code in np.unique(codes[minimum > 0]):
         short = (codes == code) & (minimum > 0)
-        model.problem += pulp.lpSum(model.shortage[short]) - minimum[short].sum() * largest <= 0, f"ratio_{code}"
-    model.problem.objective = pulp.LpAffineExpression([(largest, 1.0)])
-    assert solve_fast(model.problem, scen.solver, "largest_ratio", 0.0, mip=True).status == "optimal"
-    return largest.varValue
+        index += list(model.shortage[short]) + [n_cols]
+        value += [1.0] * int(short.sum()) + [-minimum[short].sum()]
+        starts.append(len(index))
+        row_lower.append(-np.inf)
+        row_upper.append(0.0)
+    cost = np.zeros(n_cols + 1)
+    cost[n_cols] = 1.0
+    mip = replace(a, cost=cost, lower=np.append(a.lower, 0.0), upper=np.append(a.upper, 1.0), row_lower=row_lower,
+                  row_upper=row_upper, start=np.array(starts), index=np.array(index), value=np.array(value))
+    integer = np.zeros(n_cols + 1, dtype=bool)
+    integer[model.x] = True
+    integer[model.surplus[model.surplus >= 0]] = True
+    session = ArraySession(mip, scen.solver)
+    assert session.solve("largest_ratio", integer=integer).status == "optimal"
+    return session.x[n_cols]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

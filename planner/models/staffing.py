@@ -23,14 +23,13 @@ planner.models.staffing_explain.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from ..dataset import Dataset
 from ..derived import official_locations, post_rules
@@ -42,9 +41,7 @@ from ..kpis import kpi_row
 from ..stage import StageResult
 from ..scenario import Scenario, StaffingOptions
 from .. import vocab
-from ..solver import SolveInfo, SolverSession, solve_fast, time_limit_notes, usable
-from .lp import add_rows, gc_paused, linear_rows, make_variables
-from .lp import values as variable_values
+from ..solver import ArrayModel, ArraySession, SolveInfo, time_limit_notes, usable
 from .staffing_explain import explain_infeasible, pin_problems, runner_ups
 
 STAGE = "staffing"
@@ -118,15 +115,10 @@ def prepare_inputs(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None = No
     frame = pd.DataFrame({
         "commune_code": communes["code"].to_numpy(dtype=np.int64),
         "commune_name": communes["name"].astype(str).to_numpy(),
-        "hq_lon": communes["lon"].to_numpy(dtype=float), "hq_lat": communes["lat"].to_numpy(dtype=float),
+        "lon": communes["lon"].to_numpy(dtype=float), "lat": communes["lat"].to_numpy(dtype=float),
         "population": communes["population"].to_numpy(dtype=float, na_value=0.0),
     })
-    if hq is not None and len(hq):
-        codes = pd.to_numeric(hq["commune_code"], errors="coerce").to_numpy(dtype=float)
-        for column in ("lon", "lat"):
-            chosen = pd.Series(pd.to_numeric(hq[column], errors="coerce").to_numpy(dtype=float), index=codes)
-            chosen = chosen[~chosen.index.duplicated()].dropna()
-            frame[f"hq_{column}"] = frame["commune_code"].astype(float).map(chosen).fillna(frame[f"hq_{column}"]).to_numpy()
+    _place_headquarters(frame, hq)
     requirements = resolve_staffing_norms(communes, ds["staffing_norms"], scenario.norm_overrides)
     slots = requirements[requirements["field"] != total_field()].copy()
     slots = slots[~(slots["required_max"].fillna(1) <= 0) | (slots["required_min"] > 0)]
@@ -158,6 +150,33 @@ def prepare_inputs(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None = No
                           "quota_source": quota["source"]})
     return StaffingInputs(officials=officials, communes=frame, slots=slots, ceilings=ceilings, pair_costs=pair_frame,
                           quota=quota)
+
+
+def _place_headquarters(communes: pd.DataFrame, hq: pd.DataFrame | None) -> None:
+    """hq_lon, hq_lat of each commune: its headquarters building in `hq` (hq_plan), else the commune centre."""
+    communes["hq_lon"], communes["hq_lat"] = communes["lon"].to_numpy(), communes["lat"].to_numpy()
+    if hq is not None and len(hq):
+        codes = pd.to_numeric(hq["commune_code"], errors="coerce").to_numpy(dtype=float)
+        for column in ("lon", "lat"):
+            chosen = pd.Series(pd.to_numeric(hq[column], errors="coerce").to_numpy(dtype=float), index=codes)
+            chosen = chosen[~chosen.index.duplicated()].dropna()
+            communes[f"hq_{column}"] = communes["commune_code"].astype(float).map(chosen).fillna(communes[column]).to_numpy()
+
+
+def move_headquarters(inputs: StaffingInputs, arcs: pd.DataFrame, hq: pd.DataFrame | None,
+                      options: StaffingOptions) -> None:
+    """The headquarters moved (a sites re-fit round): new commute distances and costs on the same candidate arcs.
+    The arcs do not change: candidates are chosen by distance to the commune centre (candidate_pairs)."""
+    _place_headquarters(inputs.communes, hq)
+    arcs["distance_km"] = _home_to_hq_km(inputs, arcs["off"].to_numpy(), arcs["commune_code"].to_numpy())
+    add_costs(arcs, inputs, options)
+
+
+def _home_to_hq_km(inputs: StaffingInputs, off: np.ndarray, commune_code: np.ndarray) -> np.ndarray:
+    com = inputs.communes
+    j = pd.Index(com["commune_code"].to_numpy()).get_indexer(commune_code)
+    return haversine_km(inputs.officials["home_lon"].to_numpy()[off], inputs.officials["home_lat"].to_numpy()[off],
+                        com["hq_lon"].to_numpy()[j], com["hq_lat"].to_numpy()[j])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -193,7 +212,9 @@ def candidate_pairs(inputs: StaffingInputs, options: StaffingOptions) -> pd.Data
     'distance': the max_candidate_communes nearest communes (from home) within candidate_radius_km
     of home or of the old unit that have a post in the official's fields, plus the own commune,
     the previous-plan commune and pair_costs communes. 'pair_costs': only the pair_costs rows.
-    Pinned officials only get their pinned commune.
+    Pinned officials only get their pinned commune. Reach and nearness are measured to the commune
+    centre, not to its headquarters: the candidates stay the same when a re-fit round moves an HQ (only
+    the commute costs change, planner.pipeline), so the model is re-solved, not rebuilt.
     """
     off, com = inputs.officials, inputs.communes
     codes = com["commune_code"].to_numpy()
@@ -203,9 +224,9 @@ def candidate_pairs(inputs: StaffingInputs, options: StaffingOptions) -> pd.Data
         known = off[column].notna() & off[column].isin(codes)
         extra.append(pd.DataFrame({"off": np.flatnonzero(known), "commune_code": off.loc[known, column].astype(np.int64)}))
     if options.candidates == "distance" and len(off) and len(codes):
-        distance = distance_matrix_km(off["home_lon"], off["home_lat"], com["hq_lon"], com["hq_lat"])
+        distance = distance_matrix_km(off["home_lon"], off["home_lat"], com["lon"], com["lat"])
         near = distance <= options.candidate_radius_km
-        near |= distance_matrix_km(off["unit_lon"], off["unit_lat"], com["hq_lon"], com["hq_lat"]) <= options.candidate_radius_km
+        near |= distance_matrix_km(off["unit_lon"], off["unit_lat"], com["lon"], com["lat"]) <= options.candidate_radius_km
         near &= _has_post_in_fields(inputs, options)
         i, j = _nearest(np.where(near, distance, np.inf), options.max_candidate_communes)
         extra.insert(0, pd.DataFrame({"off": i, "commune_code": codes[j]}))
@@ -220,10 +241,7 @@ def candidate_pairs(inputs: StaffingInputs, options: StaffingOptions) -> pd.Data
     if len(banned):
         pairs = pairs.merge(banned, on=["off", "commune_code"], how="left")
         pairs = pairs[pairs["_ban"].isna()].drop(columns="_ban")
-    i = pairs["off"].to_numpy()
-    j = pd.Index(codes).get_indexer(pairs["commune_code"].to_numpy())
-    pairs["distance_km"] = haversine_km(off["home_lon"].to_numpy()[i], off["home_lat"].to_numpy()[i],
-                                        com["hq_lon"].to_numpy()[j], com["hq_lat"].to_numpy()[j])
+    pairs["distance_km"] = _home_to_hq_km(inputs, pairs["off"].to_numpy(), pairs["commune_code"].to_numpy())
     return pairs.sort_values(["off", "commune_code"]).reset_index(drop=True)
 
 
@@ -312,132 +330,154 @@ def surplus_costs(inputs: StaffingInputs, options: StaffingOptions) -> np.ndarra
 # ----------------------------------------------------------------------------------------------
 # Step 2: build
 # ----------------------------------------------------------------------------------------------
-def _objects(items: list) -> np.ndarray:
-    """PuLP variables as an object array (numpy must not look inside them)."""
-    out = np.empty(len(items), dtype=object)
-    out[:] = items
-    return out
-
-
-def _bounded(variables: list, upper: np.ndarray) -> list:
-    """Give each variable its own upper bound (make_variables sets one for all)."""
-    for var, up in zip(variables, upper):
-        var.upBound = float(up)
-    return variables
-
-
-def _row(variables, coefficients=None) -> pulp.LpAffineExpression:
-    if coefficients is None:
-        return pulp.LpAffineExpression(dict.fromkeys(variables, 1))
-    return pulp.LpAffineExpression(zip(variables, coefficients))
-
-
 @dataclass
 class StaffingModel:
-    """The PuLP problem and the variable arrays aligned with arcs / officials / slots."""
+    """The LP as arrays (planner.solver.ArrayModel) and where each group of columns and rows sits in it.
 
-    problem: pulp.LpProblem
-    x: np.ndarray  # per arc
-    surplus: np.ndarray  # per official (None for pinned officials: they must be placed)
-    shortage: np.ndarray  # per slot (None where required_min == 0)
+    Columns: x per arc, u (surplus) per unpinned official, d (shortage) per slot with a minimum, and, per commune
+    with some minimum when fairness is on, g (its total shortage, bounded in the fairness stage) and h (shortage
+    beyond that bound), then the elastic slacks."""
+
+    arrays: ArrayModel
+    x: np.ndarray  # column per arc
+    surplus: np.ndarray  # column per official (-1 for pinned officials: they must be placed)
+    shortage: np.ndarray  # column per slot (-1 where required_min == 0)
     communes: np.ndarray  # codes of the communes with some minimum (fairness on; else empty)
-    commune_shortage: np.ndarray  # per such commune: its total shortage, bounded by the fairness stage
-    commune_excess: np.ndarray  # per such commune: shortage beyond that bound (fixed at 0 outside the search)
-    min_rows: dict  # slot -> constraint
-    over_ceiling: dict  # commune_code -> elastic variable (elastic model only)
-    over_slot: dict  # slot -> elastic variable (elastic model only)
+    commune_shortage: np.ndarray  # column per such commune: its total shortage, bounded by the fairness stage
+    commune_excess: np.ndarray  # column per such commune: shortage beyond that bound (fixed at 0 outside the search)
+    commune_required: np.ndarray  # per such commune: its total minimum headcount
+    min_rows: dict  # slot -> row of its minimum
+    over_ceiling: dict  # commune_code -> column of its elastic slack (elastic model only)
+    over_slot: dict  # slot -> column of its elastic slack (elastic model only)
     build_seconds: float
+
+
+class _Matrix:
+    """Columns and rows added group by group (coordinates), turned into CSR once."""
+
+    def __init__(self):
+        self.lower, self.upper, self.row_lower, self.row_upper = [], [], [], []
+        self.rows, self.cols, self.vals = [], [], []
+        self.n_cols = self.n_rows = 0
+
+    def columns(self, count: int, lower=0.0, upper=np.inf) -> np.ndarray:
+        self.lower.append(np.broadcast_to(np.asarray(lower, float), (count,)))
+        self.upper.append(np.broadcast_to(np.asarray(upper, float), (count,)))
+        self.n_cols += count
+        return np.arange(self.n_cols - count, self.n_cols)
+
+    def add_rows(self, count: int, row: np.ndarray, col: np.ndarray, val, lower, upper) -> np.ndarray:
+        """`count` rows with entries (row k in 0..count-1, column, value) and lower <= row <= upper."""
+        self.rows.append(np.asarray(row, np.int64) + self.n_rows)
+        self.cols.append(np.asarray(col, np.int64))
+        self.vals.append(np.broadcast_to(np.asarray(val, float), (len(self.cols[-1]),)))
+        self.row_lower.append(np.broadcast_to(np.asarray(lower, float), (count,)))
+        self.row_upper.append(np.broadcast_to(np.asarray(upper, float), (count,)))
+        self.n_rows += count
+        return np.arange(self.n_rows - count, self.n_rows)
+
+    def model(self, cost: np.ndarray) -> ArrayModel:
+        row, col, val = (np.concatenate(parts) if parts else np.zeros(0) for parts in (self.rows, self.cols, self.vals))
+        order = np.argsort(row, kind="stable")
+        start = np.concatenate([[0], np.cumsum(np.bincount(row.astype(np.int64), minlength=self.n_rows))])
+        join = lambda parts: np.concatenate(parts) if parts else np.zeros(0)  # noqa: E731
+        return ArrayModel(cost=cost, lower=join(self.lower), upper=join(self.upper), row_lower=join(self.row_lower),
+                          row_upper=join(self.row_upper), start=start.astype(np.int32),
+                          index=col[order].astype(np.int32), value=val[order].astype(float))
 
 
 def build_model(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, *,
                 stage: str = "cost") -> StaffingModel:
     """stage 'cost' (minimise cost) or 'elastic' (minimise how far pinned officials push ceilings
-    and slot maxima over their limits). Rows come from planner.models.lp (one expression per group)."""
+    and slot maxima over their limits). Built as arrays with numpy: a network matrix (one outcome per official,
+    slot minima and maxima, commune ceilings), plus the fairness rows and the per-field retraining limits."""
     start = time.perf_counter()
-    with gc_paused():
-        n_off, slots = len(inputs.officials), inputs.slots
-        n_slots, slot_commune = len(slots), slots["commune_code"].to_numpy()
-        problem = pulp.LpProblem(f"staffing_{stage}", pulp.LpMinimize)
-        x = _objects(make_variables("x", len(arcs), 0, 1, pulp.LpInteger, problem))
-        pinned = inputs.officials["pinned"].to_numpy()
-        surplus = np.full(n_off, None, dtype=object)  # pinned officials must be placed: no surplus variable
-        surplus[~pinned] = _objects(make_variables("u", int((~pinned).sum()), 0, 1, pulp.LpInteger, problem))
-        minimum = slots["required_min"].to_numpy(dtype=float)
-        has_min = np.flatnonzero(minimum > 0)
-        shortage = np.full(n_slots, None, dtype=object)
-        shortage[has_min] = _objects(_bounded(make_variables("d", len(has_min), problem=problem), minimum[has_min]))
-        # fairness: each commune's total shortage <= its aggregated shortage (bounded later) + excess
-        # (the excess is fixed at 0 except while searching for the fair bound)
-        communes = np.unique(slot_commune[has_min])
-        if stage != "cost" or not options.fairness:
-            communes = communes[:0]
-        required = pd.Series(minimum).groupby(slot_commune).sum()
-        commune_shortage = _objects(_bounded(make_variables("g", len(communes), problem=problem),
-                                              required.reindex(communes).to_numpy(float)))
-        commune_excess = _objects(make_variables("h", len(communes), 0, 0, problem=problem))
-        fair = linear_rows(pd.Index(communes).get_indexer(slot_commune[has_min]), len(communes), shortage[has_min])
-        for row, total, beyond in zip(fair, commune_shortage, commune_excess):
-            row[total] = -1.0
-            row[beyond] = -1.0
-        add_rows(problem, "fair", fair, pulp.LpConstraintLE, 0.0)
-        arc_off, arc_slot = arcs["off"].to_numpy(), arcs["slot"].to_numpy()
-        # one outcome per official
-        one = linear_rows(arc_off, n_off, x)
-        for row, var in zip(one, surplus):
-            if var is not None:
-                row[var] = 1.0
-        add_rows(problem, "one", one, pulp.LpConstraintEQ, 1.0)
-        # slot minima (priced shortage) and maxima
-        by_slot = linear_rows(arc_slot, n_slots, x)
-        at_least = [by_slot[s].copy() for s in has_min]
-        for row, var in zip(at_least, shortage[has_min]):
-            row[var] = 1.0
-        add_rows(problem, "min", at_least, pulp.LpConstraintGE, minimum[has_min])
-        min_rows = {s: problem.get_constraint_by_name(f"min_{k}") for k, s in enumerate(has_min.tolist())}
-        maximum = slots["required_max"].to_numpy(dtype=float)
-        arcs_per_slot = np.bincount(arc_slot, minlength=n_slots)
-        capped = np.flatnonzero(~np.isnan(maximum) & (arcs_per_slot > np.nan_to_num(maximum, nan=np.inf)))
-        over_slot = dict(zip(capped.tolist(), make_variables("over_slot", len(capped), problem=problem))) if stage == "elastic" else {}
-        for s, var in over_slot.items():
-            by_slot[s][var] = -1.0
-        add_rows(problem, "max", [by_slot[s] for s in capped], pulp.LpConstraintLE, maximum[capped])
-        # retraining is limited per field (scenario staffing.retraining_limit): placements outside the primary field
-        limits = options.retraining_limit
-        if limits:
-            retrained = (arcs["match"].to_numpy() != "primary") & arcs["field"].isin(list(limits)).to_numpy()
-            limited = sorted(set(arcs.loc[retrained, "field"]))
-            group = pd.Index(limited).get_indexer(arcs["field"].to_numpy()[retrained])
-            add_rows(problem, "retrain", linear_rows(group, len(limited), x[retrained]), pulp.LpConstraintLE,
-                     np.array([limits[f] for f in limited], dtype=float))
-        # government staff quota per commune over the in-quota fields, unless the slot maxima keep it under
-        in_quota = slots["in_quota"].to_numpy()[arc_slot]
-        arc_commune = arcs["commune_code"].to_numpy()[in_quota]
-        codes = np.unique(arc_commune)
-        per_commune = linear_rows(np.searchsorted(codes, arc_commune), len(codes), x[in_quota])
-        ceiling = inputs.ceilings.reindex(codes).to_numpy(dtype=float)  # NaN: no ceiling
-        quota_slot = slots["in_quota"].to_numpy()
-        room = (pd.Series(np.fmin(maximum, arcs_per_slot)[quota_slot]).groupby(slot_commune[quota_slot]).sum()
-                .reindex(codes).fillna(np.inf).to_numpy())
-        bound = np.nan_to_num(ceiling, nan=np.inf)
-        ceiled = np.flatnonzero((np.bincount(np.searchsorted(codes, arc_commune), minlength=len(codes)) > bound) & (room > bound))
-        over_ceiling = (dict(zip(codes[ceiled].tolist(), make_variables("over_ceiling", len(ceiled), problem=problem)))
-                        if stage == "elastic" else {})
-        for k, var in zip(ceiled, over_ceiling.values()):
-            per_commune[k][var] = -1.0
-        add_rows(problem, "ceiling", [per_commune[k] for k in ceiled], pulp.LpConstraintLE, ceiling[ceiled])
-        if stage == "elastic":
-            over = list(over_ceiling.values()) + list(over_slot.values())
-            problem += _row(over, [ELASTIC_COST] * len(over))
-        else:
-            has_short = minimum > 0
-            has_surplus = surplus != None  # noqa: E711 (object array)
-            problem += pulp.LpAffineExpression(list(zip(
-                np.concatenate([x, surplus[has_surplus], shortage[has_short]]),
-                np.concatenate([arcs["total_cost"].to_numpy(dtype=float),
-                                surplus_costs(inputs, options)[has_surplus],
-                                slots["penalty"].to_numpy(dtype=float)[has_short]]).tolist())))
-    return StaffingModel(problem, x, surplus, shortage, communes, commune_shortage, commune_excess, min_rows,
-                         over_ceiling, over_slot, time.perf_counter() - start)
+    n_off, slots = len(inputs.officials), inputs.slots
+    n_slots, slot_commune = len(slots), slots["commune_code"].to_numpy()
+    arc_off, arc_slot = arcs["off"].to_numpy(np.int64), arcs["slot"].to_numpy(np.int64)
+    m = _Matrix()
+    x = m.columns(len(arcs), 0.0, 1.0)
+    pinned = inputs.officials["pinned"].to_numpy()
+    surplus = np.full(n_off, -1, dtype=np.int64)  # pinned officials must be placed: no surplus column
+    surplus[~pinned] = m.columns(int((~pinned).sum()), 0.0, 1.0)
+    minimum = slots["required_min"].to_numpy(dtype=float)
+    has_min = np.flatnonzero(minimum > 0)
+    shortage = np.full(n_slots, -1, dtype=np.int64)
+    shortage[has_min] = m.columns(len(has_min), 0.0, minimum[has_min])
+    # fairness: each commune's total shortage <= its aggregated shortage g (bounded later) + excess h
+    communes = np.unique(slot_commune[has_min])
+    if stage != "cost" or not options.fairness:
+        communes = communes[:0]
+    required = pd.Series(minimum).groupby(slot_commune).sum().reindex(communes).to_numpy(float)
+    g = m.columns(len(communes), 0.0, required)
+    h = m.columns(len(communes), 0.0, 0.0)
+    if len(communes):
+        k = np.arange(len(communes))
+        group = pd.Index(communes).get_indexer(slot_commune[has_min])  # every such slot's commune is one of them
+        m.add_rows(len(communes), np.concatenate([group, k, k]), np.concatenate([shortage[has_min], g, h]),
+                   np.concatenate([np.ones(len(group)), -np.ones(2 * len(communes))]), -np.inf, 0.0)
+    # one outcome per official
+    unpinned = np.flatnonzero(surplus >= 0)
+    m.add_rows(n_off, np.concatenate([arc_off, unpinned]), np.concatenate([x, surplus[unpinned]]), 1.0, 1.0, 1.0)
+    # slot minima (priced shortage) and maxima
+    on_min = pd.Index(has_min).get_indexer(arc_slot)
+    min_rows = m.add_rows(len(has_min), np.concatenate([on_min[on_min >= 0], np.arange(len(has_min))]),
+                          np.concatenate([x[on_min >= 0], shortage[has_min]]), 1.0, minimum[has_min], np.inf)
+    maximum = slots["required_max"].to_numpy(dtype=float)
+    arcs_per_slot = np.bincount(arc_slot, minlength=n_slots)
+    capped = np.flatnonzero(~np.isnan(maximum) & (arcs_per_slot > np.nan_to_num(maximum, nan=np.inf)))
+    over_slot = dict(zip(capped.tolist(), m.columns(len(capped)).tolist())) if stage == "elastic" else {}
+    on_cap = pd.Index(capped).get_indexer(arc_slot)
+    slack = np.array(list(over_slot.values()), dtype=np.int64)
+    m.add_rows(len(capped), np.concatenate([on_cap[on_cap >= 0], np.arange(len(slack))]),
+               np.concatenate([x[on_cap >= 0], slack]),
+               np.concatenate([np.ones(int((on_cap >= 0).sum())), -np.ones(len(slack))]), -np.inf, maximum[capped])
+    # retraining is limited per field (scenario staffing.retraining_limit): placements outside the primary field
+    limits = options.retraining_limit
+    if limits:
+        retrained = (arcs["match"].to_numpy() != "primary") & arcs["field"].isin(list(limits)).to_numpy()
+        limited = sorted(set(arcs.loc[retrained, "field"]))
+        m.add_rows(len(limited), pd.Index(limited).get_indexer(arcs["field"].to_numpy()[retrained]), x[retrained], 1.0,
+                   -np.inf, np.array([limits[f] for f in limited], dtype=float))
+    # government staff quota per commune over the in-quota fields, unless the slot maxima keep it under
+    in_quota = slots["in_quota"].to_numpy()[arc_slot]
+    arc_commune = arcs["commune_code"].to_numpy()[in_quota]
+    codes = np.unique(arc_commune)
+    ceiling = inputs.ceilings.reindex(codes).to_numpy(dtype=float)  # NaN: no ceiling
+    quota_slot = slots["in_quota"].to_numpy()
+    room = (pd.Series(np.fmin(maximum, arcs_per_slot)[quota_slot]).groupby(slot_commune[quota_slot]).sum()
+            .reindex(codes).fillna(np.inf).to_numpy())
+    bound = np.nan_to_num(ceiling, nan=np.inf)
+    which = np.searchsorted(codes, arc_commune)
+    ceiled = np.flatnonzero((np.bincount(which, minlength=len(codes)) > bound) & (room > bound))
+    over_ceiling = (dict(zip(codes[ceiled].tolist(), m.columns(len(ceiled)).tolist())) if stage == "elastic" else {})
+    on_ceiling = pd.Index(ceiled).get_indexer(which)
+    slack = np.array(list(over_ceiling.values()), dtype=np.int64)
+    m.add_rows(len(ceiled), np.concatenate([on_ceiling[on_ceiling >= 0], np.arange(len(slack))]),
+               np.concatenate([x[in_quota][on_ceiling >= 0], slack]),
+               np.concatenate([np.ones(int((on_ceiling >= 0).sum())), -np.ones(len(slack))]), -np.inf, ceiling[ceiled])
+    cost = np.zeros(m.n_cols)
+    if stage == "elastic":
+        cost[list(over_ceiling.values()) + list(over_slot.values())] = ELASTIC_COST
+    model = StaffingModel(None, x, surplus, shortage, communes, g, h, required,
+                          dict(zip(has_min.tolist(), min_rows.tolist())), over_ceiling, over_slot, 0.0)
+    if stage != "elastic":
+        cost = cost_vector(model, inputs, arcs, options, m.n_cols)
+    model.arrays = m.model(cost)
+    model.build_seconds = time.perf_counter() - start
+    return model
+
+
+def cost_vector(model: StaffingModel, inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions,
+                n_cols: int | None = None) -> np.ndarray:
+    """Arc costs (total_cost) + surplus costs + priced shortages below the slot minima, one per column."""
+    cost = np.zeros(len(model.arrays.cost) if n_cols is None else n_cols)
+    cost[model.x] = arcs["total_cost"].to_numpy(dtype=float)
+    has_surplus = model.surplus >= 0
+    cost[model.surplus[has_surplus]] = surplus_costs(inputs, options)[has_surplus]
+    has_short = model.shortage >= 0
+    cost[model.shortage[has_short]] = inputs.slots["penalty"].to_numpy(dtype=float)[has_short]
+    return cost
 
 
 # ----------------------------------------------------------------------------------------------
@@ -471,116 +511,172 @@ def _slot_shortage(arcs: pd.DataFrame, arc_values: np.ndarray, minimum: np.ndarr
     return np.maximum(minimum - assigned, 0.0)
 
 
-def _check_fairness(model: StaffingModel, inputs: StaffingInputs, arcs: pd.DataFrame, chosen: np.ndarray) -> None:
+def _check_fairness(model: StaffingModel, session: ArraySession, inputs: StaffingInputs, arcs: pd.DataFrame,
+                    chosen: np.ndarray) -> None:
     """Re-check on the integral plan that no commune's shortage exceeds the bound of the fairness stage."""
     minimum = inputs.slots["required_min"].to_numpy(dtype=float)
     shortage = pd.Series(_slot_shortage(arcs, chosen.astype(float), minimum)).groupby(
         inputs.slots["commune_code"].to_numpy()).sum().reindex(model.communes).to_numpy()
-    bounds = np.array([v.upBound for v in model.commune_shortage], dtype=float)
+    bounds = session.upper[model.commune_shortage]
     over = np.flatnonzero(shortage > bounds + 1e-9)
     if len(over):
         raise PlanInconsistent(STAGE, [f"commune {model.communes[k]}: {shortage[k]:g} officials missing, "
                                        f"above its fairness bound {bounds[k]:g}" for k in over])
 
 
-def _fair_solve(model: StaffingModel, resolver: SolverSession, shortage: np.ndarray, unavoidable: np.ndarray,
-                required: np.ndarray, options: StaffingOptions, solves: list[SolveInfo]) -> tuple[SolveInfo, float, float]:
+def _fair_solve(model: StaffingModel, session: ArraySession, cost: np.ndarray, shortage: np.ndarray,
+                unavoidable: np.ndarray, options: StaffingOptions, solves: list[SolveInfo],
+                known_best: float | None = None) -> tuple[SolveInfo, float, float]:
     """Stage 1: the smallest achievable largest commune shortage ratio z*; stage 2: least cost with every
     commune's ratio <= z* x (1 + tolerance), and never above the least-cost plan's largest ratio.
 
     Arrays are per commune of model.communes: shortage of the least-cost plan, shortage no plan can avoid
-    (fewer candidates than a post's minimum), total minimum headcount. z* is one of the ratios k / required.
-    Whether a ratio r is achievable is an LP (integral, network structure): minimise the commune shortage
-    beyond floor(r x required); r is achievable when that is 0. A binary search between the unavoidable
-    ratio and the least-cost plan's ratio finds z*; every LP warm-starts from the previous one.
+    (fewer candidates than a post's minimum); `cost` is the least-cost objective. z* is one of the ratios
+    k / required. Whether a ratio r is achievable is an LP (integral, network structure): minimise the commune
+    shortage beyond floor(r x required); r is achievable when that is 0. A binary search between the unavoidable
+    ratio and the least-cost plan's ratio finds z*; every LP warm-starts from the previous one (an LP lower bound
+    on z*, min z with every commune's shortage <= z x required, was tried: on the Hà Nội sample it cost more than
+    the 8 searches it was meant to save, its floor-free ratio being far below z*). `known_best` is z* from an
+    earlier solve of the same model with other arc costs: achievability does not depend on costs, so the search
+    is skipped.
     Returns the final solve, z* and the least-cost plan's largest ratio.
     """
+    required = model.commune_required
     candidates = _ratio_candidates(required)
     least_cost = float((shortage / required).max())
-    low = int(np.searchsorted(candidates, (unavoidable / required).max() - 1e-9))
     high = int(np.searchsorted(candidates, least_cost - 1e-9))  # the least-cost plan achieves this one
-    if low >= high:  # the least-cost plan is already as fair as possible
-        return solves[-1], float(candidates[high]), least_cost
-    cost_objective = model.problem.objective
-    resolver.set_objective(_row(model.commune_excess))
-    resolver.set_bounds(model.commune_excess, 0.0, np.inf)
-    solves.append(resolver.solve("staffing_fairness"))  # optimal at once (excess 0): keeps the basis warm
+    if known_best is not None:
+        best = known_best
+        if best >= candidates[high] - 1e-9:
+            return solves[-1], best, least_cost
+    else:
+        low = int(np.searchsorted(candidates, (unavoidable / required).max() - 1e-9))
+        if low >= high:  # the least-cost plan is already as fair as possible
+            return solves[-1], float(candidates[high]), least_cost
+        session.set_column_bounds(model.commune_excess, 0.0, np.inf)
+        session.set_objective(_unit_cost(cost, model.commune_excess))
+        solves.append(session.solve("staffing_fairness"))  # optimal at once (excess 0): keeps the basis warm
 
-    def achievable(ratio: float) -> bool:
-        resolver.set_bounds(model.commune_shortage, 0.0, _shortage_bounds(required, ratio))
-        info = resolver.solve("staffing_fairness")
-        solves.append(info)
-        # a plan without excess proves the ratio achievable; a time-limited answer with excess proves nothing,
-        # so the search stays on the safe side (a larger ratio); a time limit without any answer raises
-        return usable(info, STAGE) and (info.objective or 0.0) <= 1e-6
+        def achievable(ratio: float) -> bool:
+            session.set_column_bounds(model.commune_shortage, 0.0, _shortage_bounds(required, ratio))
+            info = session.solve("staffing_fairness")
+            solves.append(info)
+            # a plan without excess proves the ratio achievable; a time-limited answer with excess proves nothing,
+            # so the search stays on the safe side (a larger ratio); a time limit without any answer raises
+            return usable(info, STAGE) and (info.objective or 0.0) <= 1e-6
 
-    while low < high:
-        middle = (low + high) // 2
-        if achievable(candidates[middle]):
-            high = middle
-        else:
-            low = middle + 1
-    best = float(candidates[low])
+        while low < high:
+            middle = (low + high) // 2
+            if achievable(candidates[middle]):
+                high = middle
+            else:
+                low = middle + 1
+        best = float(candidates[low])
+        session.set_column_bounds(model.commune_excess, 0.0, 0.0)
+        session.set_objective(cost)
     limit = min(best * (1 + options.fairness_tolerance) + 1e-6, least_cost)
-    resolver.set_bounds(model.commune_excess, 0.0, 0.0)
-    resolver.set_bounds(model.commune_shortage, 0.0, _shortage_bounds(required, limit))
-    resolver.set_objective(cost_objective)
-    info = resolver.solve("staffing")
+    session.set_column_bounds(model.commune_shortage, 0.0, _shortage_bounds(required, limit))
+    info = session.solve("staffing")
     solves.append(info)
     if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
         raise PlanInfeasible(STAGE, [message("staffing_unsolved", status=info.status)])
     return info, best, least_cost
 
 
-def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, solver_options) -> StaffingSolution:
-    """Least-cost LP (integral: network structure); if fairness is on and some commune is short, the two-stage fair solve.
+def _unit_cost(like: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """An objective of 1 on these columns, 0 elsewhere."""
+    cost = np.zeros_like(like)
+    cost[columns] = 1.0
+    return cost
 
-    A fractional LP answer (not expected) is replaced by the MIP under the same bounds, fairness bounds included."""
-    solves: list[SolveInfo] = []
-    problems = pin_problems(inputs, arcs)
-    if problems:
-        raise explain_infeasible(inputs, arcs, options, solver_options, problems, build_model)
-    model = build_model(inputs, arcs, options, stage="cost")
-    # one LP session: warm-started across the fairness re-solves (HiGHS), or CBC re-solves through PuLP;
-    # flattening the PuLP rows for HiGHS counts as build time of the first solve
-    resolver = SolverSession(model.problem, solver_options, mip=False, presolve=False)
-    info = resolver.solve("staffing", build_seconds=model.build_seconds)
-    solves.append(info)
-    if info.status == "infeasible":
-        raise explain_infeasible(inputs, arcs, options, solver_options, [], build_model)
-    if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit, never PlanInfeasible
-        raise PlanInfeasible(STAGE, [message("staffing_unsolved", status=info.status)])
-    minimum = inputs.slots["required_min"].to_numpy(dtype=float)
-    best_ratio = least_cost_ratio = None
-    shortage = _slot_shortage(arcs, variable_values(model.x), minimum)
-    if len(model.communes) and (shortage > 1e-6).any():
-        reachable = np.bincount(arcs["slot"].to_numpy(), minlength=len(minimum))
-        per_commune = pd.DataFrame({"shortage": shortage, "unavoidable": np.maximum(minimum - reachable, 0),
-                                    "required": minimum}).groupby(inputs.slots["commune_code"].to_numpy()).sum()
-        per_commune = per_commune.loc[model.communes]
-        info, best_ratio, least_cost_ratio = _fair_solve(
-            model, resolver, per_commune["shortage"].to_numpy(), per_commune["unavoidable"].to_numpy(dtype=float),
-            per_commune["required"].to_numpy(), options, solves)
-    values = variable_values(model.x)
-    basis = "LP relaxation dual (the LP optimum is integral)"
-    if np.any(np.abs(values - np.round(values)) > 1e-6):  # not expected for this network structure
-        info = solve_fast(model.problem, solver_options, "staffing_mip", 0.0, mip=True)
+
+class StaffingSolver:
+    """The staffing LP over one set of candidate arcs, kept loaded in the solver across re-solves.
+
+    `solve()` after the arc costs changed (move_headquarters: a sites re-fit round) updates the objective and
+    warm-starts from the last basis instead of rebuilding, and the fairness search is not repeated: which commune
+    shortage ratios are achievable depends on the arcs, slots and limits, never on costs, so the z* found once
+    holds for every later cost. Infeasible pins are explained before anything is built (staffing_explain)."""
+
+    def __init__(self, inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, solver_options):
+        problems = pin_problems(inputs, arcs)
+        if problems:
+            raise explain_infeasible(inputs, arcs, options, solver_options, problems, build_model)
+        self.inputs, self.arcs, self.options, self.solver_options = inputs, arcs, options, solver_options
+        self.best_ratio: float | None = None  # z*, once a fairness search has found it
+        self.model = build_model(inputs, arcs, options, stage="cost")
+        # one LP session: warm-started across the fairness and re-fit re-solves (HiGHS), or CBC re-solves
+        self.session = ArraySession(self.model.arrays, solver_options, presolve=False)
+        self._pending_build: float | None = self.model.build_seconds
+
+    def solve(self) -> StaffingSolution:
+        """Least-cost LP (integral: network structure); if fairness is on and some commune is short, the two-stage
+        fair solve. A fractional LP answer (not expected) is replaced by the MIP under the same bounds, fairness
+        bounds included."""
+        inputs, arcs, options, solver_options = self.inputs, self.arcs, self.options, self.solver_options
+        model, session = self.model, self.session
+        start = time.perf_counter()
+        cost = cost_vector(model, inputs, arcs, options)
+        if self._pending_build is None:  # a re-solve: back to the least-cost model with the arcs' current costs
+            session.set_column_bounds(model.commune_shortage, 0.0, model.commune_required)
+        session.set_objective(cost)
+        build_seconds = (self._pending_build or 0.0) + time.perf_counter() - start
+        self._pending_build = None
+        solves: list[SolveInfo] = []
+        info = session.solve("staffing", build_seconds=build_seconds)
+        solves.append(info)
+        if info.status == "infeasible":
+            raise explain_infeasible(inputs, arcs, options, solver_options, [], build_model)
+        if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit, never PlanInfeasible
+            raise PlanInfeasible(STAGE, [message("staffing_unsolved", status=info.status)])
+        minimum = inputs.slots["required_min"].to_numpy(dtype=float)
+        best_ratio = least_cost_ratio = None
+        shortage = _slot_shortage(arcs, session.x[model.x], minimum)
+        if len(model.communes) and (shortage > 1e-6).any():
+            reachable = np.bincount(arcs["slot"].to_numpy(), minlength=len(minimum))
+            per_commune = pd.DataFrame({"shortage": shortage, "unavoidable": np.maximum(minimum - reachable, 0)}).groupby(
+                inputs.slots["commune_code"].to_numpy()).sum().loc[model.communes]
+            info, best_ratio, least_cost_ratio = _fair_solve(
+                model, session, cost, per_commune["shortage"].to_numpy(), per_commune["unavoidable"].to_numpy(dtype=float),
+                options, solves, known_best=self.best_ratio)
+            self.best_ratio = best_ratio
+        values = session.x[model.x]
+        duals, basis = session.row_dual, "LP relaxation dual (the LP optimum is integral)"
+        if best_ratio is not None:
+            _check_fairness(model, session, inputs, arcs, values > 0.5)  # before a MIP could change the bounds
+        if np.any(np.abs(values - np.round(values)) > 1e-6):  # not expected for this network structure
+            values, duals, info = self._integral(solves)
+            basis = "fixed-integer re-solve dual"
+        marginal = np.full(len(inputs.slots), np.nan)
+        if duals is not None:
+            slots = np.fromiter(model.min_rows.keys(), dtype=np.int64, count=len(model.min_rows))
+            rows = np.fromiter(model.min_rows.values(), dtype=np.int64, count=len(model.min_rows))
+            marginal[slots] = np.abs(duals[rows])
+        return StaffingSolution(arcs=arcs, chosen=values > 0.5, marginal_value=marginal, marginal_value_basis=basis,
+                                best_commune_ratio=best_ratio, least_cost_commune_ratio=least_cost_ratio,
+                                objective=float(info.objective or 0.0), solves=solves)
+
+    def _integral(self, solves: list[SolveInfo]) -> tuple[np.ndarray, np.ndarray | None, SolveInfo]:
+        """The MIP under the current bounds (a session of its own), then the LP with the arcs fixed at its plan for
+        the duals; the arc values, row duals and the MIP's solve."""
+        model, last = self.model, self.session
+        frozen = replace(model.arrays, lower=last.lower.copy(), upper=last.upper.copy(), cost=last.cost.copy())
+        mip = ArraySession(frozen, self.solver_options)
+        info = mip.solve("staffing_mip", integer=True)
         solves.append(info)
         if not usable(info, STAGE):  # a time limit without a plan raises SolveTimeLimit
             raise PlanInfeasible(STAGE, [message("staffing_unsolved", status=info.status)])
-        values = variable_values(model.x)
-        for var, val in zip(model.x, values):
-            var.lowBound = var.upBound = round(val)
-        solves.append(solve_fast(model.problem, solver_options, "staffing_fixed_lp", 0.0, mip=False))
-        basis = "fixed-integer re-solve dual"
-    if best_ratio is not None:
-        _check_fairness(model, inputs, arcs, values > 0.5)
-    marginal = np.full(len(inputs.slots), np.nan)
-    for s, row in model.min_rows.items():
-        marginal[s] = np.nan if row.pi is None else abs(float(row.pi))
-    return StaffingSolution(arcs=arcs, chosen=values > 0.5, marginal_value=marginal, marginal_value_basis=basis,
-                            best_commune_ratio=best_ratio, least_cost_commune_ratio=least_cost_ratio,
-                            objective=float(info.objective or 0.0), solves=solves)
+        values = np.round(mip.x[model.x])
+        fixed = ArraySession(frozen, self.solver_options, presolve=False)
+        fixed.set_column_bounds(model.x, values, values)
+        fixed_info = fixed.solve("staffing_fixed_lp")
+        solves.append(fixed_info)
+        return values, fixed.row_dual, info
+
+
+def solve_staffing(inputs: StaffingInputs, arcs: pd.DataFrame, options: StaffingOptions, solver_options) -> StaffingSolution:
+    """One solve of a fresh StaffingSolver (least cost, then the fair solve when fairness is on and some commune is short)."""
+    return StaffingSolver(inputs, arcs, options, solver_options).solve()
 
 
 def match_of(officials: pd.DataFrame, off: np.ndarray, field: np.ndarray) -> np.ndarray:
@@ -711,12 +807,18 @@ def retirement_roadmap() -> pd.DataFrame:
 def retirement_age(year: int, gender: str) -> float:
     """Statutory retirement age (years) of someone who reaches it in `year`; years before the table take its
     first row, years after it its last (the final age). NaN for a gender the table does not list."""
+    years, ages = _roadmap_of(gender)
+    if not len(years):
+        return float("nan")
+    return float(ages[max(int(np.searchsorted(years, year, side="right")) - 1, 0)])
+
+
+@cache
+def _roadmap_of(gender: str) -> tuple[np.ndarray, np.ndarray]:
+    """(years ascending, ages) of one gender's roadmap: looked up per (year, gender) by bisection."""
     rows = retirement_roadmap()
     rows = rows[rows["gender"] == gender]
-    if not len(rows):
-        return float("nan")
-    known = rows[rows["year"] <= year]
-    return float((known if len(known) else rows.head(1))["age"].iloc[-1])
+    return rows["year"].to_numpy(), rows["age"].to_numpy(dtype=float)
 
 
 @cache  # a few dozen (birth year, gender) pairs per province: one roadmap walk each, not one per official
@@ -730,11 +832,10 @@ def retirement_point(birth_year: float, gender: str) -> tuple[float, float]:
     if np.isnan(birth_year):
         return float("nan"), float("nan")
     born = birth_year + 0.5
-    rows = retirement_roadmap()
-    rows = rows[rows["gender"] == gender]
-    if not len(rows):
+    years, ages = _roadmap_of(gender)
+    if not len(years):
         return float("nan"), float("nan")
-    year = int(np.floor(born + rows["age"].min()))
+    year = int(np.floor(born + ages.min()))
     while True:
         age = retirement_age(year, gender)
         if born + age < year + 1:
@@ -884,43 +985,75 @@ def staffing_kpis(assignments, surplus, by_commune, solution: StaffingSolution) 
 # ----------------------------------------------------------------------------------------------
 # Entry point
 # ----------------------------------------------------------------------------------------------
+class StaffingPlanner:
+    """Staffing of one province across the pipeline's sites re-fit rounds: inputs, candidate arcs and the LP are
+    built once; `place(hq)` puts the headquarters where the sites stage chose them (new commute costs on the same
+    arcs) and re-solves warm, returning the planned headcount; `result()` extracts, re-checks and reports the
+    plan of the last placement, and plans IT support for it."""
+
+    def __init__(self, ds: Dataset, scenario: Scenario, previous: pd.DataFrame | None = None):
+        start = time.perf_counter()
+        self.scenario, self.options, self.previous = scenario, scenario.staffing, previous
+        self.inputs = prepare_inputs(ds, scenario, None, previous)
+        self.arcs = candidate_arcs(self.inputs, self.options)
+        self.prepare_seconds = time.perf_counter() - start
+        self.solver: StaffingSolver | None = None
+        self.solution: StaffingSolution | None = None
+        self.solves: list[SolveInfo] = []  # every solve of every placement: the stage's solver runs
+
+    def place(self, hq: pd.DataFrame | None) -> pd.DataFrame:
+        """Solve with the headquarters in `hq` (hq_plan; None: commune centres); the planned headcount per commune,
+        position and field (planner.derived.headcount_from_assignments)."""
+        start = time.perf_counter()
+        move_headquarters(self.inputs, self.arcs, hq, self.options)
+        self.prepare_seconds += time.perf_counter() - start
+        if self.solver is None:
+            self.solver = StaffingSolver(self.inputs, self.arcs, self.options, self.scenario.solver)
+        self.solution = self.solver.solve()
+        self.solves += self.solution.solves
+        chosen = self.arcs[self.solution.chosen]
+        return (chosen.groupby(["commune_code", "position", "field"], as_index=False).size()
+                .rename(columns={"size": "headcount"}))
+
+    def result(self) -> StageResult:
+        """The stage result of the last placement: tables, KPIs, notes, every solve so far."""
+        inputs, solution, options, previous = self.inputs, self.solution, self.options, self.previous
+        start = time.perf_counter()
+        assignments = assignments_table(inputs, solution)
+        by_commune = staffing_by_commune_table(inputs, solution)
+        surplus = surplus_table(inputs, solution, by_commune, options)
+        verify_staffing(inputs, assignments, surplus, options)
+        recruitment = recruitment_table(by_commune)
+        kpis = staffing_kpis(assignments, surplus, by_commune, solution)
+        notes = [message("staffing_candidates", posts=len(self.arcs), officials=len(inputs.officials),
+                         prepared=f"{self.prepare_seconds:.2f}", checked=f"{time.perf_counter() - start:.2f}")]
+        if previous is not None:
+            moved, changed = changes_from_previous(inputs, assignments)
+            kpis += [kpi_row("officials_moved_from_previous", moved), kpi_row("positions_changed_from_previous", changed)]
+            notes.append(message("previous_plan_changes", moved=moved, changed=changed, weight=f"{options.disruption(True):g}",
+                                 post_weight=f"{options.position_change(True):g}"))
+        if solution.best_commune_ratio is not None:
+            notes.append(message("staffing_fairness", least_cost=f"{solution.least_cost_commune_ratio:.0%}",
+                                 best=f"{solution.best_commune_ratio:.0%}", tolerance=f"{options.fairness_tolerance:.0%}",
+                                 now=f"{kpi_value(kpis, 'max_commune_shortage_ratio'):.0%}"))
+        notes += time_limit_notes(self.solves)
+        tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
+                  "recruitment_needs": recruitment, "training_needs": training_needs_table(inputs, assignments)}
+        solves = list(self.solves)
+        if options.it_support.enabled:
+            from .it_support import plan_it_support
+
+            it = plan_it_support(inputs, assignments, options.it_support, self.scenario.solver)
+            tables.update(it.tables)
+            kpis += it.kpis
+            solves += it.solves
+            notes += it.notes
+        return StageResult(tables=tables, kpis=kpis, solves=solves, notes=notes)
+
+
 def plan_staffing(ds: Dataset, scenario: Scenario, hq: pd.DataFrame | None,
                   previous: pd.DataFrame | None = None) -> StageResult:
     """Place every official (or list them as surplus), then plan IT support between communes."""
-    options = scenario.staffing
-    start = time.perf_counter()
-    inputs = prepare_inputs(ds, scenario, hq, previous)
-    arcs = candidate_arcs(inputs, options)
-    prepare_seconds = time.perf_counter() - start
-    solution = solve_staffing(inputs, arcs, options, scenario.solver)
-    start = time.perf_counter()
-    assignments = assignments_table(inputs, solution)
-    by_commune = staffing_by_commune_table(inputs, solution)
-    surplus = surplus_table(inputs, solution, by_commune, options)
-    verify_staffing(inputs, assignments, surplus, options)
-    recruitment = recruitment_table(by_commune)
-    kpis = staffing_kpis(assignments, surplus, by_commune, solution)
-    notes = [message("staffing_candidates", posts=len(arcs), officials=len(inputs.officials),
-                     prepared=f"{prepare_seconds:.2f}", checked=f"{time.perf_counter() - start:.2f}")]
-    if previous is not None:
-        moved, changed = changes_from_previous(inputs, assignments)
-        kpis += [kpi_row("officials_moved_from_previous", moved), kpi_row("positions_changed_from_previous", changed)]
-        notes.append(message("previous_plan_changes", moved=moved, changed=changed, weight=f"{options.disruption(True):g}",
-                             post_weight=f"{options.position_change(True):g}"))
-    if solution.best_commune_ratio is not None:
-        notes.append(message("staffing_fairness", least_cost=f"{solution.least_cost_commune_ratio:.0%}",
-                             best=f"{solution.best_commune_ratio:.0%}", tolerance=f"{options.fairness_tolerance:.0%}",
-                             now=f"{kpi_value(kpis, 'max_commune_shortage_ratio'):.0%}"))
-    notes += time_limit_notes(solution.solves)
-    tables = {"assignments": assignments, "surplus_officials": surplus, "staffing_by_commune": by_commune,
-              "recruitment_needs": recruitment, "training_needs": training_needs_table(inputs, assignments)}
-    solves = list(solution.solves)
-    if options.it_support.enabled:
-        from .it_support import plan_it_support
-
-        it = plan_it_support(inputs, assignments, options.it_support, scenario.solver)
-        tables.update(it.tables)
-        kpis += it.kpis
-        solves += it.solves
-        notes += it.notes
-    return StageResult(tables=tables, kpis=kpis, solves=solves, notes=notes)
+    planner = StaffingPlanner(ds, scenario, previous)
+    planner.place(hq)
+    return planner.result()

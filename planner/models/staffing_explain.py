@@ -15,8 +15,7 @@ from ..messages import message, with_vietnamese
 from ..errors import PlanInfeasible
 from .. import vocab
 from ..norms import total_field
-from ..solver import solve_fast, usable
-from .lp import values
+from ..solver import ArraySession, usable
 
 if TYPE_CHECKING:
     from .staffing import StaffingInputs
@@ -66,15 +65,16 @@ def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options, solv
 
     `build_model` is planner.models.staffing.build_model (passed in: that module imports this one)."""
     model = build_model(inputs, arcs, options, stage="elastic")
-    info = solve_fast(model.problem, solver_options, "staffing_elastic", model.build_seconds, mip=False, presolve=False)
+    session = ArraySession(model.arrays, solver_options, presolve=False)
+    info = session.solve("staffing_elastic", model.build_seconds)
     rows = list(problems)
     # a time limit without an answer raises SolveTimeLimit, unless the pin problems already explain the conflict
     if (info.has_solution or not problems) and usable(info, STAGE):
-        chosen = values(model.x) > 0.5
+        chosen = session.x[model.x] > 0.5
         pinned = inputs.officials["pinned"].to_numpy()[arcs["off"].to_numpy()]
         slots = inputs.slots.set_index("slot")
-        for code, var in model.over_ceiling.items():
-            over = round(var.varValue or 0)
+        for code, column in model.over_ceiling.items():
+            over = round(session.x[column])
             if over > 0:
                 in_commune = chosen & (arcs["commune_code"].to_numpy() == code)
                 n_pinned, ceiling = int((in_commune & pinned).sum()), int(inputs.ceilings[code])
@@ -83,8 +83,8 @@ def explain_infeasible(inputs: StaffingInputs, arcs: pd.DataFrame, options, solv
                              "limit": "headcount ceiling", "limit_value": ceiling, "pinned": n_pinned, "over": over,
                              "line": message("pins_over_ceiling", commune=label, pinned=n_pinned, ceiling=ceiling,
                                              over=over)})
-        for s, var in model.over_slot.items():
-            over = round(var.varValue or 0)
+        for s, column in model.over_slot.items():
+            over = round(session.x[column])
             if over > 0:
                 slot = slots.loc[s]
                 in_slot = chosen & (arcs["slot"].to_numpy() == s)

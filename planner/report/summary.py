@@ -170,11 +170,13 @@ def headline_figures(plan: Plan, tables: dict[str, pd.DataFrame], lang: str) -> 
     if purchases is not None and {"count", "cost_vnd"} <= set(purchases.columns):
         items, cost = float(purchases["count"].sum()), float(purchases["cost_vnd"].sum())
         budget, _ = _kpi(plan, "equipment_budget")
+        used, _ = _kpi(plan, "equipment_budget_used")  # what the budget paid (with repairs and transport if it covers them)
         if not items:
             sentence = t("fig_equipment_zero")
         elif budget:
             sentence = t("fig_equipment_text").format(n=_n(items, lang), cost=money(cost, lang),
-                                                       share=percent(cost / budget, lang), budget=money(budget, lang))
+                                                       share=percent((cost if used is None else used) / budget, lang),
+                                                       budget=money(budget, lang))
         else:
             sentence = t("fig_equipment_nobudget").format(n=_n(items, lang), cost=money(cost, lang))
         out.append(Figure("equipment", money(cost, lang), t("fig_equipment"), sentence))

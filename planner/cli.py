@@ -137,7 +137,6 @@ def _cmd_solve(args) -> int:
     from .report import print_summary, write_infeasibility, write_plan_workbook
     from .report.anonymize import Anonymizer
     from .labels import text
-    from .register import embed_plan_file
     from .scenario import Scenario
 
     def refuse(key: str, **params) -> int:
@@ -216,8 +215,8 @@ def _cmd_solve(args) -> int:
             with staging as staged:
                 if staged is not None:  # the CSVs first: if they fail, no workbook is written
                     plan.write_csv_files(staged.tmp, Anonymizer.build(ds, plan.tables) if args.anonymize else None)
-                path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize)
-                embed_plan_file(path, _anonymized(plan, Anonymizer.build(ds, plan.tables)) if args.anonymize else plan)
+                path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize,
+                                           embedded=_anonymized(plan, Anonymizer.build(ds, plan.tables)) if args.anonymize else plan)
                 if staged is not None:
                     staged.commit()
         except OutputError as err:
@@ -385,7 +384,7 @@ def _cmd_compare(args) -> int:
     planner_data sheet) or CSV folders written by planner solve."""
     from .labels import text
     from .messages import translated
-    from .register import read_plan_file
+    from .payload import read_plan_file
 
     plans = {}
     for item in args.files:

@@ -45,7 +45,6 @@ from .kpis import is_breakdown, kpi_label
 from .messages import time_limit_message, translated
 from .pipeline import STAGES, run_plan
 from .plan import Plan
-from .register import embed_plan_file
 from .report import write_plan_workbook
 from .sample import REFERENCE_DIR, build_sample, province_names, resolve_province
 from .scenario import Scenario, deep_merge
@@ -176,9 +175,7 @@ def _dataset(job: Job, dataset: Dataset | None) -> Dataset:
 def _workbook_bytes(plan: Plan, ds: Dataset, lang: str) -> bytes:
     """The province's leadership workbook as `planner solve` writes it (the plan embedded for planner compare)."""
     with tempfile.TemporaryDirectory(prefix="planner-nation-") as tmp:
-        path = write_plan_workbook(plan, ds, Path(tmp) / "plan.xlsx", lang=lang)
-        embed_plan_file(path, plan)
-        return path.read_bytes()
+        return write_plan_workbook(plan, ds, Path(tmp) / "plan.xlsx", lang=lang, embedded=plan).read_bytes()
 
 
 def _worker_name() -> str:

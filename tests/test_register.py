@@ -21,8 +21,8 @@ from planner.cli import main
 from planner.dataset import Dataset
 from planner.errors import (PlanExists, PlanLocked, PlanNameInvalid, PlanNotFound, RegisterError, StatusChangeRefused)
 from planner.readback import read_table
-from planner.register import (PAYLOAD_SHEET, REGISTER_KEYS, PlanRegister, _inflate, embed_plan, embed_plan_file,
-                              frame_blob, frame_from_blob, plan_tables_t, read_plan_file)
+from planner.payload import PAYLOAD_SHEET, _inflate, embed_plan, frame_blob, frame_from_blob, read_plan_file
+from planner.register import REGISTER_KEYS, PlanRegister, plan_tables_t
 from planner.report import write_plan_workbook
 from test_report import hand_made_plan
 from tiny import tiny_frames
@@ -283,10 +283,8 @@ def test_two_processes_saving_at_once(url):
 
 # ----- command line
 def _plan_workbook(plan, ds, path):
-    """A result workbook as `planner solve` writes it: the current writer, then the embedded plan."""
-    write_plan_workbook(plan, ds, path)
-    embed_plan_file(path, plan)
-    return path
+    """A result workbook as `planner solve` writes it: the plan embedded in the writer's one save."""
+    return write_plan_workbook(plan, ds, path, embedded=plan)
 
 
 def test_cli_plans_list_show_review_approve_compare(tiny, url, tmp_path, capsys):
@@ -366,15 +364,14 @@ def test_cli_compare_two_workbooks(tiny, tmp_path, capsys):
 
 
 def test_embed_in_a_workbook_being_written(tiny, tmp_path):
-    """embed_plan on an open workbook (what a writer calls before saving); embed_plan_file then leaves it alone."""
-    plan = hand_made_plan(tiny, moved=1)
+    """embed_plan on an open workbook (what the writer calls before its save); embedding again replaces the sheet."""
     wb = openpyxl.Workbook()
     wb.active.title = "Tóm tắt"
+    embed_plan(wb, hand_made_plan(tiny, moved=4))
+    plan = hand_made_plan(tiny, moved=1)
     embed_plan(wb, plan)
     path = tmp_path / "w.xlsx"
     wb.save(path)
-    before = path.read_bytes()
-    assert not embed_plan_file(path, hand_made_plan(tiny, moved=4)) and path.read_bytes() == before
     back = read_plan_file(path)
     pdt.assert_frame_equal(back.tables["assignments"], plan.tables["assignments"])
     pdt.assert_frame_equal(back.kpis, plan.kpis)

@@ -316,12 +316,12 @@ def test_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
     ds = Dataset.from_frames(tiny_frames(), source="tiny")
     plan = hand_made_plan(ds)
 
-    def broken_save(self, filename):
-        with open(filename, "wb") as handle:
-            handle.write(b"half")
+    def broken_write(self):  # half the package written, then the disk is full
+        self._archive.writestr("xl/half.xml", b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    # openpyxl's package writer, which the workbook's save uses (planner.report.bulk.save_workbook)
+    monkeypatch.setattr(openpyxl.writer.excel.ExcelWriter, "write_data", broken_write)
     with pytest.raises(OSError):
         write_plan_workbook(plan, ds, tmp_path / "plan.xlsx")
     assert os.listdir(tmp_path) == []

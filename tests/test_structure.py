@@ -17,7 +17,7 @@ LAYERS: list[tuple[str, ...]] = [
      "planner.sample", "planner.edits", "planner.roster"),
     ("planner.solver", "planner.solve", "planner.stage", "planner.plan"),
     ("planner.models",),
-    ("planner.pipeline", "planner.compare", "planner.explain", "planner.register"),
+    ("planner.pipeline", "planner.compare", "planner.explain", "planner.payload", "planner.register"),
     ("planner.report",),
     ("planner.nation",),
     ("planner.ui", "planner.cli"),

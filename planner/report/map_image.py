@@ -132,15 +132,24 @@ def _nearest_in_blocks(xs, ys, rows, cols, brow, bcol, xx, yy, points_xy: np.nda
     """_nearest for the pixels (xs[xx], ys[yy]) of the mixed blocks (brow, bcol), among few candidates: a pixel's
     nearest point is no farther from its block's centre than the nearest point of the centre plus the block's
     diagonal, so only points within that bound (the closest `m` to the centre) are compared."""
-    blocks, block = np.unique(np.column_stack([brow, bcol]), axis=0, return_inverse=True)
-    block = block.ravel()
+    # the mixed blocks in (row, column) order and each pixel's index among them: np.unique without a sort
+    key = brow * len(cols) + bcol
+    present = np.zeros(len(rows) * len(cols), dtype=bool)
+    present[key] = True
+    found = np.flatnonzero(present)
+    blocks = np.column_stack([found // len(cols), found % len(cols)])
+    block = (np.cumsum(present) - 1)[key]
     left, right = xs[cols[blocks[:, 1]]], xs[cols[blocks[:, 1] + 1]]
     low, high = ys[rows[blocks[:, 0]]], ys[rows[blocks[:, 0] + 1]]
     centre = np.column_stack([(left + right) / 2, (low + high) / 2])
     to_centre = np.sqrt(((centre[:, None, :] - points_xy[None, :, :]) ** 2).sum(-1))
     bound = to_centre.min(axis=1) + np.hypot(right - left, high - low) + 1e-9
     m = int((to_centre <= bound[:, None]).sum(axis=1).max())
-    candidates = np.argsort(to_centre, axis=1, kind="stable")[:, :m]
+    # the m closest to each centre, nearest first and ties by index (a stable sort's order), without sorting all
+    closest = np.argpartition(to_centre, m - 1, axis=1)[:, :m] if m < to_centre.shape[1] else \
+        np.broadcast_to(np.arange(m), to_centre.shape)
+    order = np.lexsort((closest, np.take_along_axis(to_centre, closest, axis=1)), axis=1)
+    candidates = np.take_along_axis(closest, order, axis=1)
     out = np.full(len(xx), -1)
     for start in range(0, len(xx), CHUNK):  # bounded memory: CHUNK pixels x m candidates at a time
         part = slice(start, start + CHUNK)

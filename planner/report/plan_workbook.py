@@ -8,7 +8,8 @@ not printed, then "Thông tin kỹ thuật" / "Technical information" (provenanc
 scenario parameters, model notes). Which sheet prints what is data: planner/schema/outputs/workbook_sheets.csv.
 
 Written with openpyxl: styled headers, frozen panes, filters, locale-tagged number formats, conditional
-formatting, print setup (A4, fit to width, header row repeated, footer with plan name and page). Every
+formatting, print setup (A4, fit to width, header row repeated, footer with plan name and page); the tables' data
+rows go straight into the sheets' XML (planner.report.bulk), not through one openpyxl cell each. Every
 plan table keeps its full form and the workbook-level defined name `planner_<table>`, so programs find it
 whatever the language (planner.readback). Text from the data is always stored as text, never as a formula;
 `anonymize` replaces officials' names with their ids. No server path is written: the input is named by its
@@ -29,6 +30,7 @@ from ..dataset import Dataset
 from ..kpis import KPI_COLUMNS
 from ..messages import translated
 from ..norms_used import quota_sources, status_counts
+from ..payload import embed_plan
 from ..plan import Plan
 from . import words as W
 from .anonymize import Anonymizer
@@ -51,8 +53,10 @@ def layout() -> dict[str, SheetView]:
 
 
 def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "vi", anonymize: bool = False,
-                        comparison: dict[str, pd.DataFrame] | None = None) -> Path:
-    """Write the leadership workbook for one plan (plus comparison sheets when given); return its path."""
+                        comparison: dict[str, pd.DataFrame] | None = None, embedded: Plan | None = None) -> Path:
+    """Write the leadership workbook for one plan (plus comparison sheets when given); return its path. `embedded`
+    (the plan, or its anonymized copy) goes into the same file as the very hidden sheet that planner compare and the
+    register read back (planner.payload.embed_plan): one save, not a second pass over the file."""
     writer = _PlanWriter(lang, dataset, plan.provenance.get("province") or dataset.province,
                          plan.provenance.get("scenario_name", ""), plan.status,
                          Anonymizer.build(dataset, plan.tables) if anonymize else None)
@@ -70,6 +74,8 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
     for name, df in ordered(comparison or {}, COMPARISON_ORDER).items():
         writer.table(name, df)
     writer.technical(plan, tables)
+    if embedded is not None:
+        embed_plan(writer.wb, embedded)
     return writer.save(Path(path), protected=[dataset.source])
 
 

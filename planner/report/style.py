@@ -10,14 +10,14 @@ import re
 
 import numpy as np
 import pandas as pd
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from .. import labels as L
 from ..files import looks_like_formula
 from ..readback import DEFINED_NAME_PREFIX, HEADER_ROW  # the layout planner.readback reads back
+from .bulk import Rows
 
 __all__ = ["DEFINED_NAME_PREFIX", "HEADER_ROW"]
 
@@ -76,79 +76,21 @@ def put(cell, value):
     return cell
 
 
-def write_rows(ws, first_row: int, df: pd.DataFrame, formats: dict[int, str | list[str] | None] | None = None) -> None:
-    """Write a frame's rows from `first_row` down: values, types and styles prepared column by column, cells built
-    row by row as openpyxl's reader builds them (no per-cell type dispatch or style lookup): numbers as numbers, text always as text (illegal characters dropped, a quote prefix when it
-    looks like a formula). `formats` {column position: number format, or one per row} is registered once per
-    distinct format and shared by the cells (each cell keeps its own copy of the style, as openpyxl expects)."""
-    if not len(df):
-        return
-    formats = formats or {}
-    cells = ws._cells
-    styles: dict[tuple[str | None, bool], StyleArray] = {}
-
-    def style(fmt: str | None, quote: bool) -> StyleArray | None:
-        if fmt is None and not quote:
-            return None
-        if (fmt, quote) not in styles:
-            probe = Cell(ws)  # detached: only registers the number format in the workbook
-            if fmt is not None:
-                probe.number_format = fmt
-            probe.quotePrefix = quote
-            styles[(fmt, quote)] = probe._style
-        return styles[(fmt, quote)]
-
-    columns = []  # per column: values, data types, styles (None for openpyxl's own conversion)
-    for j in range(df.shape[1]):
-        fmt = formats.get(j)
-        per_row = fmt if isinstance(fmt, list) else [fmt] * len(df)
-        values = column_values(df.iloc[:, j])
-        kinds, looks = [], []
-        for k, value in enumerate(values):
-            if value is None or isinstance(value, (bool, int, float)):
-                kinds.append("b" if isinstance(value, bool) else "n")
-                looks.append(style(per_row[k], False))
-            elif isinstance(value, str):
-                values[k] = value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                kinds.append("s")
-                looks.append(style(per_row[k], looks_like_formula(value)))
-            else:  # dates and other types
-                kinds.append(None)
-                looks.append(style(per_row[k], False))
-        columns.append((values, kinds, looks))
-    for k in range(len(df)):  # row by row: the order openpyxl writes the cells in
-        r = first_row + k
-        for column, (values, kinds, looks) in enumerate(columns, start=1):
-            cell = Cell(ws, row=r, column=column, style_array=looks[k])
-            if kinds[k] is None:
-                cell.value = values[k]
-            else:
-                cell._value = values[k]
-                cell.data_type = kinds[k]
-            cells[(r, column)] = cell
-
-
-def column_values(values: pd.Series) -> list:
-    """A column as Python scalars: missing -> None, infinities -> '∞' / '-∞' (no spreadsheet number for them)."""
-    if pd.api.types.is_float_dtype(values.dtype) and isinstance(values.dtype, np.dtype):
-        array = values.to_numpy()
-        out = array.tolist()
-        for k in np.flatnonzero(~np.isfinite(array)):
-            out[k] = python_scalar(array[k])
-        return out
-    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iub":
-        return values.tolist()
-    return [python_scalar(v) for v in values.astype(object).where(values.notna(), None).tolist()]
-
-
-def python_scalar(value):
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        return None if np.isnan(value) else ("∞" if value > 0 else "-∞")
-    return value
+def write_rows(ws, first_row: int, df: pd.DataFrame, formats: dict[int, str | list[str] | None] | None = None,
+               alignments: dict[int, Alignment] | None = None, defer: bool = False) -> Rows | None:
+    """Write a frame's rows from `first_row` down, values, types and styles prepared column by column
+    (planner.report.bulk.Rows): numbers as numbers, text always as text (illegal characters dropped, a quote prefix
+    when it looks like a formula). `formats` {column position: number format, or one per row} and `alignments`
+    {column position: alignment} are registered once per distinct style. With `defer`, the rows are not added to
+    the sheet but returned, for bulk.save_workbook to write as XML (None, and written as cells, when some value
+    needs openpyxl's own conversion, e.g. a date); nothing may change those cells afterwards."""
+    if not len(df) or not df.shape[1]:
+        return None
+    rows = Rows(ws, first_row, df, formats, alignments)
+    if defer and rows.deferrable:
+        return rows
+    rows.to_cells(ws)
+    return None
 
 
 def number_format(column: str, values: pd.Series, lang: str = "vi") -> str | None:

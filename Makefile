@@ -54,6 +54,8 @@ bench: install
 	$(BIN)/python bench/assets_bench.py
 	$(BIN)/python bench/stages_bench.py
 	$(BIN)/python bench/validate_bench.py
+	$(BIN)/python bench/workbook_bench.py
+	$(BIN)/python bench/nation_bench.py
 	$(BIN)/python bench/orlib.py assign bench/orlib/assign/*.txt
 	$(BIN)/python bench/orlib.py gap bench/orlib/gap/*.txt
 	$(BIN)/python bench/orlib.py cap bench/orlib/cap/*.txt

@@ -67,3 +67,17 @@ def test_candidates_are_chosen_by_the_commune_centre_not_the_headquarters():
                                                       ds["communes"]["lon"].iloc[0], ds["communes"]["lat"].iloc[0]), abs=0.5)
     assert km > 25
     assert np.isclose(kpi(moved, "total_commute_km"), km, atol=0.01)
+
+
+def test_the_fairness_search_with_skips_finds_the_mip_ratio(tiny_ds):
+    """The search (binary, skipping the ratios a failed one's least excess rules out) ends on the ratio a direct MIP
+    finds, on a province where some commune is short."""
+    from test_staffing import _largest_commune_ratio_by_mip
+
+    settings_ = scenario(fairness=True)
+    inputs = staffing.prepare_inputs(tiny_ds, settings_)
+    arcs = staffing.candidate_arcs(inputs, settings_.staffing)
+    solution = staffing.solve_staffing(inputs, arcs, settings_.staffing, settings_.solver)
+    assert solution.best_commune_ratio is not None and solution.best_commune_ratio > 0
+    assert solution.best_commune_ratio == pytest.approx(_largest_commune_ratio_by_mip(tiny_ds, settings_), abs=1e-6)
+    assert sum(s.model == "staffing_fairness" for s in solution.solves) >= 2  # the search ran

@@ -116,9 +116,42 @@ def test_tiny_province_runs_all_three_asset_stages(tiny_ds):
     assert balance["disposed"].sum() == 2  # OU3's two unusable desktops
 
 
-def _reference_levels(ds, scenario, arcs, supply, demand):
+def plan_with_arcs(ds, scenario):
+    """plan_equipment without a site plan, and the candidate arcs and supply it built ({} when it built none)."""
+    from unittest import mock
+
+    import planner.models.equipment as equipment
+
+    seen = {}
+    real = equipment._candidate_arcs
+
+    def spy(ds_, scenario_, supply, nodes, dest, transport):
+        seen["supply"], seen["arcs"] = supply, real(ds_, scenario_, supply, nodes, dest, transport)
+        return seen["arcs"]
+
+    with mock.patch.object(equipment, "_candidate_arcs", spy):
+        return plan_equipment(ds, scenario, None, None), seen
+
+
+def assert_reference_levels(ds, scenario, tables: dict, seen: dict, route_in_budget: bool = False) -> None:
+    """The plan's levels (unmet per priority, purchase cost, transport + repair cost) equal the plain MIP's."""
+    demand = tables["equipment_demand"]
+    arcs = seen.get("arcs", pd.DataFrame(columns=["old_unit_id", "commune_code", "item_type", "unit_transport_vnd"]))
+    supply = seen.get("supply", pd.DataFrame(columns=["old_unit_id", "item_type", "good", "repairable"]))
+    expected = _reference_levels(ds, scenario, arcs, supply, demand[["commune_code", "item_type", "priority", "demand"]],
+                                 route_in_budget)
+    got = [float(demand.loc[demand["priority"] == p, "unmet"].sum()) for p in sorted(set(demand["priority"]))]
+    got += [float(tables["equipment_purchases"]["cost_vnd"].sum()),
+            float(tables["equipment_transfers"]["transport_cost_vnd"].sum() + tables["equipment_repairs"]["cost_vnd"].sum())]
+    assert got[:-2] == expected[:-2]
+    assert got[-2] == pytest.approx(expected[-2], rel=1e-9, abs=1e-3)
+    assert got[-1] == pytest.approx(expected[-1], rel=1e-6, abs=1.0)
+
+
+def _reference_levels(ds, scenario, arcs, supply, demand, route_in_budget: bool = False):
     """The lexicographic optimum by a plain MIP (every count integer, one 'keep' row per level): unmet per priority,
-    purchase cost, transport + repair cost. A reference for the network model, not a fast one."""
+    purchase cost, transport + repair cost. A reference for the network model, not a fast one. route_in_budget: the
+    budget row counts transport and repairs too (assets.equipment_budget_covers: purchases_repairs_transport)."""
     import pulp
 
     from planner.derived import equipment_budget, item_costs, purchase_prices
@@ -140,13 +173,14 @@ def _reference_levels(ds, scenario, arcs, supply, demand):
         rows = [k for k, d in enumerate(demand.itertuples()) if (d.commune_code, d.item_type) == (node.commune_code, node.item_type)]
         prob += pulp.lpSum(good[k] + fixed[k] for k in at) + buy[n] + pulp.lpSum(unmet[k] for k in rows) == node.demand
     cost = pulp.lpSum(float(price.get(t, 0.0)) * b for t, b in zip(nodes["item_type"], buy))
+    route = pulp.lpSum(a.unit_transport_vnd * (good[k] + fixed[k]) + float(repair.get(a.item_type, 0.0)) * fixed[k]
+                       for k, a in enumerate(arcs.itertuples()))
     budget = equipment_budget(ds, scenario)
     if budget is not None:
-        prob += cost <= budget
+        prob += (cost + route if route_in_budget else cost) <= budget
     levels = [pulp.lpSum(unmet[k] for k in range(len(demand)) if demand["priority"].iloc[k] == p)
               for p in sorted(set(demand["priority"]))]
-    levels += [cost, pulp.lpSum(a.unit_transport_vnd * (good[k] + fixed[k]) + float(repair.get(a.item_type, 0.0)) * fixed[k]
-                                for k, a in enumerate(arcs.itertuples()))]
+    levels += [cost, route]
     found = []
     for k, level in enumerate(levels):
         prob.setObjective(level)
@@ -168,10 +202,6 @@ def _reference_levels(ds, scenario, arcs, supply, demand):
 def test_same_optimum_as_a_plain_mip(lines, prices, budget):
     """Network LPs + the budget's greedy split reach the MIP's lexicographic optimum, also with equal prices (ties
     between item types), unpriced items and budgets that stop mid-priority; every item is accounted once."""
-    from unittest import mock
-
-    import planner.models.equipment as equipment
-
     frames = tiny_frames()
     frames["equipment"] = pd.DataFrame([{"id": f"E{k}", "old_unit_id": u, "item_type": t, "count": n, "condition": c,
                                          "unit_value_vnd": 1e6} for k, (u, t, n, c) in enumerate(lines)],
@@ -183,25 +213,9 @@ def test_same_optimum_as_a_plain_mip(lines, prices, budget):
     frames["costs"] = costs.reset_index(drop=True)
     ds = Dataset.from_frames(frames)
     scenario = Scenario.from_dict({"assets": {"equipment_budget_vnd": budget, "equipment_candidate_communes": 2}})
-    seen = {}
-    real = equipment._candidate_arcs
-
-    def spy(ds_, scenario_, supply, nodes, dest, transport):
-        seen["supply"], seen["arcs"] = supply, real(ds_, scenario_, supply, nodes, dest, transport)
-        return seen["arcs"]
-
-    with mock.patch.object(equipment, "_candidate_arcs", spy):
-        t = plan_equipment(ds, scenario, None, None).tables
-    demand = t["equipment_demand"]
-    arcs = seen.get("arcs", pd.DataFrame(columns=["old_unit_id", "commune_code", "item_type", "unit_transport_vnd"]))
-    supply = seen.get("supply", pd.DataFrame(columns=["old_unit_id", "item_type", "good", "repairable"]))
-    expected = _reference_levels(ds, scenario, arcs, supply, demand[["commune_code", "item_type", "priority", "demand"]])
-    got = [float(demand.loc[demand["priority"] == p, "unmet"].sum()) for p in sorted(set(demand["priority"]))]
-    got += [float(t["equipment_purchases"]["cost_vnd"].sum()),
-            float(t["equipment_transfers"]["transport_cost_vnd"].sum() + t["equipment_repairs"]["cost_vnd"].sum())]
-    assert got[:-2] == expected[:-2]
-    assert got[-2] == pytest.approx(expected[-2], rel=1e-9, abs=1e-3)
-    assert got[-1] == pytest.approx(expected[-1], rel=1e-6, abs=1.0)
+    result, seen = plan_with_arcs(ds, scenario)
+    t = result.tables
+    assert_reference_levels(ds, scenario, t, seen)
     # every item exactly once: the parts of each old unit's stock add up to its inventory, nothing negative
     balance = t["equipment_balance"]
     assert (balance[PARTS].sum(axis=1) == balance["inventory"]).all() and (balance[PARTS] >= 0).all().all()

@@ -8,6 +8,7 @@ from planner.dataset import Dataset
 from planner.errors import ScenarioError
 from planner.models.equipment import plan_equipment
 from planner.scenario import Scenario
+from test_equipment import assert_reference_levels, plan_with_arcs
 from tiny import tiny_frames
 
 PARTS = ["kept", "moved", "repaired", "surplus", "disposed"]
@@ -106,47 +107,6 @@ def test_unknown_value_refused():
     assert any(p.startswith("assets.equipment_budget_covers") and "everything" in p for p in info.value.problems)
 
 
-def _reference(ds, scenario, t):
-    """The lexicographic optimum by a plain PuLP MIP over the stage's own arcs: unmet per priority, purchase cost,
-    transport + repair cost, all four inside the budget row."""
-    import pulp
-
-    from planner.derived import equipment_budget, item_costs, purchase_prices
-    from planner.solver import solve_fast
-
-    arcs, supply, demand = t["arcs"], t["supply"], t["demand"]
-    price, repair = purchase_prices(ds, scenario), item_costs(ds, "repair_cost")
-    nodes = demand.groupby(["commune_code", "item_type"], as_index=False)["demand"].sum()
-    prob = pulp.LpProblem("reference", pulp.LpMinimize)
-    good = [pulp.LpVariable(f"g{k}", 0, cat="Integer") for k in range(len(arcs))]
-    fixed = [pulp.LpVariable(f"r{k}", 0, cat="Integer") for k in range(len(arcs))]
-    buy = [pulp.LpVariable(f"b{k}", 0, None if i in price.index else 0, cat="Integer") for k, i in enumerate(nodes["item_type"])]
-    unmet = [pulp.LpVariable(f"u{k}", 0, float(d), cat="Integer") for k, d in enumerate(demand["demand"])]
-    for s in supply.itertuples():
-        at = [k for k, a in enumerate(arcs.itertuples()) if (a.old_unit_id, a.item_type) == (s.old_unit_id, s.item_type)]
-        prob += pulp.lpSum(good[k] for k in at) <= s.good
-        prob += pulp.lpSum(fixed[k] for k in at) <= s.repairable
-    for n, node in enumerate(nodes.itertuples()):
-        at = [k for k, a in enumerate(arcs.itertuples()) if (a.commune_code, a.item_type) == (node.commune_code, node.item_type)]
-        rows = [k for k, d in enumerate(demand.itertuples()) if (d.commune_code, d.item_type) == (node.commune_code, node.item_type)]
-        prob += pulp.lpSum(good[k] + fixed[k] for k in at) + buy[n] + pulp.lpSum(unmet[k] for k in rows) == node.demand
-    cost = pulp.lpSum(float(price.get(i, 0.0)) * b for i, b in zip(nodes["item_type"], buy))
-    route = pulp.lpSum(a.unit_transport_vnd * (good[k] + fixed[k]) + float(repair.get(a.item_type, 0.0)) * fixed[k]
-                       for k, a in enumerate(arcs.itertuples()))
-    prob += cost + route <= equipment_budget(ds, scenario)
-    levels = [pulp.lpSum(unmet[k] for k in range(len(demand)) if demand["priority"].iloc[k] == p)
-              for p in sorted(set(demand["priority"]))] + [cost, route]
-    found = []
-    for k, level in enumerate(levels):
-        prob.setObjective(level)
-        assert solve_fast(prob, scenario.solver, "reference", 0.0).status == "optimal"
-        best = float(pulp.value(level) or 0.0)
-        best = float(round(best)) if k < len(levels) - 2 else best
-        found.append(best)
-        prob += level <= best + (0.5 if k < len(levels) - 2 else 1e-7 * abs(best) + 1.0)
-    return found
-
-
 @settings(max_examples=12, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["OU1", "OU2", "OU3", "OU4", "OU5", "OU6", "D1"]),
                           st.sampled_from(["desktop", "printer", "desk", "queue_machine"]),
@@ -155,24 +115,12 @@ def _reference(ds, scenario, t):
 def test_budget_row_holds_and_matches_a_plain_mip(lines, budget):
     """Whatever the inventory, purchases + repairs + transport stay within the budget, the balance is exact, and the
     levels are those of an independent MIP on the same arcs."""
-    from unittest import mock
-
-    import planner.models.equipment as equipment
-
     frames = tiny_frames()
     frames["equipment"] = pd.DataFrame([{"id": f"E{k}", "old_unit_id": u, "item_type": i, "count": n, "condition": c,
                                          "unit_value_vnd": 1e6} for k, (u, i, n, c) in enumerate(lines)])
     ds = Dataset.from_frames(frames)
     scenario = Scenario.from_dict({"assets": {"equipment_budget_vnd": budget, "equipment_candidate_communes": 2, **ALL}})
-    seen = {}
-    real = equipment._candidate_arcs
-
-    def spy(ds_, scenario_, supply, nodes, dest, transport):
-        seen["supply"], seen["arcs"] = supply, real(ds_, scenario_, supply, nodes, dest, transport)
-        return seen["arcs"]
-
-    with mock.patch.object(equipment, "_candidate_arcs", spy):
-        result = plan_equipment(ds, scenario, None, None)
+    result, seen = plan_with_arcs(ds, scenario)
     t = result.tables
     spent = (t["equipment_purchases"]["cost_vnd"].sum() + t["equipment_transfers"]["transport_cost_vnd"].sum()
              + t["equipment_repairs"]["cost_vnd"].sum())
@@ -182,12 +130,4 @@ def test_budget_row_holds_and_matches_a_plain_mip(lines, budget):
     assert (balance[PARTS].sum(axis=1) == balance["inventory"]).all() and (balance[PARTS] >= 0).all().all()
     if "arcs" not in seen:
         return
-    demand = t["equipment_demand"]
-    expected = _reference(ds, scenario, {"arcs": seen["arcs"], "supply": seen["supply"],
-                                         "demand": demand[["commune_code", "item_type", "priority", "demand"]]})
-    got = [float(demand.loc[demand["priority"] == p, "unmet"].sum()) for p in sorted(set(demand["priority"]))]
-    got += [float(t["equipment_purchases"]["cost_vnd"].sum()),
-            float(t["equipment_transfers"]["transport_cost_vnd"].sum() + t["equipment_repairs"]["cost_vnd"].sum())]
-    assert got[:-2] == expected[:-2]
-    assert got[-2] == pytest.approx(expected[-2], rel=1e-9, abs=1e-3)
-    assert got[-1] == pytest.approx(expected[-1], rel=1e-6, abs=1.0)
+    assert_reference_levels(ds, scenario, t, seen, route_in_budget=True)

@@ -227,6 +227,15 @@ def message(key: str, **values) -> Message:
     return out
 
 
+def number(amount: float) -> Message:
+    """An amount rounded to a whole number with each language's thousands separator, for a sentence's placeholder:
+    1,234,567 in English, its .vi 1.234.567 (a code or a year is passed as it is, not through this)."""
+    text = f"{round(amount):,}"
+    out = Message(text)
+    out.vi = text.replace(",", ".")
+    return out
+
+
 def lowered(text) -> str:
     """`text` in lower case, its Vietnamese form too when it is a Message."""
     out = Message(text.lower())

@@ -29,7 +29,7 @@ from openpyxl.utils import get_column_letter
 from . import vocab
 from .dataset import Dataset
 from .errors import InputError, Problem
-from .messages import Message
+from .messages import Message, number
 from .files import save_atomic
 from .norms import resolve_staffing_norms
 from .sample import resolve_province, sample_geography
@@ -464,7 +464,7 @@ def _read_rows(path: Path, problems: list[Problem], headers: "_Headers") -> tupl
                     values.pop()
                 if len(values) > MAX_COLUMNS or number > MAX_ROWS + HEADER_SCAN_ROWS:
                     problems.append(Problem(file, ws.title, number, None, None,
-                                            both("too_big", rows=f"{MAX_ROWS:,}", columns=MAX_COLUMNS)))
+                                            both("too_big", rows=number(MAX_ROWS), columns=MAX_COLUMNS)))
                     return None
                 rows.append((number, values))
                 if number <= HEADER_SCAN_ROWS and not found:

@@ -40,7 +40,7 @@ from openpyxl.xml import DEFUSEDXML
 from .dataset import PANDAS_DTYPE, Dataset
 from .derived import per_item_parameters
 from .errors import InputError, Problem
-from .messages import Message
+from .messages import Message, number
 from .yesno import fold, parse_yes_no
 from .docs import bounds_text
 from .norms import headcount_ceilings, quota_fields, resolve_staffing_norms
@@ -213,7 +213,7 @@ def _m(key: str, **params) -> Message:
     """Expected text `key` of M with its placeholders, in English with the Vietnamese form in `.vi`."""
     vi, en = M[key]
     out = Message(en.format(**params))
-    out.vi = vi.format(**params)
+    out.vi = vi.format(**{name: getattr(value, "vi", value) for name, value in params.items()})
     return out
 
 
@@ -355,10 +355,10 @@ def _package_refusal(path: Path) -> tuple[Message | None, str | None]:
             if declares:
                 return _m("dtd", part=member.filename), None
             if strings > MAX_SHARED_STRINGS:
-                return _m("strings", limit=f"{MAX_SHARED_STRINGS:,}", count=f"{strings:,}"), None
+                return _m("strings", limit=number(MAX_SHARED_STRINGS), count=number(strings)), None
             if rows > MAX_ROWS + 1:
                 sheet = _sheet_of_part(archive, member.filename)
-                return _size_expectation("size_rows_counted", n=f"{MAX_ROWS + 1:,}"), sheet
+                return _size_expectation("size_rows_counted", n=number(MAX_ROWS + 1)), sheet
     return None, None
 
 
@@ -748,8 +748,7 @@ def _range_rows(ref: str) -> tuple[int, int]:
 
 def _size_expectation(key: str, **params) -> Message:
     what = _m(key, **params)
-    out = _m("size", rows=f"{MAX_ROWS:,}", columns=MAX_COLUMNS, what=what)
-    out.vi = M["size"][0].format(rows=f"{MAX_ROWS:,}", columns=MAX_COLUMNS, what=what.vi)
+    out = _m("size", rows=number(MAX_ROWS), columns=MAX_COLUMNS, what=what)
     return out
 
 
@@ -764,7 +763,7 @@ def _formula_and_error_problems(raw: _RawSheet) -> list[Problem]:
             out.append(Problem(raw.file, raw.sheet, row_number, column, text, _m("excel_error"), table=raw.table))
         elif kind == "long":
             out.append(Problem(raw.file, raw.sheet, row_number, column, None,
-                               _m("long_text", limit=f"{MAX_CELL_TEXT:,}", n=f"{int(text):,}"), table=raw.table))
+                               _m("long_text", limit=number(MAX_CELL_TEXT), n=number(int(text))), table=raw.table))
         else:
             out.append(Problem(raw.file, raw.sheet, row_number, column, text, _m("bad_number"), table=raw.table))
     return out
@@ -839,7 +838,7 @@ def _read_csv_folder(folder: Path, problems: list[Problem]) -> dict[str, _RawShe
                     too_big = (start_line, _size_expectation("size_line_fields", line=start_line, n=len(record)))
                     break
                 if len(cells) >= MAX_ROWS:
-                    too_big = (start_line, _size_expectation("size_line_rows", line=start_line, rows=f"{MAX_ROWS:,}"))
+                    too_big = (start_line, _size_expectation("size_line_rows", line=start_line, rows=number(MAX_ROWS)))
                     break
                 values = [v if v.strip() else None for v in record]
                 for i, v in enumerate(values):

@@ -72,7 +72,7 @@ from .. import vocab
 from ..dataset import Dataset
 from ..derived import equipment_budget, equipment_caps, equipment_demand, item_costs, planned_headcount, purchase_prices
 from ..geo import distance_matrix_km
-from ..messages import message
+from ..messages import message, number
 from ..errors import PlanInconsistent
 from ..kpis import kpi_row
 from ..stage import StageResult
@@ -207,7 +207,7 @@ def plan_equipment(ds: Dataset, scenario: Scenario, headcount: pd.DataFrame | No
         # the purchases: the budget's greedy split (exact: see the module docstring), then phase 2 with them
         start = time.perf_counter()
         market = _purchases(unmet_by, type_price, priorities, budget)
-        short = [message("equipment_budget_short", left=f"{left_vnd:,.0f}", items=", ".join(types[members]), priority=p,
+        short = [message("equipment_budget_short", left=number(left_vnd), items=", ".join(types[members]), priority=p,
                           missing=int(missing)) for p, members, left_vnd, missing in market["short"]]
         # phase 2 where it is needed: a block that buys all it lacks has the optimal face "nothing unmet", a block that
         # buys nothing keeps the face of phase 1; only a block cut short by the budget solves its unmet levels again
@@ -596,10 +596,10 @@ def _tables(ds, inv, supply, demand, nodes, arcs, dest, g, r, p, m, price, budge
     used = bought + moved + fixed if covers_all else bought
     _verify(inv, supply, balance, shortfall, used, budget, caps)
     if budget is not None:
-        notes = notes + [message("equipment_budget_all_costs", budget=f"{budget:,.0f}", purchases=f"{bought:,.0f}",
-                                 repair=f"{fixed:,.0f}", transport=f"{moved:,.0f}", used=f"{used:,.0f}") if covers_all else
-                         message("equipment_budget_purchases", budget=f"{budget:,.0f}", used=f"{used:,.0f}",
-                                 repair=f"{fixed:,.0f}", transport=f"{moved:,.0f}")]
+        notes = notes + [message("equipment_budget_all_costs", budget=number(budget), purchases=number(bought),
+                                 repair=number(fixed), transport=number(moved), used=number(used)) if covers_all else
+                         message("equipment_budget_purchases", budget=number(budget), used=number(used),
+                                 repair=number(fixed), transport=number(moved))]
     total_demand = int(shortfall["demand"].sum())
     kpis = [
         kpi_row("equipment_budget_used", used),

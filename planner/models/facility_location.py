@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from ..messages import lowered, message
+from ..messages import lowered, message, number
 from ..errors import PlanInconsistent
 from ..scenario import SolverOptions
 from ..solver import (SolveInfo, SolveStatus, highs_options, new_highs, pulp_arrays, solve_fast, solver_version,
@@ -153,7 +153,7 @@ def explain_infeasible(sites: pd.DataFrame, customers: pd.DataFrame, arcs: pd.Da
     if budget is not None:
         forced = sites["budget_cost"].to_numpy(float)[sites["must_open"].to_numpy(bool)].sum()
         if forced > budget + TOLERANCE:
-            lines.append(message("fl_must_open_budget", facility=facility_word, forced=f"{forced:,.0f}", budget=f"{budget:,.0f}"))
+            lines.append(message("fl_must_open_budget", facility=facility_word, forced=number(forced), budget=number(budget)))
     return lines
 
 

@@ -36,7 +36,7 @@ import pulp
 
 from ..dataset import Dataset
 from ..geo import distance_matrix_km, haversine_km
-from ..messages import message, with_vietnamese
+from ..messages import message, number, with_vietnamese
 from ..derived import (buildings_with_commune, cost_parameter, official_locations, old_unit_residents, planned_headcount,
                        renovation_budget, required_office_area, service_point_fixed_cost)
 from ..errors import PlanInconsistent, PlanInfeasible
@@ -216,7 +216,7 @@ def _explain_hq_infeasible(ds: Dataset, scenario: Scenario, pairs: pd.DataFrame,
                       "extension_cost_vnd", "budget_vnd"]].sort_values("budget_vnd", ascending=False).reset_index(drop=True)
     shown = ", ".join(f"{r.commune_name} ({r.building_id}: {r.budget_vnd:,.0f} VND)" for r in conflicts.head(10).itertuples())
     more = message("and_more_in_conflicts", count=len(conflicts) - 10) if len(conflicts) > 10 else ""
-    lines = [message("hq_budget_short", budget=f"{budget:,.0f}", needed=f"{needed:,.0f}", short=f"{needed - budget:,.0f}"),
+    lines = [message("hq_budget_short", budget=number(budget), needed=number(needed), short=number(needed - budget)),
              message("hq_budget_paid", count=len(conflicts), shown=shown, more=more),
              message("hq_budget_advice")]
     return PlanInfeasible(STAGE, lines, conflicts)
@@ -337,7 +337,7 @@ class ServicePoints:
             notes += [message("service_points_line", line=line) for line in explain_infeasible(
                 sites, customers, arcs, opts.single_source, budget_left, customer_word=message("word_old_unit"),
                 facility_word=message("word_service_point"), labels=names, demand_word=message("word_residents"))]
-            unserved_reason = {cid: message("over_capacity_or_budget", capacity=f"{opts.service_capacity:,.0f}")
+            unserved_reason = {cid: message("over_capacity_or_budget", capacity=number(opts.service_capacity))
                                for cid in fl.unserved["customer_id"]}
 
         # coverage: allocations, then residents left to the HQ (out of reach or unserved)

@@ -59,7 +59,7 @@ def _cmd_import_roster(args) -> int:
     """A staff roster (Excel, as the Department of Home Affairs keeps it) -> staffing-ready input workbook + mapping sheet."""
     from .errors import InputError, OutputError
     from .files import check_output_path
-    from .labels import text
+    from .labels import error_text, text
     from .roster import import_roster, tr, write_roster_workbook
 
     out = Path(args.out)
@@ -77,8 +77,7 @@ def _cmd_import_roster(args) -> int:
         print(err.report(lang=args.lang), file=sys.stderr)
         return EXIT_INVALID
     except OutputError as err:
-        message = text(err.key, args.lang).format(**err.params) if hasattr(err, "key") else err
-        print(f"import-roster: {message}", file=sys.stderr)
+        print(f"import-roster: {error_text(err, args.lang)}", file=sys.stderr)
         return EXIT_INVALID
     print(result.summary(path))
     return EXIT_OK
@@ -136,7 +135,7 @@ def _cmd_solve(args) -> int:
     from .pipeline import run_plan
     from .report import print_summary, write_infeasibility, write_plan_workbook
     from .report.anonymize import Anonymizer
-    from .labels import text
+    from .labels import error_text, text
     from .scenario import Scenario
 
     def refuse(key: str, **params) -> int:
@@ -157,7 +156,7 @@ def _cmd_solve(args) -> int:
         if csv_dir is not None:
             check_output_path(csv_dir, folder=True, inputs=[source, out])
     except OutputError as err:
-        return refuse(err.key, **err.params) if hasattr(err, "key") else refuse_text(err)
+        return refuse_text(error_text(err, args.lang))
     if args.status != "draft":  # only the plan register moves a plan's status, recording who and when
         return refuse("status_flag_refused", status=args.status)
     register = None
@@ -221,7 +220,7 @@ def _cmd_solve(args) -> int:
                     staged.commit()
         except OutputError as err:
             made.remove()
-            return refuse(err.key, **err.params) if hasattr(err, "key") else refuse_text(err)
+            return refuse_text(error_text(err, args.lang))
         except OSError as err:
             made.remove()
             return refuse("out_write_failed", error=err)
@@ -349,8 +348,8 @@ def _plans_delete(register, args) -> int:
 def _plans_export(register, args) -> int:
     """The workbook saved with the plan, written to --out (as it was when saved)."""
     from .errors import OutputError
-    from .files import check_output_path, save_atomic
-    from .labels import text
+    from .files import save_atomic
+    from .labels import error_text, text
 
     data = register.workbook(args.name)
     if data is None:
@@ -358,12 +357,10 @@ def _plans_export(register, args) -> int:
         return EXIT_INVALID
     out = Path(args.out)
     try:
-        if out.suffix.lower() != ".xlsx":
-            raise OutputError(text("out_not_xlsx", args.lang).format(name=out.name))
-        check_output_path(out)
+        _check_xlsx_output(out, args.lang)
         save_atomic(out, lambda tmp: Path(tmp).write_bytes(data))
     except OutputError as err:
-        print(f"plans: {text(err.key, args.lang).format(**err.params) if hasattr(err, 'key') else err}", file=sys.stderr)
+        print(f"plans: {error_text(err, args.lang)}", file=sys.stderr)
         return EXIT_INVALID
     print(f"-> {out}")
     return EXIT_OK
@@ -403,11 +400,21 @@ def _cmd_compare(args) -> int:
     return _write_comparison(plans, args, inputs=[Path(f) for f in args.files], command="compare")
 
 
-def _write_comparison(plans: dict, args, inputs: list, command: str) -> int:
-    from .compare import compare_plans
+def _check_xlsx_output(out: Path, lang: str, inputs: list = ()) -> None:
+    """Raise OutputError unless `out` is an .xlsx file that may be written (planner.files.check_output_path)."""
     from .errors import OutputError
     from .files import check_output_path
     from .labels import text
+
+    if out.suffix.lower() != ".xlsx":
+        raise OutputError(text("out_not_xlsx", lang).format(name=out.name))
+    check_output_path(out, inputs=list(inputs))
+
+
+def _write_comparison(plans: dict, args, inputs: list, command: str) -> int:
+    from .compare import compare_plans
+    from .errors import OutputError
+    from .labels import error_text, text
     from .report import write_comparison_workbook
 
     if len(plans) < 2:
@@ -415,14 +422,11 @@ def _write_comparison(plans: dict, args, inputs: list, command: str) -> int:
         return EXIT_INVALID
     out = Path(args.out)
     try:
-        if out.suffix.lower() != ".xlsx":
-            raise OutputError(text("out_not_xlsx", args.lang).format(name=out.name))
-        check_output_path(out, inputs=inputs)
+        _check_xlsx_output(out, args.lang, inputs)
         cmp = compare_plans(plans)
         path = write_comparison_workbook(cmp, out, lang=args.lang, anonymize=args.anonymize)
     except OutputError as err:
-        message = text(err.key, args.lang).format(**err.params) if hasattr(err, "key") else err
-        print(f"{command}: {message}", file=sys.stderr)
+        print(f"{command}: {error_text(err, args.lang)}", file=sys.stderr)
         return EXIT_INVALID
     kpis = cmp["kpis"]
     deltas = kpis[[c for c in kpis.columns if c.startswith("delta [")]]

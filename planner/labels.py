@@ -475,6 +475,12 @@ def text(key: str, lang: str) -> str:
     return _pick(TEXT[key], lang)
 
 
+def error_text(err: Exception, lang: str) -> str:
+    """An error's message in `lang`: its `key` in the text catalogue filled with its `params` (planner.files raises
+    OutputError so), else the error's own text."""
+    return text(err.key, lang).format(**err.params) if hasattr(err, "key") else str(err)
+
+
 def sheet_label(table: str, lang: str) -> str:
     return _pick(SHEETS[table], lang) if table in SHEETS else humanize(table)
 

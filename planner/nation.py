@@ -674,8 +674,11 @@ def stages_option(text: str | None) -> tuple[str, ...] | None:
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_SOME_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 4, 130
 
 
-def _output_problem(err: OutputError, lang: str) -> str:
-    return L.text(err.key, lang).format(**err.params) if hasattr(err, "key") else str(err)
+def _setup_problem(err: Exception, lang: str) -> str:
+    """Why a run is refused before it starts: an output that cannot be written, an invalid scenario, a bad option."""
+    if isinstance(err, ScenarioError):
+        return f"invalid scenario {err.source}:\n  " + "\n  ".join(err.problems)
+    return L.error_text(err, lang)
 
 
 def _abandon(err: BaseException, command: str, made, lang: str, stderr) -> int:
@@ -683,7 +686,7 @@ def _abandon(err: BaseException, command: str, made, lang: str, stderr) -> int:
     2 for an output that cannot be written, 130 on Ctrl-C, 1 when the Dask engine cannot start or be reached."""
     made.remove()
     if isinstance(err, OutputError):
-        text, code = _output_problem(err, lang), EXIT_INVALID
+        text, code = L.error_text(err, lang), EXIT_INVALID
     elif isinstance(err, KeyboardInterrupt):
         text, code = L.text("interrupted", lang), EXIT_INTERRUPTED
     else:
@@ -741,12 +744,8 @@ def nation_command(data_dir: str | None, out: str, *, sample: bool = False, prov
         if csv_dir:
             check_output_path(csv_dir, folder=True, inputs=inputs + [out_path, plans_dir])
         scenario = _load_scenario(scenario_path)
-    except OutputError as err:
-        return refuse(_output_problem(err, lang))
-    except ScenarioError as err:
-        return refuse(f"invalid scenario {err.source}:\n  " + "\n  ".join(err.problems))
-    except ValueError as err:
-        return refuse(err)
+    except (OutputError, ScenarioError, ValueError) as err:
+        return refuse(_setup_problem(err, lang))
     skipped: list[Skipped] = []
     refused: list[Outcome] = []
     try:
@@ -848,12 +847,8 @@ def sweep_command(file: str, vary: list[str], out: str, *, scenario_path: str | 
         base = _load_scenario(scenario_path)
         varied = parse_vary(vary)
         combos = sweep_scenarios(base, varied)
-    except OutputError as err:
-        return refuse(_output_problem(err, lang))
-    except ScenarioError as err:
-        return refuse(f"invalid scenario {err.source}:\n  " + "\n  ".join(err.problems))
-    except ValueError as err:
-        return refuse(err)
+    except (OutputError, ScenarioError, ValueError) as err:
+        return refuse(_setup_problem(err, lang))
     try:
         ds = load_dataset(file)
     except InputError as err:

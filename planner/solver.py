@@ -216,6 +216,17 @@ def solver_version(name: str) -> str:
     return f"CBC (PuLP {pulp.__version__} bundled)" if cbc.available() else "CBC unavailable"
 
 
+def run_highs(highs, time_limit_s: float) -> float:
+    """Run a loaded Highs object with `time_limit_s` for this run alone; the seconds it took. HiGHS measures its time
+    limit on a clock that keeps running across run() calls of one Highs object: without this, a warm-started
+    re-solve would hit the limit once the earlier solves add up to it."""
+    spent = float(highs.getRunTime()) if hasattr(highs, "getRunTime") else 0.0
+    highs.setOptionValue("time_limit", float(time_limit_s) + spent)
+    start = time.perf_counter()
+    highs.run()
+    return time.perf_counter() - start
+
+
 # ---------------------------------------------------------------- the PuLP model as arrays
 def pulp_arrays(problem: pulp.LpProblem) -> dict:
     """The PuLP model as numpy arrays (row-wise CSR), with its variables and constraints in order.
@@ -313,13 +324,7 @@ class SolverSession:
         import numpy as np
 
         a, highs = self.arrays, self.highs
-        # HiGHS measures its time limit on a clock that keeps running across run() calls of one Highs object:
-        # without this, a warm-started re-solve would hit the limit once the earlier solves add up to it
-        spent = float(highs.getRunTime()) if hasattr(highs, "getRunTime") else 0.0
-        highs.setOptionValue("time_limit", float(self.options.time_limit_s) + spent)
-        start = time.perf_counter()
-        highs.run()
-        seconds = time.perf_counter() - start
+        seconds = run_highs(highs, self.options.time_limit_s)
         model_status = highs.getModelStatus()
         info = highs.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -618,11 +623,7 @@ class ArraySession:
         integer = bool(mask.any())
         if integer:
             highs.changeColsIntegrality(cols, np.arange(cols, dtype=np.int32), mask.astype(np.uint8))
-        spent = float(highs.getRunTime()) if hasattr(highs, "getRunTime") else 0.0
-        highs.setOptionValue("time_limit", float(self.options.time_limit_s) + spent)
-        start = time.perf_counter()
-        highs.run()
-        seconds = time.perf_counter() - start
+        seconds = run_highs(highs, self.options.time_limit_s)
         info = highs.getInfo()
         has_solution = info.primal_solution_status == 2
         status = status_from_highs(highs.getModelStatus(), has_solution)

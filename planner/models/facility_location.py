@@ -44,8 +44,8 @@ import pulp
 from ..messages import lowered, message, number
 from ..errors import PlanInconsistent
 from ..scenario import SolverOptions
-from ..solver import (SolveInfo, SolveStatus, highs_options, new_highs, pulp_arrays, solve_fast, solver_version,
-                      status_from_highs, usable)
+from ..solver import (SolveInfo, SolveStatus, highs_options, new_highs, pulp_arrays, run_highs, solve_fast,
+                      solver_version, status_from_highs, usable)
 from .lp import add_rows, gc_paused, linear_rows, make_variables, values
 
 TOLERANCE = 1e-6
@@ -272,16 +272,13 @@ def _solve_by_component(comp_site, comp_cust, n_comp, i, j, demand, capacity, fi
 
     def run(k, r, e, integrality):  # columns k, rows r (each in component order), entries e (sorted likewise)
         remaining = max(float(options.time_limit_s) - (time.perf_counter() - start), 1e-3)
-        highs.setOptionValue("time_limit", remaining + float(highs.getRunTime()))
         row_at, col_at = np.full(len(row_comp), -1), np.full(len(col_comp), -1)
         row_at[r], col_at[k] = np.arange(len(r)), np.arange(len(k))
         highs.passModel(len(k), len(r), len(e), int(highspy.MatrixFormat.kRowwise), int(highspy.ObjSense.kMinimize), 0.0,
                         cost[k], lower[k], upper[k], row_lower[r], row_upper[r],
                         np.searchsorted(row_at[rows[e]], np.arange(len(r) + 1)).astype(np.int32),
                         col_at[cols[e]].astype(np.int32), vals[e], integrality)
-        began = time.perf_counter()
-        highs.run()
-        seconds[0] += time.perf_counter() - began
+        seconds[0] += run_highs(highs, remaining)
         has_solution = highs.getInfo().primal_solution_status == 2
         status = status_from_highs(highs.getModelStatus(), has_solution)
         if status == SolveStatus.error:

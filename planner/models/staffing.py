@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset
-from ..derived import official_locations, post_rules
+from ..derived import headcount_from_assignments, official_locations, post_rules
 from ..geo import distance_matrix_km, haversine_km
 from ..messages import message, with_vietnamese
 from ..norms import headcount_ceilings, quota_fields, resolve_staffing_norms, total_field
@@ -1019,9 +1019,7 @@ class StaffingPlanner:
             self.solver = StaffingSolver(self.inputs, self.arcs, self.options, self.scenario.solver)
         self.solution = self.solver.solve()
         self.solves += self.solution.solves
-        chosen = self.arcs[self.solution.chosen]
-        return (chosen.groupby(["commune_code", "position", "field"], as_index=False).size()
-                .rename(columns={"size": "headcount"}))
+        return headcount_from_assignments(self.arcs[self.solution.chosen])
 
     def result(self) -> StageResult:
         """The stage result of the last placement: tables, KPIs, notes, every solve so far."""

@@ -6,8 +6,12 @@ Provinces: the bundled Lạng Sơn and Lào Cai workbooks, and the Hà Nội and
 made with `planner sample` into a temporary folder first, so every province is read from an .xlsx like a user's).
 Each province runs in its own child process (`--one FILE`), so its peak memory (ru_maxrss) is its own.
 
+Each province runs as `planner solve` runs it: with its side process (planner.side), started before reading, which
+plans the equipment from the end of the staffing placements and draws the summary's map while this process plans
+the service points and building uses; peak memory is this process's plus the side process's.
 Per stage (in pipeline order; `staffing` includes the sites re-fit rounds and their last sites solves, see
-planner.pipeline; earlier rounds' solves are not kept by the pipeline, so build/solve undercount them):
+planner.pipeline; earlier rounds' solves are not kept by the pipeline, so build/solve undercount them; `equipment`
+total is how long this process waited for the side process's plan, its build/solve are the side process's):
   build, solve   seconds the stage's solver runs report (plan.solves; build includes handing arrays to HiGHS)
   total          wall seconds of the stage (building inputs, all solves, extracting and re-checking the plan)
   floor          a lower bound named in the table:
@@ -70,49 +74,63 @@ def _equipment_floor(stage_inputs: dict) -> float:
 
 
 def run_one(path: Path, out_dir: Path) -> dict:
-    """One province in this process: read, every stage timed, write; returns the figures as a dict."""
+    """One province in this process, as `planner solve` runs it (with its side process, planner.side): read, every
+    stage timed, write; returns the figures as a dict."""
     from unittest import mock
 
     import planner.models.equipment as equipment
     from planner.pipeline import REGISTRY, assemble
     from planner.report import write_plan_workbook
+    from planner.report.plan_workbook import EarlyMap
     from planner.scenario import Scenario
+    from planner.side import start_side_process
     from planner.stage import StageContext
     from planner.validate import load_dataset
 
     start = time.perf_counter()
+    side = start_side_process()
     ds = load_dataset(path)
     read = time.perf_counter() - start
     scenario = Scenario()
-    ctx = StageContext(dataset=ds, scenario=scenario,
+    ctx = StageContext(dataset=ds, scenario=scenario, side=side,
                        stages=tuple(stage.name for stage in REGISTRY if stage.enabled(scenario)))
-    captured = {}
-    real_arcs = equipment._candidate_arcs
-
-    def spy(ds_, scenario_, supply, nodes, dest, transport):  # the equipment transport core, for its floor
-        captured.update(supply=supply, nodes=nodes, arcs=real_arcs(ds_, scenario_, supply, nodes, dest, transport))
-        return captured["arcs"]
-
+    early_map = EarlyMap(side, ds, "vi")
     stages = []
-    with mock.patch.object(equipment, "_candidate_arcs", spy):
-        for stage in REGISTRY:
-            if not stage.enabled(scenario):
-                continue
-            before = {name: result for name, result in ctx.results.items()}
-            t0 = time.perf_counter()
-            ctx.results[stage.name] = stage.run(ctx)
-            solves = list(ctx.results[stage.name].solves)
-            # a stage may replace an earlier result (staffing re-fits the sites): those solves ran in this stage
-            solves += [s for name, result in ctx.results.items() if name in before and result is not before[name]
-                       for s in result.solves]
-            stages.append({"stage": stage.name, "total": time.perf_counter() - t0, "solves": solves})
+    for stage in REGISTRY:
+        if not stage.enabled(scenario):
+            continue
+        before = {name: result for name, result in ctx.results.items()}
+        t0 = time.perf_counter()
+        ctx.results[stage.name] = stage.run(ctx)
+        early_map(stage.name, ctx.results[stage.name])
+        solves = list(ctx.results[stage.name].solves)
+        # a stage may replace an earlier result (staffing re-fits the sites): those solves ran in this stage
+        solves += [s for name, result in ctx.results.items() if name in before and result is not before[name]
+                   for s in result.solves]
+        stages.append({"stage": stage.name, "total": time.perf_counter() - t0, "solves": solves})
     t0 = time.perf_counter()
     plan = assemble(ds, scenario, ctx.results)
-    write_plan_workbook(plan, ds, out_dir / f"{path.stem}_plan.xlsx", embedded=plan)
+    write_plan_workbook(plan, ds, out_dir / f"{path.stem}_plan.xlsx", embedded=plan, map_png=early_map.png())
     write = time.perf_counter() - t0
     end_to_end = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    for row in stages:  # the floors are computed after the run: not part of its time or its memory
+    side_mb = 0.0
+    if side is not None:
+        side.close(wait=True)  # reaped, so its peak is in RUSAGE_CHILDREN
+        side_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    # the floors are computed after the run: not part of its time or its memory. The equipment transport core is
+    # captured by planning equipment again here (it ran in the side process)
+    captured = {}
+    real_arcs = equipment._candidate_arcs
+
+    def spy(ds_, scenario_, supply, nodes, dest, transport):
+        captured.update(supply=supply, nodes=nodes, arcs=real_arcs(ds_, scenario_, supply, nodes, dest, transport))
+        return captured["arcs"]
+
+    ctx.side = None
+    with mock.patch.object(equipment, "_candidate_arcs", spy):
+        next(stage for stage in REGISTRY if stage.name == "equipment").run(ctx)
+    for row in stages:
         solves = row.pop("solves")
         row["build"] = sum(s.build_seconds for s in solves)
         row["solve"] = sum(s.solve_seconds for s in solves)
@@ -120,7 +138,7 @@ def run_one(path: Path, out_dir: Path) -> dict:
         if row["stage"] == "equipment" and captured:
             row["floor_name"], row["floor"] = "mcf", _equipment_floor(captured)
     return {"communes": len(ds["communes"]), "officials": len(ds["officials"]), "read": read, "stages": stages,
-            "write": write, "end_to_end": end_to_end, "peak_mb": peak_mb}
+            "write": write, "end_to_end": end_to_end, "peak_mb": peak_mb, "side_mb": side_mb}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,7 +180,8 @@ def _print_province(label: str, r: dict) -> None:
         ratio = s["total"] / s["floor"] if s["floor"] > 0 else float("nan")
         print(f"  {s['stage']:<10} {s['build']:8.2f} {s['solve']:8.2f} {s['total']:8.2f} {s['floor_name']:>7} {s['floor']:8.2f} {ratio:11.1f}")
     print(f"  read {r['read']:.2f} s, stages {sum(s['total'] for s in r['stages']):.2f} s, write {r['write']:.2f} s: "
-          f"end to end {r['end_to_end']:.2f} s, peak memory {r['peak_mb']:.0f} MB; `planner solve` {r['cli']:.2f} s",
+          f"end to end {r['end_to_end']:.2f} s, peak memory {r['peak_mb']:.0f} MB (+ side process {r['side_mb']:.0f} MB); "
+          f"`planner solve` {r['cli']:.2f} s",
           flush=True)
 
 
@@ -174,7 +193,8 @@ def _print_summary(results: dict) -> None:
             r = results[key]
             print(f"  {PROVINCES[key][0]:<30} end to end {r['end_to_end']:7.2f} s (target <= {limit:g} s: "
                   f"{'met' if r['end_to_end'] <= limit else 'NOT met'}; `planner solve` {r['cli']:.2f} s), "
-                  f"peak {r['peak_mb']:.0f} MB ({'met' if r['peak_mb'] <= 1024 else 'NOT met'} <= 1 GB)")
+                  f"peak {r['peak_mb'] + r['side_mb']:.0f} MB with the side process "
+                  f"({'met' if r['peak_mb'] + r['side_mb'] <= 1024 else 'NOT met'} <= 1 GB)")
     if "ha_noi" in results and "lang_son" in results:
         ratio = results["ha_noi"]["end_to_end"] / results["lang_son"]["end_to_end"]
         print(f"  Hà Nội / Lạng Sơn end to end: {ratio:.2f} x (target <= 3 x: {'met' if ratio <= 3 else 'NOT met'})")

@@ -135,6 +135,8 @@ def _cmd_solve(args) -> int:
     from .pipeline import run_plan
     from .report import print_summary, write_infeasibility, write_plan_workbook
     from .report.anonymize import Anonymizer
+    from .report.plan_workbook import EarlyMap
+    from .side import start_side_process
     from .labels import error_text, text
     from .scenario import Scenario
 
@@ -171,6 +173,8 @@ def _cmd_solve(args) -> int:
         except RegisterError as err:
             return refuse_text(err.text(args.lang))
     made = NewOutputs()
+    # a second process for the equipment plan and the summary's map, started now to import while the input is read
+    side = start_side_process() if args.stages is None or {"staffing", "equipment"} & set(args.stages) else None
     try:
         try:
             scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario()
@@ -186,7 +190,9 @@ def _cmd_solve(args) -> int:
             print(err.report(lang=args.lang), file=sys.stderr)
             return EXIT_INVALID
         try:
-            plan = run_plan(ds, scenario, stages=ds.stages)  # reads the previous plan too: an unreadable one is an InputError
+            # reads the previous plan too: an unreadable one is an InputError
+            early_map = EarlyMap(side, ds, args.lang)
+            plan = run_plan(ds, scenario, stages=ds.stages, side=side, on_result=early_map)
         except InputError as err:
             print(err.report(lang=args.lang), file=sys.stderr)
             return EXIT_INVALID
@@ -215,7 +221,8 @@ def _cmd_solve(args) -> int:
                 if staged is not None:  # the CSVs first: if they fail, no workbook is written
                     plan.write_csv_files(staged.tmp, Anonymizer.build(ds, plan.tables) if args.anonymize else None)
                 path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize,
-                                           embedded=_anonymized(plan, Anonymizer.build(ds, plan.tables)) if args.anonymize else plan)
+                                           embedded=_anonymized(plan, Anonymizer.build(ds, plan.tables)) if args.anonymize else plan,
+                                           map_png=early_map.png())
                 if staged is not None:
                     staged.commit()
         except OutputError as err:
@@ -228,6 +235,9 @@ def _cmd_solve(args) -> int:
         made.remove()
         print(f"solve: {text('interrupted', args.lang)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if side is not None:
+            side.close()
     print_summary(plan, path, csv_dir=args.csv_dir, lang=args.lang)
     if register is not None:
         from .errors import RegisterError

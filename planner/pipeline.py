@@ -12,6 +12,7 @@ stages size headquarters and equipment on the norms' minimums. Stage names are t
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from .norms_used import norms_used
 from .plan import Plan
 from .readback import read_plan_assignments
 from .scenario import Scenario
+from .side import outcome
 from .solver import SolveInfo
 from .stage import Stage, StageContext, StageResult
 
@@ -39,10 +41,11 @@ def _sites(ctx: StageContext) -> StageResult:
     staff it assigns: this stage then chooses the HQs alone (staffing needs them) and leaves the service points to
     the end of the re-fit, which plans them once, for the final HQs (planner.models.headquarters.SitesPlanner)."""
     planner = ctx.models["sites"] = SitesPlanner(ctx.dataset, ctx.scenario)
+    hq, solves = planner.choose(None)
     if "staffing" in ctx.stages:
-        hq, solves = planner.choose(None)
         return StageResult(tables={"hq_plan": hq}, solves=solves)
-    return planner.plan(None)
+    _start_equipment(ctx, hq, None)
+    return planner.finish(hq, solves)
 
 
 def _staffing(ctx: StageContext) -> StageResult:
@@ -73,6 +76,7 @@ def _staffing(ctx: StageContext) -> StageResult:
         if not moved or rounds == FIT_ROUNDS:  # the last sizing is for the staff of the final staffing plan
             break
         headcount = staffing.place(hq)
+    _start_equipment(ctx, hq, headcount)  # the last placement's headcount: what the staffing result will hold
     result = staffing.result()
     sites = planner.finish(hq, solves, notes)
     check = hq_area_check(ds, scenario, hq, result.tables["assignments"])
@@ -114,10 +118,28 @@ def _buildings(ctx: StageContext) -> StageResult:
                               staffing=ctx.results.get("staffing"))
 
 
+def _equipment_inputs(ctx: StageContext, hq: pd.DataFrame | None, headcount: pd.DataFrame | None) -> tuple:
+    """plan_equipment's arguments: the final HQs (None without sites) and the staffing plan's headcount (None
+    without staffing)."""
+    return ctx.dataset, ctx.scenario, headcount, StageResult(tables={"hq_plan": hq}) if hq is not None else None
+
+
+def _start_equipment(ctx: StageContext, hq: pd.DataFrame, headcount: pd.DataFrame | None) -> None:
+    """Hand the equipment plan to the side process (planner.side) as soon as the HQs and the headcount are final,
+    so it runs while this process extracts the staffing plan and plans the service points and building uses."""
+    if ctx.side is not None and "equipment" in ctx.stages:
+        inputs = _equipment_inputs(ctx, hq, headcount)
+        ctx.started["equipment"] = (ctx.side.submit(plan_equipment, *inputs), inputs)
+
+
 def _equipment(ctx: StageContext) -> StageResult:
-    staffing = ctx.results.get("staffing")
-    headcount = headcount_from_assignments(staffing.tables["assignments"]) if staffing else None
-    return plan_equipment(ctx.dataset, ctx.scenario, headcount=headcount, sites=ctx.results.get("sites"))
+    """The equipment plan: the side process's, when it was started there (the same result), else planned here."""
+    future, inputs = ctx.started.pop("equipment", (None, None))
+    if inputs is None:
+        sites, staffing = ctx.results.get("sites"), ctx.results.get("staffing")
+        headcount = headcount_from_assignments(staffing.tables["assignments"]) if staffing else None
+        inputs = _equipment_inputs(ctx, sites.tables["hq_plan"] if sites else None, headcount)
+    return outcome(future, plan_equipment, *inputs)
 
 
 def _assets_on(scenario: Scenario) -> bool:
@@ -146,18 +168,23 @@ def previous_assignments(scenario: Scenario) -> pd.DataFrame | None:
                          str(path)) from None
 
 
-def run_plan(ds: Dataset, scenario: Scenario, stages: tuple[str, ...] | None = None) -> Plan:
+def run_plan(ds: Dataset, scenario: Scenario, stages: tuple[str, ...] | None = None, side=None,
+             on_result: Callable[[str, StageResult], None] | None = None) -> Plan:
     """Run the chosen stages (default: all) in registry order; raise PlanInfeasible with an explanation
-    when one cannot be met."""
+    when one cannot be met. side: a planner.side.SideProcess for the work that can run beside (the equipment
+    plan); on_result(stage, result) is called as each stage ends (e.g. to start the summary's map early)."""
     chosen = STAGES if stages is None else tuple(stages)
     unknown = sorted(set(chosen) - set(STAGES))
     if unknown:
         raise ValueError(f"unknown stage(s) {', '.join(unknown)}; stages are {', '.join(vocab.codes('stages'))}")
     running = tuple(stage.name for stage in REGISTRY if stage.name in chosen and stage.enabled(scenario))
-    ctx = StageContext(dataset=ds, scenario=scenario, previous_assignments=previous_assignments(scenario), stages=running)
+    ctx = StageContext(dataset=ds, scenario=scenario, previous_assignments=previous_assignments(scenario), stages=running,
+                       side=side)
     for stage in REGISTRY:
         if stage.name in running:
             ctx.results[stage.name] = stage.run(ctx)
+            if on_result is not None:
+                on_result(stage.name, ctx.results[stage.name])
     return assemble(ds, scenario, ctx.results)
 
 

@@ -56,7 +56,7 @@ class _Strict(BaseModel):
 class SolverOptions(_Strict):
     name: Literal["highs", "cbc"] = Field("highs", description="MIP/LP solver; CBC is also the fallback when HiGHS fails")
     time_limit_s: float = Field(120.0, gt=0, description="Time limit per solve, seconds")
-    threads: int = Field(2, ge=1, description="Solver threads")
+    threads: int = Field(1, ge=1, description="Solver threads per process (1: the LP simplex is serial, a second thread gained nothing on these models and slowed `planner solve`, whose side process uses the second core)")
     seed: int = Field(0, ge=0, description="Random seed passed to the solver")
     mip_gap: float = Field(1e-6, ge=0, description="Relative MIP gap at which a solve stops")
     msg: bool = Field(False, description="Print the solver log")

@@ -48,3 +48,5 @@ class StageContext:
     previous_assignments: pd.DataFrame | None = None
     stages: tuple[str, ...] = ()  # the stages this run will run, in order (a stage may leave work to a later one)
     models: dict[str, object] = field(default_factory=dict)  # models kept for a later stage to re-solve
+    side: object = None  # a planner.side.SideProcess, for work a stage can start early and run beside the others
+    started: dict[str, tuple] = field(default_factory=dict)  # stage -> (its job in the side process, the job's inputs)

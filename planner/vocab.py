@@ -63,12 +63,14 @@ def table(name: str) -> pd.DataFrame:
     return frame
 
 
+@cache
 def codes(name: str, pseudo: bool = False) -> tuple[str, ...]:
     """The codes of a list; pseudo codes ('total', 'any') only when pseudo=True."""
     frame = table(name)
     return tuple(frame["code"] if pseudo else frame.loc[~frame["pseudo"], "code"])
 
 
+@cache
 def role_codes(name: str, role: str) -> tuple[str, ...]:
     """Codes that play a role, e.g. role_codes('positions', 'leadership') -> ('chair', 'vice_chair')."""
     frame = table(name)
@@ -105,6 +107,7 @@ def column(name: str, col: str, numeric: bool = False) -> dict[str, object]:
     return dict(zip(values["code"], values[col]))
 
 
+@cache
 def flagged(name: str, col: str) -> tuple[str, ...]:
     """Codes whose boolean column `col` is true, e.g. flagged('building_uses', 'facility_need')."""
     frame = table(name)
@@ -113,5 +116,5 @@ def flagged(name: str, col: str) -> tuple[str, ...]:
 
 def clear_cache() -> None:
     """Forget loaded lists (after PLANNER_VOCAB_DIR changes)."""
-    for fn in (list_names, list_descriptions, table, labels):
+    for fn in (list_names, list_descriptions, table, labels, codes, role_codes, flagged):
         fn.cache_clear()

@@ -32,6 +32,7 @@ from ..messages import translated
 from ..norms_used import quota_sources, status_counts
 from ..payload import embed_plan
 from ..plan import Plan
+from ..side import outcome
 from . import words as W
 from .anonymize import Anonymizer
 from .comparison import COMPARISON_ORDER
@@ -43,6 +44,7 @@ from .summary import budget_table, write_summary
 LAYOUT_FILE = Path(__file__).resolve().parents[1] / "schema" / "outputs" / "workbook_sheets.csv"
 GRID_FORMAT = '#,##0;-#,##0;""'  # people short per field: a blank for none
 BUDGET_COLUMNS = ["budget_item", "budget_limit", "budget_used", "budget_share"]
+DRAW = object()  # write_plan_workbook's map_png when the map is to be drawn there
 
 
 def layout() -> dict[str, SheetView]:
@@ -53,16 +55,19 @@ def layout() -> dict[str, SheetView]:
 
 
 def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "vi", anonymize: bool = False,
-                        comparison: dict[str, pd.DataFrame] | None = None, embedded: Plan | None = None) -> Path:
+                        comparison: dict[str, pd.DataFrame] | None = None, embedded: Plan | None = None,
+                        map_png: bytes | None | object = DRAW) -> Path:
     """Write the leadership workbook for one plan (plus comparison sheets when given); return its path. `embedded`
     (the plan, or its anonymized copy) goes into the same file as the very hidden sheet that planner compare and the
-    register read back (planner.payload.embed_plan): one save, not a second pass over the file."""
+    register read back (planner.payload.embed_plan): one save, not a second pass over the file. `map_png`: the
+    summary's map already drawn (shortage_map_png_or_none on shortage_map_inputs; None: no map); by default it is
+    drawn here."""
     writer = _PlanWriter(lang, dataset, plan.provenance.get("province") or dataset.province,
                          plan.provenance.get("scenario_name", ""), plan.status,
                          Anonymizer.build(dataset, plan.tables) if anonymize else None)
     tables = meeting_tables(plan.tables)
     norms = norms_line(tables["norms_used"], lang) if tables.get("norms_used") is not None else None
-    write_summary(writer, plan, tables, shortage_map(plan, dataset, lang), norms)
+    write_summary(writer, plan, tables, shortage_map(plan, dataset, lang) if map_png is DRAW else map_png, norms)
     views = layout()
     for name, df in tables.items():
         if name in ("staffing_grid", "surplus_summary"):
@@ -81,13 +86,48 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
 
 def shortage_map(plan: Plan, dataset: Dataset, lang: str) -> bytes | None:
     """The summary's map (PNG), when the plan has a staffing table and the communes have coordinates."""
-    from .map_image import shortage_map_png
+    inputs = shortage_map_inputs(plan.tables, dataset, lang)
+    return None if inputs is None else shortage_map_png_or_none(*inputs)
 
-    staffing = plan.tables.get("staffing_by_commune")
+
+def shortage_map_inputs(tables: dict[str, pd.DataFrame], dataset: Dataset | None, lang: str) -> tuple | None:
+    """shortage_map_png_or_none's arguments from the staffing tables (None: no staffing plan, no map); the map can be
+    drawn as soon as the staffing stage ends (`planner solve` draws it in its side process, planner.side)."""
+    staffing = tables.get("staffing_by_commune")
     if staffing is None or "shortage" not in staffing.columns or dataset is None:
         return None
+    return staffing, dataset["communes"], lang, dataset["old_units"]
+
+
+class EarlyMap:
+    """The summary's map drawn in the side process (planner.side) while the later stages run: pass it to run_plan as
+    on_result (it starts the drawing when the staffing stage ends) and `png()` to write_plan_workbook as map_png.
+    Without a side process, or when it fails, the map is drawn by `png()` here, the same picture."""
+
+    def __init__(self, side, dataset: Dataset, lang: str):
+        self.side, self.dataset, self.lang = side, dataset, lang
+        self.job = None  # (future, inputs)
+
+    def __call__(self, stage: str, result) -> None:
+        inputs = shortage_map_inputs(result.tables, self.dataset, self.lang) if stage == "staffing" else None
+        if self.side is not None and inputs is not None:
+            self.job = (self.side.submit(shortage_map_png_or_none, *inputs), inputs)
+
+    def png(self):
+        """The map's PNG (None: no map) once started, else DRAW (write_plan_workbook draws it from the plan)."""
+        if self.job is None:
+            return DRAW
+        future, inputs = self.job
+        return outcome(future, shortage_map_png_or_none, *inputs)
+
+
+def shortage_map_png_or_none(staffing: pd.DataFrame, communes: pd.DataFrame, lang: str,
+                             old_units: pd.DataFrame | None) -> bytes | None:
+    """The map as PNG bytes, or None when no commune has coordinates."""
+    from .map_image import shortage_map_png
+
     try:
-        return shortage_map_png(staffing, dataset["communes"], lang, dataset["old_units"])
+        return shortage_map_png(staffing, communes, lang, old_units)
     except ValueError:  # no commune has coordinates
         return None
 

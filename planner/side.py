@@ -1,0 +1,91 @@
+"""A second process beside one province's solve, for the work that need not wait for the rest.
+
+A solve runs its models one after the other on one core; this machine and a planner's laptop have at least two.
+Once the headquarters and the staffing plan are final, the equipment plan needs nothing more, nor does the
+summary's shortage map, so both can run in a second process while the first plans the service points and the
+building uses and writes the workbook (planner.pipeline.run_plan, `planner solve`).
+
+The process is *spawned* (a fresh interpreter), never forked: a fork would copy HiGHS's solver threads and locks
+half-way, which can hang or crash. It is started when the solve starts, so it imports the planner on the spare
+core while the first process reads the input. A job's result is the same as in one process: the same code on
+the same inputs, pickled there and back. When the process cannot start, dies, or the job fails for any reason,
+`outcome` does the work in the calling process instead, so an error is raised there with its own message and
+traceback, as without a side process.
+
+No side process where it would not help or is not allowed: one core, or inside a daemon process (a Dask
+worker: the national run already keeps every core busy with provinces), or PLANNER_SIDE_PROCESS=0.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Callable
+
+#: modules the side process imports while the main one reads the input: what its jobs need
+WARM_MODULES = ("planner.models.equipment", "planner.report.map_image")
+
+
+def _warm(modules: tuple[str, ...]) -> None:
+    for name in modules:
+        importlib.import_module(name)
+
+
+def _run(fn: Callable, args: tuple):
+    """A job in the side process: its result, or None when it failed (the caller then runs it itself)."""
+    try:
+        return True, fn(*args)
+    except Exception:  # noqa: BLE001 - the main process repeats the job and raises the error with its own traceback
+        return False, None
+
+
+class SideProcess:
+    """One spawned worker process; `submit` hands it a job, `outcome` takes the job's result (see the module)."""
+
+    def __init__(self, warm: tuple[str, ...] = WARM_MODULES):
+        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_warm, initargs=(warm,))
+        self._pool.submit(int)  # start it now: it imports the planner while the caller reads the input
+
+    def submit(self, fn: Callable, *args) -> Future | None:
+        """Run fn(*args) in the side process (fn a module-level function, args picklable); None if it cannot."""
+        try:
+            return self._pool.submit(_run, fn, args)
+        except Exception:  # noqa: BLE001 - a broken or closed pool: the caller does the work itself
+            return None
+
+    def close(self, wait: bool = False) -> None:
+        """Stop the process, by default without waiting for a job nobody will read."""
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    def __enter__(self) -> "SideProcess":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def start_side_process() -> SideProcess | None:
+    """A side process when it can help (see the module docstring), else None."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores < 2 or multiprocessing.current_process().daemon or os.environ.get("PLANNER_SIDE_PROCESS", "1") == "0":
+        return None
+    try:
+        return SideProcess()
+    except Exception:  # noqa: BLE001 - no process could be started: one process does everything
+        return None
+
+
+def outcome(future: Future | None, fn: Callable, *args):
+    """The result of a job handed to the side process with these arguments; fn(*args) here when there is no
+    future, or the process died, or the job failed there."""
+    if future is not None:
+        try:
+            done, value = future.result()
+            if done:
+                return value
+        except Exception:  # noqa: BLE001 - a dead process or an unpicklable result: do the work here
+            pass
+    return fn(*args)

@@ -1,0 +1,118 @@
+"""The side process of `planner solve` (planner.side): the same plan and map as in one process, and the work done
+in the calling process whenever the side process fails, dies or is not there."""
+
+import multiprocessing
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from planner.pipeline import run_plan
+from planner.report import write_plan_workbook
+from planner.report.plan_workbook import DRAW, EarlyMap, shortage_map
+from planner.scenario import Scenario
+from planner.side import SideProcess, outcome, start_side_process
+from planner.validate import load_dataset
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture(scope="module")
+def side():
+    with SideProcess() as process:
+        yield process
+
+
+def _fail(text: str):
+    raise ValueError(text)
+
+
+def test_the_plan_and_the_map_are_those_of_one_process(side):
+    """Lạng Sơn, every stage: the equipment plan comes from the side process and equals the one planned here; so do
+    every other table, the KPIs and the summary's map (the same PNG bytes)."""
+    ds = load_dataset(DATA / "lang_son.xlsx")
+    alone = run_plan(ds, Scenario())
+    early_map = EarlyMap(side, ds, "vi")
+    beside = run_plan(ds, Scenario(), side=side, on_result=early_map)
+    assert early_map.job is not None  # the map was handed to the side process when staffing ended
+    equipment = [s for s in beside.solves.itertuples() if s.model.startswith("equipment")]
+    assert equipment, "the equipment stage ran"
+    assert set(alone.tables) == set(beside.tables)
+    for name in alone.tables:
+        pd.testing.assert_frame_equal(alone.tables[name], beside.tables[name], obj=name)
+    pd.testing.assert_frame_equal(alone.kpis, beside.kpis)
+    timed = re.compile(r"\d+\.\d+ s\b")  # the staffing note says how long its preparation took
+    assert [timed.sub("", n) for n in alone.notes] == [timed.sub("", n) for n in beside.notes]
+    png = early_map.png()
+    assert png and png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png == shortage_map(alone, ds, "vi")
+
+
+def test_the_side_process_ran_the_equipment_plan(side, monkeypatch):
+    """The equipment plan handed to the side process came back from it (its job did not fail there)."""
+    import planner.pipeline as pipeline
+
+    ds = load_dataset(DATA / "lang_son.xlsx")
+    submitted, done_there = [], []
+    real_submit, real_outcome = side.submit, pipeline.outcome
+
+    def submit(fn, *args):
+        submitted.append(fn.__name__)
+        return real_submit(fn, *args)
+
+    def spy(future, fn, *args):
+        done_there.append(future.result()[0])
+        return real_outcome(future, fn, *args)
+
+    monkeypatch.setattr(side, "submit", submit)
+    monkeypatch.setattr(pipeline, "outcome", spy)
+    plan = run_plan(ds, Scenario(), side=side)
+    assert submitted == ["plan_equipment"] and done_there == [True]
+    assert len(plan.tables["equipment_balance"])
+
+
+def test_a_failed_job_is_done_again_here_and_its_error_raised_here(side):
+    future = side.submit(_fail, "there")
+    with pytest.raises(ValueError, match="here"):
+        outcome(future, _fail, "here")  # the side job failed: the work is repeated here, with its own error
+    assert outcome(side.submit(max, 2, 3), min, 2, 3) == 3  # a job that succeeded: its own result
+    assert outcome(None, min, 2, 3) == 2  # no side process: done here
+
+
+def test_a_dead_side_process_changes_nothing_but_time():
+    process = SideProcess(warm=())
+    try:
+        dead = process.submit(os._exit, 1)  # the worker dies: its pool is broken
+        assert outcome(dead, min, 4, 5) == 4
+        assert process.submit(max, 1, 2) is None  # a broken pool takes no more jobs: the caller works alone
+    finally:
+        process.close()
+
+
+def _side_in_daemon(queue):
+    queue.put(start_side_process() is None)
+
+
+def test_no_side_process_where_it_cannot_help(monkeypatch):
+    monkeypatch.setenv("PLANNER_SIDE_PROCESS", "0")
+    assert start_side_process() is None
+    monkeypatch.delenv("PLANNER_SIDE_PROCESS")
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    daemon = context.Process(target=_side_in_daemon, args=(queue,), daemon=True)  # as a Dask worker is
+    daemon.start()
+    assert queue.get(timeout=60) is True
+    daemon.join(timeout=60)
+
+
+def test_write_draws_the_map_itself_without_an_early_one(tmp_path, tiny_ds):
+    plan = run_plan(tiny_ds, Scenario())
+    assert EarlyMap(None, tiny_ds, "vi").png() is DRAW  # no side process: the writer draws it
+    write_plan_workbook(plan, tiny_ds, tmp_path / "a.xlsx", map_png=EarlyMap(None, tiny_ds, "vi").png())
+    write_plan_workbook(plan, tiny_ds, tmp_path / "b.xlsx")
+    import openpyxl
+
+    images = [len(openpyxl.load_workbook(tmp_path / name).worksheets[0]._images) for name in ("a.xlsx", "b.xlsx")]
+    assert images[0] == images[1]

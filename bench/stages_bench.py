@@ -110,7 +110,7 @@ def run_one(path: Path, out_dir: Path) -> dict:
         stages.append({"stage": stage.name, "total": time.perf_counter() - t0, "solves": solves})
     t0 = time.perf_counter()
     plan = assemble(ds, scenario, ctx.results)
-    write_plan_workbook(plan, ds, out_dir / f"{path.stem}_plan.xlsx", embedded=plan, map_png=early_map.png())
+    write_plan_workbook(plan, ds, out_dir / f"{path.stem}_plan.xlsx", embedded=plan, map_png=early_map.png, side=side)
     write = time.perf_counter() - t0
     end_to_end = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -222,7 +222,7 @@ def _cmd_solve(args) -> int:
                     plan.write_csv_files(staged.tmp, Anonymizer.build(ds, plan.tables) if args.anonymize else None)
                 path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize,
                                            embedded=_anonymized(plan, Anonymizer.build(ds, plan.tables)) if args.anonymize else plan,
-                                           map_png=early_map.png())
+                                           map_png=early_map.png, side=side)
                 if staged is not None:
                     staged.commit()
         except OutputError as err:

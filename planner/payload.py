@@ -110,16 +110,17 @@ def plan_from_payload(text: str) -> Plan:
                 status=body.get("status") if body.get("status") in STATUSES else "draft")
 
 
-def embed_plan(wb, plan: Plan) -> None:
+def embed_plan(wb, plan: Plan, payload: str | None = None) -> None:
     """Add the plan to an openpyxl workbook as the very hidden sheet `planner_data` (A1 the format, then the
     payload of plan_payload in pieces of CELL_CHARS down column A). Not printed, not shown in the sheet list.
-    Give an anonymized plan (names replaced) when the workbook is anonymized: the payload holds every table."""
+    Give an anonymized plan (names replaced) when the workbook is anonymized: the payload holds every table.
+    `payload`: plan_payload(plan) when already made (e.g. in planner solve's side process)."""
     if PAYLOAD_SHEET in wb.sheetnames:
         del wb[PAYLOAD_SHEET]
     ws = wb.create_sheet(PAYLOAD_SHEET)
     ws.sheet_state = "veryHidden"
     ws.cell(1, 1, PAYLOAD_FORMAT)
-    text = plan_payload(plan)
+    text = plan_payload(plan) if payload is None else payload
     for k in range(0, len(text), CELL_CHARS):
         ws.cell(2 + k // CELL_CHARS, 1, text[k:k + CELL_CHARS])
 

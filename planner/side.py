@@ -3,7 +3,8 @@
 A solve runs its models one after the other on one core; this machine and a planner's laptop have at least two.
 Once the headquarters and the staffing plan are final, the equipment plan needs nothing more, nor does the
 summary's shortage map, so both can run in a second process while the first plans the service points and the
-building uses and writes the workbook (planner.pipeline.run_plan, `planner solve`).
+building uses (planner.pipeline.run_plan, `planner solve`); the plan embedded in the result workbook is encoded
+there while the first writes the sheets (planner.report.write_plan_workbook).
 
 The process is *spawned* (a fresh interpreter), never forked: a fork would copy HiGHS's solver threads and locks
 half-way, which can hang or crash. It is started when the solve starts, so it imports the planner on the spare
@@ -25,7 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
 
 #: modules the side process imports while the main one reads the input: what its jobs need
-WARM_MODULES = ("planner.models.equipment", "planner.report.map_image")
+WARM_MODULES = ("planner.models.equipment", "planner.report.map_image", "planner.payload")
 
 
 def _warm(modules: tuple[str, ...]) -> None:

@@ -110,9 +110,20 @@ def test_no_side_process_where_it_cannot_help(monkeypatch):
 def test_write_draws_the_map_itself_without_an_early_one(tmp_path, tiny_ds):
     plan = run_plan(tiny_ds, Scenario())
     assert EarlyMap(None, tiny_ds, "vi").png() is DRAW  # no side process: the writer draws it
-    write_plan_workbook(plan, tiny_ds, tmp_path / "a.xlsx", map_png=EarlyMap(None, tiny_ds, "vi").png())
+    write_plan_workbook(plan, tiny_ds, tmp_path / "a.xlsx", map_png=EarlyMap(None, tiny_ds, "vi").png)
     write_plan_workbook(plan, tiny_ds, tmp_path / "b.xlsx")
     import openpyxl
 
-    images = [len(openpyxl.load_workbook(tmp_path / name).worksheets[0]._images) for name in ("a.xlsx", "b.xlsx")]
-    assert images[0] == images[1]
+    images = [openpyxl.load_workbook(tmp_path / name).worksheets[0]._images for name in ("a.xlsx", "b.xlsx")]
+    assert len(images[0]) == len(images[1]) == 1
+
+
+def test_the_embedded_plan_made_beside_is_the_same(side, tmp_path, tiny_ds):
+    """The plan's payload encoded in the side process reads back as the plan encoded here."""
+    from planner.payload import plan_payload, read_plan_file
+
+    plan = run_plan(tiny_ds, Scenario())
+    beside = write_plan_workbook(plan, tiny_ds, tmp_path / "beside.xlsx", embedded=plan, side=side)
+    here = write_plan_workbook(plan, tiny_ds, tmp_path / "here.xlsx", embedded=plan)
+    back = [read_plan_file(path) for path in (beside, here)]
+    assert plan_payload(back[0]) == plan_payload(back[1]) == plan_payload(plan)

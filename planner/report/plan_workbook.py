@@ -30,7 +30,7 @@ from ..dataset import Dataset
 from ..kpis import KPI_COLUMNS
 from ..messages import translated
 from ..norms_used import quota_sources, status_counts
-from ..payload import embed_plan
+from ..payload import embed_plan, plan_payload
 from ..plan import Plan
 from ..side import outcome
 from . import words as W
@@ -56,17 +56,21 @@ def layout() -> dict[str, SheetView]:
 
 def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "vi", anonymize: bool = False,
                         comparison: dict[str, pd.DataFrame] | None = None, embedded: Plan | None = None,
-                        map_png: bytes | None | object = DRAW) -> Path:
+                        map_png=DRAW, side=None) -> Path:
     """Write the leadership workbook for one plan (plus comparison sheets when given); return its path. `embedded`
     (the plan, or its anonymized copy) goes into the same file as the very hidden sheet that planner compare and the
     register read back (planner.payload.embed_plan): one save, not a second pass over the file. `map_png`: the
-    summary's map already drawn (shortage_map_png_or_none on shortage_map_inputs; None: no map); by default it is
-    drawn here."""
+    summary's map already drawn (PNG bytes; None: no map), or a function giving it when the summary is written
+    (EarlyMap.png); by default it is drawn here. `side` (planner.side): the embedded plan's payload is made there
+    while the sheets are written here."""
+    payload_job = side.submit(plan_payload, embedded) if side is not None and embedded is not None else None
     writer = _PlanWriter(lang, dataset, plan.provenance.get("province") or dataset.province,
                          plan.provenance.get("scenario_name", ""), plan.status,
                          Anonymizer.build(dataset, plan.tables) if anonymize else None)
     tables = meeting_tables(plan.tables)
     norms = norms_line(tables["norms_used"], lang) if tables.get("norms_used") is not None else None
+    if callable(map_png):
+        map_png = map_png()
     write_summary(writer, plan, tables, shortage_map(plan, dataset, lang) if map_png is DRAW else map_png, norms)
     views = layout()
     for name, df in tables.items():
@@ -80,7 +84,7 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
         writer.table(name, df)
     writer.technical(plan, tables)
     if embedded is not None:
-        embed_plan(writer.wb, embedded)
+        embed_plan(writer.wb, embedded, outcome(payload_job, plan_payload, embedded))
     return writer.save(Path(path), protected=[dataset.source])
 
 
@@ -101,7 +105,7 @@ def shortage_map_inputs(tables: dict[str, pd.DataFrame], dataset: Dataset | None
 
 class EarlyMap:
     """The summary's map drawn in the side process (planner.side) while the later stages run: pass it to run_plan as
-    on_result (it starts the drawing when the staffing stage ends) and `png()` to write_plan_workbook as map_png.
+    on_result (it starts the drawing when the staffing stage ends) and `png` to write_plan_workbook as map_png.
     Without a side process, or when it fails, the map is drawn by `png()` here, the same picture."""
 
     def __init__(self, side, dataset: Dataset, lang: str):

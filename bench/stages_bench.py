@@ -1,6 +1,6 @@
 """Every stage of `planner solve` per province: build/solve/total seconds, the ratio to a named floor, end to end, peak memory.
 
-    .venv/bin/python bench/stages_bench.py [--provinces lang_son lao_cai ha_noi hcm] [--keep DIR]
+    .venv/bin/python bench/stages_bench.py [--provinces lang_son lao_cai ha_noi hcm] [--repeat N] [--keep DIR]
 
 Provinces: the bundled Lạng Sơn and Lào Cai workbooks, and the Hà Nội and Hồ Chí Minh City samples (seed 3,
 made with `planner sample` into a temporary folder first, so every province is read from an .xlsx like a user's).
@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--provinces", nargs="+", default=list(PROVINCES), choices=list(PROVINCES))
     parser.add_argument("--keep", help="folder for the samples and result workbooks (default: a temporary folder)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per province; the median run (by end to end) is shown, with every run's end to end")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # child process: one province, JSON on stdout
     args = parser.parse_args(argv)
     if args.one:
@@ -160,13 +162,19 @@ def main(argv: list[str] | None = None) -> int:
                 path = work / f"{key}.xlsx"
                 subprocess.run([sys.executable, "-m", "planner.cli", "sample", "--province", sample[0], "--seed", str(sample[1]),
                                 "--out", str(path)], check=True, capture_output=True, cwd=ROOT)
-            child = subprocess.run([sys.executable, __file__, "--one", str(path), "--keep", str(work)], check=True,
-                                   capture_output=True, text=True, cwd=ROOT)
-            results[key] = json.loads(child.stdout.strip().splitlines()[-1])
-            start = time.perf_counter()
-            subprocess.run([str(Path(sys.executable).parent / "planner"), "solve", str(path), "--out",
-                            str(work / f"{key}_cli_plan.xlsx")], check=True, capture_output=True, cwd=ROOT)
-            results[key]["cli"] = time.perf_counter() - start
+            runs, cli = [], []
+            for _ in range(args.repeat):
+                child = subprocess.run([sys.executable, __file__, "--one", str(path), "--keep", str(work)], check=True,
+                                       capture_output=True, text=True, cwd=ROOT)
+                runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+                start = time.perf_counter()
+                subprocess.run([str(Path(sys.executable).parent / "planner"), "solve", str(path), "--out",
+                                str(work / f"{key}_cli_plan.xlsx")], check=True, capture_output=True, cwd=ROOT)
+                cli.append(time.perf_counter() - start)
+            runs.sort(key=lambda r: r["end_to_end"])
+            results[key] = runs[len(runs) // 2]  # the median run (by end to end) is the one shown
+            results[key]["cli"] = sorted(cli)[len(cli) // 2]
+            results[key]["all"] = [r["end_to_end"] for r in runs]
             _print_province(label, results[key])
         _print_summary(results)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other work on the machine slows every figure)")
@@ -181,7 +189,8 @@ def _print_province(label: str, r: dict) -> None:
         print(f"  {s['stage']:<10} {s['build']:8.2f} {s['solve']:8.2f} {s['total']:8.2f} {s['floor_name']:>7} {s['floor']:8.2f} {ratio:11.1f}")
     print(f"  read {r['read']:.2f} s, stages {sum(s['total'] for s in r['stages']):.2f} s, write {r['write']:.2f} s: "
           f"end to end {r['end_to_end']:.2f} s, peak memory {r['peak_mb']:.0f} MB (+ side process {r['side_mb']:.0f} MB); "
-          f"`planner solve` {r['cli']:.2f} s",
+          f"`planner solve` {r['cli']:.2f} s" + (f" (medians of {len(r['all'])} runs; end to end "
+                                                  f"{', '.join(f'{v:.2f}' for v in r['all'])} s)" if len(r["all"]) > 1 else ""),
           flush=True)
 
 

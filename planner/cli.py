@@ -750,7 +750,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C before a command could answer it itself (e.g. while importing): one line
+        from .labels import text
+
+        print(f"{args.command}: {text('interrupted', getattr(args, 'lang', 'vi'))}", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import signal
+import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
 
@@ -48,7 +50,16 @@ class SideProcess:
     def __init__(self, warm: tuple[str, ...] = WARM_MODULES):
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_warm, initargs=(warm,))
-        self._pool.submit(int)  # start it now: it imports the planner while the caller reads the input
+        # start it now, so it imports the planner while the caller reads the input; with Ctrl-C ignored meanwhile, so
+        # that the process starts ignoring it (Python then installs no KeyboardInterrupt handler): Ctrl-C reaches the
+        # whole process group, and only the main process answers it, in one line, and closes this one
+        main = threading.current_thread() is threading.main_thread()
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            self._pool.submit(int)
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, before)
 
     def submit(self, fn: Callable, *args) -> Future | None:
         """Run fn(*args) in the side process (fn a module-level function, args picklable); None if it cannot."""
@@ -58,8 +69,13 @@ class SideProcess:
             return None
 
     def close(self, wait: bool = False) -> None:
-        """Stop the process, by default without waiting for a job nobody will read."""
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+        """Stop the process: by default at once, ending a job nobody will read (after an error or Ctrl-C); wait=True
+        lets the jobs handed to it finish first."""
+        if not wait:  # ProcessPoolExecutor.terminate_workers() comes with Python 3.14; until then its processes
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+        # joined here in both cases: a pool left to the interpreter's exit can write to a pipe it has closed meanwhile
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> "SideProcess":
         return self

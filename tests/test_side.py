@@ -127,3 +127,31 @@ def test_the_embedded_plan_made_beside_is_the_same(side, tmp_path, tiny_ds):
     here = write_plan_workbook(plan, tiny_ds, tmp_path / "here.xlsx", embedded=plan)
     back = [read_plan_file(path) for path in (beside, here)]
     assert plan_payload(back[0]) == plan_payload(back[1]) == plan_payload(plan)
+
+
+def test_ctrl_c_stops_both_processes_in_one_line(tmp_path):
+    """Ctrl-C reaches the whole process group: the main process answers in one line (exit 130, nothing written) and
+    ends the side process; the side process prints nothing (it ignores Ctrl-C from its start)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import psutil
+
+    out = tmp_path / "plan.xlsx"
+    command = [str(Path(sys.executable).parent / "planner"), "solve", str(DATA / "lang_son.xlsx"), "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not psutil.Process(process.pid).children() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    side = psutil.Process(process.pid).children()
+    assert side, "planner solve started its side process"
+    time.sleep(1.0)  # well inside the solve: the side process is importing or planning
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert err.strip().count("\n") == 0 and "Ctrl-C" in err, err
+    assert not out.exists()
+    gone, alive = psutil.wait_procs(side, timeout=10)
+    assert not alive

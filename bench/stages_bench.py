@@ -79,7 +79,7 @@ def run_one(path: Path, out_dir: Path) -> dict:
     from unittest import mock
 
     import planner.models.equipment as equipment
-    from planner.pipeline import REGISTRY, assemble
+    from planner.pipeline import REGISTRY, assemble, record_of_inputs
     from planner.report import write_plan_workbook
     from planner.report.plan_workbook import EarlyMap
     from planner.scenario import Scenario
@@ -95,11 +95,13 @@ def run_one(path: Path, out_dir: Path) -> dict:
     ctx = StageContext(dataset=ds, scenario=scenario, side=side,
                        stages=tuple(stage.name for stage in REGISTRY if stage.enabled(scenario)))
     early_map = EarlyMap(side, ds, "vi")
-    stages = []
+    stages, inputs_record = [], None
     for stage in REGISTRY:
         if not stage.enabled(scenario):
             continue
         before = {name: result for name, result in ctx.results.items()}
+        if stage.name in ctx.started and inputs_record is None:  # as run_plan: while the side process finishes
+            inputs_record = record_of_inputs(ds, scenario)  # (counted in end to end, in no stage)
         t0 = time.perf_counter()
         ctx.results[stage.name] = stage.run(ctx)
         early_map(stage.name, ctx.results[stage.name])
@@ -109,7 +111,7 @@ def run_one(path: Path, out_dir: Path) -> dict:
                    for s in result.solves]
         stages.append({"stage": stage.name, "total": time.perf_counter() - t0, "solves": solves})
     t0 = time.perf_counter()
-    plan = assemble(ds, scenario, ctx.results)
+    plan = assemble(ds, scenario, ctx.results, inputs_record)
     write_plan_workbook(plan, ds, out_dir / f"{path.stem}_plan.xlsx", embedded=plan, map_png=early_map.png, side=side)
     write = time.perf_counter() - t0
     end_to_end = time.perf_counter() - start

@@ -40,6 +40,9 @@ def _sites(ctx: StageContext) -> StageResult:
     """HQs on the norms' minimum headcount and service points. When staffing runs next, it re-fits the HQs to the
     staff it assigns: this stage then chooses the HQs alone (staffing needs them) and leaves the service points to
     the end of the re-fit, which plans them once, for the final HQs (planner.models.headquarters.SitesPlanner)."""
+    if "staffing" in ctx.stages and ctx.side is not None and ctx.side.ready():  # staffing's inputs, prepared beside
+        inputs = (ctx.dataset, ctx.scenario, ctx.previous_assignments)
+        ctx.started[STAFFING_PREPARED] = (ctx.side.submit(StaffingPlanner, *inputs), inputs)
     planner = ctx.models["sites"] = SitesPlanner(ctx.dataset, ctx.scenario)
     hq, solves = planner.choose(None)
     if "staffing" in ctx.stages:
@@ -57,7 +60,8 @@ def _staffing(ctx: StageContext) -> StageResult:
     added to it."""
     ds, scenario = ctx.dataset, ctx.scenario
     sites = ctx.results.get("sites")
-    staffing = StaffingPlanner(ds, scenario, previous=ctx.previous_assignments)
+    job, inputs = ctx.started.pop(STAFFING_PREPARED, (None, (ds, scenario, ctx.previous_assignments)))
+    staffing = outcome(job, StaffingPlanner, *inputs)  # prepared beside while the HQs were chosen, else here
     headcount = staffing.place(sites.tables["hq_plan"] if sites else None)
     if sites is None:
         return staffing.result()
@@ -90,6 +94,7 @@ def _staffing(ctx: StageContext) -> StageResult:
 
 
 FIT_ROUNDS = 3
+STAFFING_PREPARED = "staffing:prepared"  # ctx.started key of the StaffingPlanner prepared in the side process
 
 
 def _same_buildings(before: pd.DataFrame, after: pd.DataFrame) -> bool:
@@ -180,16 +185,28 @@ def run_plan(ds: Dataset, scenario: Scenario, stages: tuple[str, ...] | None = N
     running = tuple(stage.name for stage in REGISTRY if stage.name in chosen and stage.enabled(scenario))
     ctx = StageContext(dataset=ds, scenario=scenario, previous_assignments=previous_assignments(scenario), stages=running,
                        side=side)
+    inputs_record = None
     for stage in REGISTRY:
         if stage.name in running:
+            if stage.name in ctx.started and inputs_record is None:  # about to wait for the side process: use the time
+                inputs_record = record_of_inputs(ds, scenario)
             ctx.results[stage.name] = stage.run(ctx)
             if on_result is not None:
                 on_result(stage.name, ctx.results[stage.name])
-    return assemble(ds, scenario, ctx.results)
+    return assemble(ds, scenario, ctx.results, inputs_record)
 
 
-def assemble(ds: Dataset, scenario: Scenario, results: dict[str, StageResult]) -> Plan:
-    """One Plan from the stage results, with provenance (input hash, scenario, versions, time)."""
+def record_of_inputs(ds: Dataset, scenario: Scenario) -> tuple[pd.DataFrame, str]:
+    """What a plan records of its inputs whatever the results: the norms in force with their sources, and the
+    input's hash (assemble's; run_plan computes it while the side process finishes its stage)."""
+    return norms_used(ds, scenario), ds.data_hash()
+
+
+def assemble(ds: Dataset, scenario: Scenario, results: dict[str, StageResult],
+             inputs_record: tuple[pd.DataFrame, str] | None = None) -> Plan:
+    """One Plan from the stage results, with provenance (input hash, scenario, versions, time); inputs_record:
+    record_of_inputs(ds, scenario) when already computed."""
+    used, data_hash = inputs_record or record_of_inputs(ds, scenario)
     tables: dict[str, pd.DataFrame] = {}
     kpis, solves, notes = [], [], list(ds.notes)  # what loading filled in first (e.g. the reference staffing norms)
     for result in results.values():
@@ -197,11 +214,11 @@ def assemble(ds: Dataset, scenario: Scenario, results: dict[str, StageResult]) -
         kpis.extend(result.kpis)
         solves.extend(s.as_row() for s in result.solves)
         notes.extend(result.notes)
-    tables["norms_used"] = norms_used(ds, scenario)  # the rules in force and their legal sources
+    tables["norms_used"] = used  # the rules in force and their legal sources
     provenance = {
         "province": ds.province,
         "data_source": ds.source,
-        "data_hash": ds.data_hash(),
+        "data_hash": data_hash,
         "scenario_name": scenario.name,
         "scenario_digest": scenario.digest(),
         "scenario_yaml": scenario.to_yaml(),

@@ -40,9 +40,6 @@ def _sites(ctx: StageContext) -> StageResult:
     """HQs on the norms' minimum headcount and service points. When staffing runs next, it re-fits the HQs to the
     staff it assigns: this stage then chooses the HQs alone (staffing needs them) and leaves the service points to
     the end of the re-fit, which plans them once, for the final HQs (planner.models.headquarters.SitesPlanner)."""
-    if "staffing" in ctx.stages and ctx.side is not None and ctx.side.ready():  # staffing's inputs, prepared beside
-        inputs = (ctx.dataset, ctx.scenario, ctx.previous_assignments)
-        ctx.started[STAFFING_PREPARED] = (ctx.side.submit(StaffingPlanner, *inputs), inputs)
     planner = ctx.models["sites"] = SitesPlanner(ctx.dataset, ctx.scenario)
     hq, solves = planner.choose(None)
     if "staffing" in ctx.stages:
@@ -60,8 +57,7 @@ def _staffing(ctx: StageContext) -> StageResult:
     added to it."""
     ds, scenario = ctx.dataset, ctx.scenario
     sites = ctx.results.get("sites")
-    job, inputs = ctx.started.pop(STAFFING_PREPARED, (None, (ds, scenario, ctx.previous_assignments)))
-    staffing = outcome(job, StaffingPlanner, *inputs)  # prepared beside while the HQs were chosen, else here
+    staffing = StaffingPlanner(ds, scenario, previous=ctx.previous_assignments)
     headcount = staffing.place(sites.tables["hq_plan"] if sites else None)
     if sites is None:
         return staffing.result()
@@ -94,7 +90,6 @@ def _staffing(ctx: StageContext) -> StageResult:
 
 
 FIT_ROUNDS = 3
-STAFFING_PREPARED = "staffing:prepared"  # ctx.started key of the StaffingPlanner prepared in the side process
 
 
 def _same_buildings(before: pd.DataFrame, after: pd.DataFrame) -> bool:

@@ -1,8 +1,7 @@
 """A second process beside one province's solve, for the work that need not wait for the rest.
 
 A solve runs its models one after the other on one core; this machine and a planner's laptop have at least two.
-While the first process chooses the headquarters, staffing's inputs and candidate posts are prepared there. Once
-the headquarters and the staffing plan are final, the equipment plan needs nothing more, nor does the
+Once the headquarters and the staffing plan are final, the equipment plan needs nothing more, nor does the
 summary's shortage map, so both can run in a second process while the first plans the service points and the
 building uses (planner.pipeline.run_plan, `planner solve`); the plan embedded in the result workbook is encoded
 there while the first writes the sheets (planner.report.write_plan_workbook).
@@ -29,7 +28,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
 
 #: modules the side process imports while the main one reads the input: what its jobs need
-WARM_MODULES = ("planner.models.staffing", "planner.models.equipment", "planner.report.map_image", "planner.payload")
+WARM_MODULES = ("planner.models.equipment", "planner.report.map_image", "planner.payload")
 
 
 def _warm(modules: tuple[str, ...]) -> None:
@@ -57,14 +56,10 @@ class SideProcess:
         main = threading.current_thread() is threading.main_thread()
         before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:
-            self._warmed = self._pool.submit(int)
+            self._pool.submit(int)
         finally:
             if main:
                 signal.signal(signal.SIGINT, before)
-
-    def ready(self) -> bool:
-        """Whether the process has started and imported what its jobs need (a job handed to it now starts now)."""
-        return self._warmed.done()
 
     def submit(self, fn: Callable, *args) -> Future | None:
         """Run fn(*args) in the side process (fn a module-level function, args picklable); None if it cannot."""

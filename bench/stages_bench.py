@@ -204,7 +204,7 @@ def _print_summary(results: dict) -> None:
             r = results[key]
             print(f"  {PROVINCES[key][0]:<30} end to end {r['end_to_end']:7.2f} s (target <= {limit:g} s: "
                   f"{'met' if r['end_to_end'] <= limit else 'NOT met'}; `planner solve` {r['cli']:.2f} s), "
-                  f"peak {r['peak_mb'] + r['side_mb']:.0f} MB with the side process "
+                  f"peak {r['peak_mb'] + r['side_mb']:.0f} MB, main + side process "
                   f"({'met' if r['peak_mb'] + r['side_mb'] <= 1024 else 'NOT met'} <= 1 GB)")
     if "ha_noi" in results and "lang_son" in results:
         ratio = results["ha_noi"]["end_to_end"] / results["lang_son"]["end_to_end"]

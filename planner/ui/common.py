@@ -166,15 +166,18 @@ class BackgroundTask:
         self.thread: threading.Thread | None = None
         self.error: BaseException | None = None
         self._lock = threading.Lock()
+        self._active = False  # a job is on: set by start, cleared before its outcome is shown
 
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.is_alive()
+        return self._active
 
     def start(self, label: str, job: Callable[[], object], on_done: Callable[[object], None], sync: bool = False) -> None:
-        if self.running:
-            self.status.value = message_html(ui_text("busy", self.lang), kind="info")
-            return
+        with self._lock:
+            if self._active:
+                self.status.value = message_html(ui_text("busy", self.lang), kind="info")
+                return
+            self._active = True
         self.error = None
         if sync:
             self._run(label, job, on_done, time.perf_counter(), threading.Event())
@@ -212,15 +215,18 @@ class BackgroundTask:
         except Exception as exc:  # shown to the user in plain words, never as a traceback
             self.error = exc
             outcome, style = message_html(*describe_error(exc, self.lang)), "danger"
-        with self._lock:
+        with self._lock:  # the buttons and the next job are free before the outcome shows: a click on seeing it works
             finished.set()
-            self.status.value = outcome
-            self.progress.bar_style = style
-            self.progress.value = 1.0
-            for w in self.busy:
-                w.disabled = False
-            if self.on_finish is not None:
-                self.on_finish()
+            try:
+                for w in self.busy:
+                    w.disabled = False
+                if self.on_finish is not None:
+                    self.on_finish()
+            finally:
+                self._active = False
+                self.status.value = outcome
+                self.progress.bar_style = style
+                self.progress.value = 1.0
 
 
 def show(fig) -> None:

@@ -561,12 +561,20 @@ class ArraySession:
             self._set_bounds()
 
     def set_column_bounds(self, columns, lower, upper) -> None:
+        import numpy as np
+
         self.lower[columns], self.upper[columns] = lower, upper
-        self._set_bounds()
+        if self.highs is not None:  # only these columns: passing all of them costs 16 ms a call on Hà Nội's staffing LP
+            changed = np.atleast_1d(np.arange(self.model.shape[1], dtype=np.int32)[columns])
+            self.highs.changeColsBounds(len(changed), changed, self.lower[changed], self.upper[changed])
 
     def set_row_bounds(self, rows, lower, upper) -> None:
+        import numpy as np
+
         self.row_lower[rows], self.row_upper[rows] = lower, upper
-        self._set_bounds()
+        if self.highs is not None:
+            changed = np.atleast_1d(np.arange(self.model.shape[0], dtype=np.int32)[rows])
+            self.highs.changeRowsBounds(len(changed), changed, self.row_lower[changed], self.row_upper[changed])
 
     def _set_bounds(self) -> None:
         import numpy as np

@@ -69,11 +69,14 @@ def test_candidates_are_chosen_by_the_commune_centre_not_the_headquarters():
     assert np.isclose(kpi(moved, "total_commute_km"), km, atol=0.01)
 
 
-def test_the_fairness_search_with_skips_finds_the_mip_ratio(tiny_ds):
-    """The search (binary, skipping the ratios a failed one's least excess rules out) ends on the ratio a direct MIP
-    finds, on a province where some commune is short."""
+@pytest.mark.parametrize("lowest_first", [0, 1, 3])
+def test_the_fairness_search_with_skips_finds_the_mip_ratio(tiny_ds, monkeypatch, lowest_first):
+    """The search (from the lowest ratio not ruled out, then binary; skipping the ratios a failed one's least excess
+    rules out) ends on the ratio a direct MIP finds, on a province where some commune is short, however many probes
+    go from below before the bisection (0: bisection only)."""
     from test_staffing import _largest_commune_ratio_by_mip
 
+    monkeypatch.setattr(staffing, "LOWEST_FIRST_PROBES", lowest_first)
     settings_ = scenario(fairness=True)
     inputs = staffing.prepare_inputs(tiny_ds, settings_)
     arcs = staffing.candidate_arcs(inputs, settings_.staffing)

@@ -173,7 +173,7 @@ def _cmd_solve(args) -> int:
         except RegisterError as err:
             return refuse_text(err.text(args.lang))
     made = NewOutputs()
-    # a second process for the equipment plan and the summary's map, started now to import while the input is read
+    # a second process that reads the input's largest sheets, then plans the equipment and draws the summary's map
     side = start_side_process() if args.stages is None or {"staffing", "equipment"} & set(args.stages) else None
     try:
         try:
@@ -182,7 +182,9 @@ def _cmd_solve(args) -> int:
                 scenario.staffing.previous_plan = args.previous_plan
             if args.disruption_weight is not None:
                 scenario.staffing.disruption_weight = args.disruption_weight
-            ds = load_dataset(source, stages=args.stages)
+            ds = load_dataset(source, stages=args.stages, side=side)
+            if side is not None:
+                side.warm()
         except ScenarioError as err:
             print(f"invalid scenario {err.source}:\n  " + "\n  ".join(err.problems), file=sys.stderr)
             return EXIT_INVALID

@@ -1,14 +1,15 @@
 """A second process beside one province's solve, for the work that need not wait for the rest.
 
 A solve runs its models one after the other on one core; this machine and a planner's laptop have at least two.
-Once the headquarters and the staffing plan are final, the equipment plan needs nothing more, nor does the
-summary's shortage map, so both can run in a second process while the first plans the service points and the
-building uses (planner.pipeline.run_plan, `planner solve`); the plan embedded in the result workbook is encoded
-there while the first writes the sheets (planner.report.write_plan_workbook).
+A big input workbook's largest sheets are read and checked there while the first process reads the others
+(planner.validate, _Elsewhere). Once the headquarters and the staffing plan are final, the equipment plan needs
+nothing more, nor does the summary's shortage map, so both can run in a second process while the first plans the
+service points and the building uses (planner.pipeline.run_plan, `planner solve`); the plan embedded in the result
+workbook is encoded there while the first writes the sheets (planner.report.write_plan_workbook).
 
 The process is *spawned* (a fresh interpreter), never forked: a fork would copy HiGHS's solver threads and locks
 half-way, which can hang or crash. It is started when the solve starts, so it imports the planner on the spare
-core while the first process reads the input. A job's result is the same as in one process: the same code on
+core while the first process imports it too. A job's result is the same as in one process: the same code on
 the same inputs, pickled there and back. When the process cannot start, dies, or the job fails for any reason,
 `outcome` does the work in the calling process instead, so an error is raised there with its own message and
 traceback, as without a side process.
@@ -27,13 +28,19 @@ import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Callable
 
-#: modules the side process imports while the main one reads the input: what its jobs need
+#: what the side process imports as it starts, while the main one imports: reading the input there needs the
+#: validation and its schema ('module:function' is also called: the schema, read from CSV files once per process)
+READ_MODULES = ("planner.validate:load_schema",)
+#: modules it imports once the input is read (`warm`), while the main one plans the staffing: what its later jobs need
 WARM_MODULES = ("planner.models.equipment", "planner.report.map_image", "planner.payload")
 
 
 def _warm(modules: tuple[str, ...]) -> None:
     for name in modules:
-        importlib.import_module(name)
+        module, _, function = name.partition(":")
+        imported = importlib.import_module(module)
+        if function:
+            getattr(imported, function)()
 
 
 def _run(fn: Callable, args: tuple):
@@ -47,10 +54,10 @@ def _run(fn: Callable, args: tuple):
 class SideProcess:
     """One spawned worker process; `submit` hands it a job, `outcome` takes the job's result (see the module)."""
 
-    def __init__(self, warm: tuple[str, ...] = WARM_MODULES):
+    def __init__(self, first: tuple[str, ...] = READ_MODULES):
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_warm, initargs=(warm,))
-        # start it now, so it imports the planner while the caller reads the input; with Ctrl-C ignored meanwhile, so
+                                         initializer=_warm, initargs=(first,))
+        # start it now, so it imports the planner while the caller does; with Ctrl-C ignored meanwhile, so
         # that the process starts ignoring it (Python then installs no KeyboardInterrupt handler): Ctrl-C reaches the
         # whole process group, and only the main process answers it, in one line, and closes this one
         main = threading.current_thread() is threading.main_thread()
@@ -60,6 +67,10 @@ class SideProcess:
         finally:
             if main:
                 signal.signal(signal.SIGINT, before)
+
+    def warm(self, modules: tuple[str, ...] = WARM_MODULES) -> None:
+        """Import these modules there now (after the jobs already handed over), so that later jobs start at once."""
+        self.submit(_warm, modules)
 
     def submit(self, fn: Callable, *args) -> Future | None:
         """Run fn(*args) in the side process (fn a module-level function, args picklable); None if it cannot."""

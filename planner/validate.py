@@ -245,37 +245,136 @@ class _RawSheet:
     codes: dict[int, str] = field(default_factory=dict)  # column index -> column, from the workbook's defined names
 
 
-def _read_workbook(path: Path, problems: list[Problem]) -> dict[str, _RawSheet]:
+def _read_workbook(path: Path, problems: list[Problem], side=None) -> tuple[dict[str, _RawSheet], "_Elsewhere | None"]:
+    """The sheets' raw cells, {table: _RawSheet}. With a side process (planner.side) and sheets big enough to share,
+    some tables are read *and checked* there while this process reads the others (_Elsewhere); they are then
+    missing from the returned sheets."""
     file = str(path)
     refusal, sheet = _package_refusal(path)
     if refusal:
         problems.append(Problem(file, sheet, None, None, None, refusal, table=sheet_keys().get(fold(sheet)) if sheet else None))
-        return {}
+        return {}, None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions; irrelevant here
-            book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+        book = _open_book(path)
     except Exception as exc:  # any parse failure of an untrusted file is an input problem
         problems.append(Problem(file, None, None, None, None, _m("unreadable_book", reason=_reason(exc))))
-        return {}
-    sheets: dict[str, _RawSheet] = {}
+        return {}, None
     try:
         marked, codes = _defined_names(book)
         names = _match_names(book.sheetnames, file, "sheet", problems, marked)
-        for sheet_name, table in names.items():
-            try:
-                raw = _read_sheet(book, book[sheet_name], table, file, problems)
-            except Exception as exc:
-                problems.append(Problem(file, sheet_name, None, None, None, _m("unreadable_sheet", reason=_reason(exc)), table=table))
-                continue
-            if raw is not None:
-                raw.codes = codes.get((sheet_name, table), {})
-                sheets[table] = raw
+        elsewhere = _Elsewhere.start(side, book, path, names, codes, problems) if side is not None else None
+        if elsewhere is not None:
+            names = {sheet_name: table for sheet_name, table in names.items() if sheet_name not in elsewhere.names}
+        return _read_sheets(book, names, codes, file, problems), elsewhere
     finally:
         book.close()
+
+
+def _open_book(path: Path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # openpyxl warns about unsupported extensions; irrelevant here
+        return openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+
+
+def _read_sheets(book, names: dict[str, str], codes: dict, file: str, problems: list[Problem]) -> dict[str, _RawSheet]:
+    """{table: raw cells} of the sheets in `names` ({sheet: table}); what cannot be read is a problem."""
+    sheets: dict[str, _RawSheet] = {}
+    for sheet_name, table in names.items():
+        try:
+            raw = _read_sheet(book, book[sheet_name], table, file, problems)
+        except Exception as exc:
+            problems.append(Problem(file, sheet_name, None, None, None, _m("unreadable_sheet", reason=_reason(exc)), table=table))
+            continue
+        if raw is not None:
+            raw.codes = codes.get((sheet_name, table), {})
+            sheets[table] = raw
     for raw in sheets.values():
         problems.extend(_formula_and_error_problems(raw))
     return sheets
+
+
+#: sheet XML (bytes, uncompressed) worth a side process's reading: below it, opening the workbook there and sending the
+#: tables back cost about what is saved
+SHARE_ABOVE_BYTES = 500_000
+FIRST_TABLES = ("communes", "old_units")  # read and checked first when a side process reads too: others name their rows
+
+
+@dataclass
+class _Elsewhere:
+    """Tables read and checked in the side process (planner.side) while this process reads the others.
+
+    Which: the largest sheets, as long as their bytes stay below this process's, among the tables whose rows nobody
+    names and that name rows only of FIRST_TABLES (NAMED). Those are read and checked here first and sent along, so
+    every table is checked with the lookups it has in one process: the same functions on the same cells, the same
+    result. Problems keep their order within a table, and are sorted by table afterwards."""
+
+    names: set[str]  # sheets read outside the main reading: the side's and FIRST_TABLES'
+    first: dict[str, "_Checked"]  # FIRST_TABLES, checked here
+    job: object
+    args: tuple
+
+    @staticmethod
+    def start(side, book, path: Path, names: dict[str, str], codes: dict, problems: list[Problem]) -> "_Elsewhere | None":
+        """Share the reading when the sheets are big enough (None: this process reads everything)."""
+        schema = load_schema()
+        targets = {target for target, _ in NAMED}
+        allowed = {f"{target}.{key}" for target, key in NAMED if target in FIRST_TABLES}
+        named = {f"{target}.{key}" for target, key in NAMED}
+
+        def shareable(table: str) -> bool:
+            spec = schema.get(table)
+            return (spec is not None and table not in targets and table not in FIRST_TABLES
+                    and all(c.references not in named or c.references in allowed for c in spec.columns))
+
+        try:
+            sizes = {n: book._archive.getinfo(book[n]._worksheet_path).file_size for n in names}
+        except Exception:  # noqa: BLE001 - an unusual package: this process reads everything
+            return None
+        here = sum(size for n, size in sizes.items() if not shareable(names[n]))
+        theirs: dict[str, str] = {}
+        for n in sorted((n for n in names if shareable(names[n])), key=lambda n: -sizes[n]):
+            if sum(sizes[m] for m in theirs) + sizes[n] <= here:
+                theirs[n] = names[n]
+            else:
+                here += sizes[n]
+        if sum(sizes[n] for n in theirs) < SHARE_ABOVE_BYTES:
+            return None
+        first_names = {n: t for n, t in names.items() if t in FIRST_TABLES}
+        first = _check_tables(_read_sheets(book, first_names, codes, str(path), problems), problems, {})
+        args = (str(path), theirs, {key: value for key, value in codes.items() if key[0] in theirs}, first)
+        return _Elsewhere(set(theirs) | set(first_names), first, side.submit(_read_and_check, *args), args)
+
+    def collect(self, problems: list[Problem]) -> dict[str, "_Checked"]:
+        """FIRST_TABLES and the side's tables, checked; the side's problems join `problems`."""
+        from .side import outcome
+
+        checked, found = outcome(self.job, _read_and_check, *self.args)
+        problems.extend(found)
+        return {**self.first, **checked}
+
+
+def _read_and_check(path: str, names: dict[str, str], codes: dict, lookups: dict) -> tuple[dict, list[Problem]]:
+    """The side process's share of the reading (_Elsewhere): these sheets read and checked, with their problems."""
+    problems: list[Problem] = []
+    book = _open_book(Path(path))
+    try:
+        raw = _read_sheets(book, names, codes, path, problems)
+    finally:
+        book.close()
+    return _check_tables(raw, problems, lookups), problems
+
+
+def _check_tables(raw: dict[str, _RawSheet], problems: list[Problem], checked: dict) -> dict[str, "_Checked"]:
+    """The cell checks of these tables in schema order, each with the tables checked before it in that order (from
+    `raw` or `checked`) as lookups; returns the tables of `raw`, checked."""
+    schema = load_schema()
+    order = {name: k for k, name in enumerate(schema)}
+    out: dict[str, _Checked] = {}
+    for name, spec in schema.items():
+        if name in raw:
+            before = {k: v for k, v in {**checked, **out}.items() if order.get(k, len(order)) < order[name]}
+            out[name] = _check_table(raw[name], spec, problems, before)
+    return out
 
 
 def _defined_names(book) -> tuple[dict[str, str], dict[tuple[str, str], dict[int, str]]]:
@@ -1457,12 +1556,13 @@ def _check_pair_costs(pair_costs: _Checked, officials: _Checked, problems: list[
 # ---------------------------------------------------------------------------------------------
 
 
-def read_and_validate(path: Path, stages=None) -> Dataset:
+def read_and_validate(path: Path, stages=None, side=None) -> Dataset:
     """Load a workbook (.xlsx, one sheet per table) or a folder of <table>.csv; raise InputError listing ALL problems.
 
     Only the tables the stages need are required (stages None: the stages the workbook's info table declares under
     'stages', else every stage); a table with a reference fallback (the staffing norms) is taken from
-    planner/reference when absent or empty, with a note in Dataset.notes.
+    planner/reference when absent or empty, with a note in Dataset.notes. `side` (planner.side): a big workbook's
+    largest sheets are read there meanwhile (_Elsewhere), the same result.
     """
     path = Path(path)
     problems: list[Problem] = []
@@ -1470,22 +1570,23 @@ def read_and_validate(path: Path, stages=None) -> Dataset:
         raise InputError([Problem(str(path), None, None, None, None, _m("not_found"))], str(path))
     if not path.is_dir() and (not_regular := _not_regular_file(path)):
         raise InputError([Problem(str(path), None, None, None, None, not_regular)], str(path))
+    elsewhere = None
     if path.is_dir():
         raw = _read_csv_folder(path, problems)
         container = "CSV file"
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = _read_workbook(path, problems)
+        raw, elsewhere = _read_workbook(path, problems, side)
         container = "sheet"
     else:
         raise InputError([Problem(str(path), None, None, None, None, _m("other_format"))], str(path))
-    if not raw and problems:
+    if not raw and elsewhere is None and problems:
         raise InputError(_located(problems, {}), str(path))
 
     schema = load_schema()
-    checked: dict[str, _Checked] = {}
-    for name, spec in schema.items():
-        if name in raw:
-            checked[name] = _check_table(raw[name], spec, problems, checked)
+    checked: dict[str, _Checked] = _check_tables(raw, problems, elsewhere.first if elsewhere is not None else {})
+    if elsewhere is not None:
+        checked.update(elsewhere.collect(problems))
+    checked = {name: checked[name] for name in schema if name in checked}
     if stages is None:
         stages = _declared_stages(checked.get("info"))
     notes = []
@@ -1582,7 +1683,8 @@ def _located(problems: list[Problem], checked: dict[str, _Checked]) -> list[Prob
     return sorted(out, key=_problem_order)
 
 
-def load_dataset(path: str | Path, stages=None) -> Dataset:
+def load_dataset(path: str | Path, stages=None, side=None) -> Dataset:
     """Read and validate a workbook (.xlsx) or a folder of CSVs; raise InputError listing every problem.
-    stages: the stages to be run (only their tables are required; None: as declared by the workbook, else all)."""
-    return read_and_validate(Path(path), stages=stages)
+    stages: the stages to be run (only their tables are required; None: as declared by the workbook, else all).
+    side: a planner.side process that reads some of a big workbook's sheets meanwhile."""
+    return read_and_validate(Path(path), stages=stages, side=side)

@@ -155,3 +155,62 @@ def test_ctrl_c_stops_both_processes_in_one_line(tmp_path):
     assert not out.exists()
     gone, alive = psutil.wait_procs(side, timeout=10)
     assert not alive
+
+
+def _shared_reading(monkeypatch) -> list:
+    """Share the reading whatever the sheets' size; the tables each shared reading sent to the side process."""
+    import planner.validate as validate
+
+    monkeypatch.setattr(validate, "SHARE_ABOVE_BYTES", 0)
+    shared, real_start = [], validate._Elsewhere.start
+
+    def start(*args):
+        elsewhere = real_start(*args)
+        shared.append(sorted(elsewhere.args[1].values()) if elsewhere is not None else None)
+        return elsewhere
+
+    monkeypatch.setattr(validate._Elsewhere, "start", staticmethod(start))
+    return shared
+
+
+def test_a_workbook_read_partly_in_the_side_process_gives_the_same_dataset(side, monkeypatch):
+    """Lạng Sơn: the equipment sheet (the largest one nobody names rows of) is read and checked in the side process,
+    and every table, its dtypes and Excel rows, and the notes equal those of one process."""
+    alone = load_dataset(DATA / "lang_son.xlsx")
+    shared = _shared_reading(monkeypatch)
+    beside = load_dataset(DATA / "lang_son.xlsx", side=side)
+    assert shared and shared[0] and "equipment" in shared[0] and "officials" not in shared[0]
+    assert list(alone.tables) == list(beside.tables)
+    for name in alone.tables:
+        pd.testing.assert_frame_equal(alone[name], beside[name], obj=name)
+        pd.testing.assert_series_equal(alone.sheet_rows[name], beside.sheet_rows[name], obj=name)
+    assert alone.notes == beside.notes and alone.stages == beside.stages
+
+
+def test_problems_found_in_the_side_process_are_reported_as_in_one_process(side, monkeypatch, tmp_path):
+    """Bad cells in sheets read here (officials) and there (equipment, buildings), and a reference across them:
+    the same problems, in the same order, with and without the side process."""
+    import openpyxl
+
+    from planner.errors import InputError
+    from planner.validate import sheet_keys
+    from planner.yesno import fold
+
+    book = openpyxl.load_workbook(DATA / "lang_son.xlsx")
+    sheets = {sheet_keys().get(fold(name)): book[name] for name in book.sheetnames}
+    sheets["equipment"]["D3"] = "nhiều"  # the count
+    sheets["equipment"]["B4"] = "Không có đơn vị này"  # an old unit nobody knows
+    sheets["equipment"]["E5"] = "?"  # the condition
+    sheets["buildings"]["A3"] = sheets["buildings"]["A2"].value  # a repeated building id
+    sheets["officials"]["A3"] = None  # an official without id
+    path = tmp_path / "bad.xlsx"
+    book.save(path)
+    with pytest.raises(InputError) as alone:
+        load_dataset(path)
+    shared = _shared_reading(monkeypatch)
+    with pytest.raises(InputError) as beside:
+        load_dataset(path, side=side)
+    assert shared and "equipment" in shared[0]
+    assert len(alone.value.problems) >= 5
+    assert beside.value.problems == alone.value.problems
+    assert beside.value.report(lang="vi") == alone.value.report(lang="vi")

@@ -82,7 +82,7 @@ def test_a_failed_job_is_done_again_here_and_its_error_raised_here(side):
 
 
 def test_a_dead_side_process_changes_nothing_but_time():
-    process = SideProcess(warm=())
+    process = SideProcess(first=())
     try:
         dead = process.submit(os._exit, 1)  # the worker dies: its pool is broken
         assert outcome(dead, min, 4, 5) == 4

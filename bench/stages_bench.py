@@ -83,7 +83,7 @@ def run_one(path: Path, out_dir: Path) -> dict:
     import planner.models.equipment as equipment
     from planner.pipeline import REGISTRY, assemble, record_of_inputs
     from planner.report import write_plan_workbook
-    from planner.report.plan_workbook import EarlyMap
+    from planner.report.plan_workbook import EarlyMap, EarlyWorkbook
     from planner.scenario import Scenario
     from planner.side import start_side_process
     from planner.stage import StageContext
@@ -101,6 +101,7 @@ def run_one(path: Path, out_dir: Path) -> dict:
     ctx = StageContext(dataset=ds, scenario=scenario, side=side,
                        stages=tuple(stage.name for stage in REGISTRY if stage.enabled(scenario)))
     early_map = EarlyMap(side, ds, "vi")
+    early_book = EarlyWorkbook(ds, scenario.name, "vi", "draft") if side is not None else None
     stages, inputs_record = [], None
     for stage in REGISTRY:
         if not stage.enabled(scenario):
@@ -108,6 +109,8 @@ def run_one(path: Path, out_dir: Path) -> dict:
         before = {name: result for name, result in ctx.results.items()}
         if stage.name in ctx.started and inputs_record is None:  # as run_plan: while the side process finishes
             inputs_record = record_of_inputs(ds, scenario)  # (counted in end to end, in no stage)
+            if early_book is not None:  # as `planner solve`: the finished stages' sheets meanwhile
+                early_book.prepare(dict(ctx.results))
         t0 = time.perf_counter()
         ctx.results[stage.name] = stage.run(ctx)
         early_map(stage.name, ctx.results[stage.name])
@@ -118,7 +121,8 @@ def run_one(path: Path, out_dir: Path) -> dict:
         stages.append({"stage": stage.name, "total": time.perf_counter() - t0, "solves": solves})
     t0 = time.perf_counter()
     plan = assemble(ds, scenario, ctx.results, inputs_record)
-    write_plan_workbook(plan, ds, out_dir / f"{path.stem}_plan.xlsx", embedded=plan, map_png=early_map.png, side=side)
+    write_plan_workbook(plan, ds, out_dir / f"{path.stem}_plan.xlsx", embedded=plan, map_png=early_map.png, side=side,
+                        early=early_book)
     write = time.perf_counter() - t0
     end_to_end = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

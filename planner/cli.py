@@ -135,7 +135,7 @@ def _cmd_solve(args) -> int:
     from .pipeline import run_plan
     from .report import print_summary, write_infeasibility, write_plan_workbook
     from .report.anonymize import Anonymizer
-    from .report.plan_workbook import EarlyMap
+    from .report.plan_workbook import EarlyMap, EarlyWorkbook
     from .side import start_side_process
     from .labels import error_text, text
     from .scenario import Scenario
@@ -194,7 +194,10 @@ def _cmd_solve(args) -> int:
         try:
             # reads the previous plan too: an unreadable one is an InputError
             early_map = EarlyMap(side, ds, args.lang)
-            plan = run_plan(ds, scenario, stages=ds.stages, side=side, on_result=early_map)
+            # the finished stages' sheets are written while the side process plans the equipment
+            early_book = EarlyWorkbook(ds, scenario.name, args.lang, args.status) if side is not None else None
+            plan = run_plan(ds, scenario, stages=ds.stages, side=side, on_result=early_map,
+                            while_waiting=early_book.prepare if early_book is not None else None)
         except InputError as err:
             print(err.report(lang=args.lang), file=sys.stderr)
             return EXIT_INVALID
@@ -224,7 +227,7 @@ def _cmd_solve(args) -> int:
                     plan.write_csv_files(staged.tmp, Anonymizer.build(ds, plan.tables) if args.anonymize else None)
                 path = write_plan_workbook(plan, ds, out, lang=args.lang, anonymize=args.anonymize,
                                            embedded=_anonymized(plan, Anonymizer.build(ds, plan.tables)) if args.anonymize else plan,
-                                           map_png=early_map.png, side=side)
+                                           map_png=early_map.png, side=side, early=early_book)
                 if staged is not None:
                     staged.commit()
         except OutputError as err:

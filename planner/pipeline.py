@@ -169,10 +169,13 @@ def previous_assignments(scenario: Scenario) -> pd.DataFrame | None:
 
 
 def run_plan(ds: Dataset, scenario: Scenario, stages: tuple[str, ...] | None = None, side=None,
-             on_result: Callable[[str, StageResult], None] | None = None) -> Plan:
+             on_result: Callable[[str, StageResult], None] | None = None,
+             while_waiting: Callable[[dict[str, StageResult]], None] | None = None) -> Plan:
     """Run the chosen stages (default: all) in registry order; raise PlanInfeasible with an explanation
     when one cannot be met. side: a planner.side.SideProcess for the work that can run beside (the equipment
-    plan); on_result(stage, result) is called as each stage ends (e.g. to start the summary's map early)."""
+    plan); on_result(stage, result) is called as each stage ends (e.g. to start the summary's map early);
+    while_waiting(results so far) once, before the first stage whose work the side process does (e.g. to write
+    the finished stages' sheets meanwhile: planner.report.plan_workbook.EarlyWorkbook)."""
     chosen = STAGES if stages is None else tuple(stages)
     unknown = sorted(set(chosen) - set(STAGES))
     if unknown:
@@ -185,6 +188,8 @@ def run_plan(ds: Dataset, scenario: Scenario, stages: tuple[str, ...] | None = N
         if stage.name in running:
             if stage.name in ctx.started and inputs_record is None:  # about to wait for the side process: use the time
                 inputs_record = record_of_inputs(ds, scenario)
+                if while_waiting is not None:
+                    while_waiting(dict(ctx.results))
             ctx.results[stage.name] = stage.run(ctx)
             if on_result is not None:
                 on_result(stage.name, ctx.results[stage.name])

@@ -214,3 +214,64 @@ def test_problems_found_in_the_side_process_are_reported_as_in_one_process(side,
     assert len(alone.value.problems) >= 5
     assert beside.value.problems == alone.value.problems
     assert beside.value.report(lang="vi") == alone.value.report(lang="vi")
+
+
+def _workbook_as_seen(path: Path) -> dict:
+    """What a reader of the workbook sees: sheets in order and their state, the sheet it opens on, defined names, and
+    per sheet every cell's value, number format, font, fill, alignment and border, column widths, row heights,
+    frozen panes, filter, print titles and area, page orientation, header and footer, conditional formats, merged
+    cells, charts and pictures."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    seen = {"sheets": [(ws.title, ws.sheet_state) for ws in wb.worksheets], "active": wb.active.title,
+            "names": sorted((name, d.attr_text) for name, d in wb.defined_names.items())}
+    for ws in wb.worksheets:
+        seen[ws.title] = {
+            "cells": [(c.coordinate, c.value, c.number_format, repr(c.font), repr(c.fill), repr(c.alignment), repr(c.border))
+                      for row in ws.iter_rows() for c in row if c.value is not None or c.has_style],
+            "widths": {k: v.width for k, v in ws.column_dimensions.items()},
+            "heights": {k: v.height for k, v in ws.row_dimensions.items() if v.height},
+            "panes": ws.freeze_panes, "filter": ws.auto_filter.ref, "titles": ws.print_title_rows, "area": ws.print_area,
+            "orientation": ws.page_setup.orientation, "header": ws.oddHeader.center.text, "footer": ws.oddFooter.right.text,
+            "formats": [(str(r.sqref), [rule.type for rule in r.rules]) for r in ws.conditional_formatting],
+            "merged": sorted(str(m) for m in ws.merged_cells.ranges), "charts": len(ws._charts), "images": len(ws._images)}
+    return seen
+
+
+def test_sheets_written_while_waiting_make_the_same_workbook(side, tmp_path):
+    """Lạng Sơn: the sheets of sites, staffing and buildings written while the side process plans the equipment
+    (EarlyWorkbook, as `planner solve` does) give the workbook written in one go: the same sheets in the same order,
+    every cell with its value and style, the same print setup, names, charts and embedded plan."""
+    from planner.report.plan_workbook import EarlyWorkbook
+
+    ds = load_dataset(DATA / "lang_son.xlsx")
+    early = EarlyWorkbook(ds, Scenario().name, "vi", "draft")
+    plan = run_plan(ds, Scenario(), side=side, while_waiting=early.prepare)
+    assert {"assignments", "staffing_grid", "building_uses"} <= set(early.done)
+    assert not any(name.startswith("equipment") for name in early.done)  # still being planned then
+    write_plan_workbook(plan, ds, tmp_path / "early.xlsx", embedded=plan, map_png=None, early=early)
+    write_plan_workbook(plan, ds, tmp_path / "at_once.xlsx", embedded=plan, map_png=None)
+    early_seen, at_once = _workbook_as_seen(tmp_path / "early.xlsx"), _workbook_as_seen(tmp_path / "at_once.xlsx")
+    assert early_seen["sheets"] == at_once["sheets"] and early_seen["sheets"][0][0] == "Tóm tắt cho lãnh đạo"
+    assert early_seen == at_once
+
+
+def test_early_sheets_are_dropped_when_they_are_not_the_plans(side, tmp_path):
+    """Another language, anonymized names, or a table the plan no longer holds: the early sheets are not used and
+    the workbook is written from the start (the same as without them)."""
+    from planner.report.plan_workbook import EarlyWorkbook
+
+    ds = load_dataset(DATA / "lang_son.xlsx")
+    early = EarlyWorkbook(ds, Scenario().name, "vi", "draft")
+    plan = run_plan(ds, Scenario(), side=side, while_waiting=early.prepare)
+    writer = early.writer
+    assert writer is not None
+    assert early.take(plan, {}, "en", False, None) == (None, ())  # another language
+    early.writer = writer
+    assert early.take(plan, {}, "vi", True, None) == (None, ())  # anonymized
+    early.writer = writer
+    plan.tables["assignments"] = plan.tables["assignments"].copy()  # not the table its sheet was written from
+    assert early.take(plan, {}, "vi", False, None) == (None, ())
+    write_plan_workbook(plan, ds, tmp_path / "plan.xlsx", lang="en", map_png=None, early=early)
+    assert _workbook_as_seen(tmp_path / "plan.xlsx")["sheets"][0][0] == "Leadership summary"

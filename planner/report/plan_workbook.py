@@ -56,22 +56,39 @@ def layout() -> dict[str, SheetView]:
 
 def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "vi", anonymize: bool = False,
                         comparison: dict[str, pd.DataFrame] | None = None, embedded: Plan | None = None,
-                        map_png=DRAW, side=None) -> Path:
+                        map_png=DRAW, side=None, early: "EarlyWorkbook | None" = None) -> Path:
     """Write the leadership workbook for one plan (plus comparison sheets when given); return its path. `embedded`
     (the plan, or its anonymized copy) goes into the same file as the very hidden sheet that planner compare and the
     register read back (planner.payload.embed_plan): one save, not a second pass over the file. `map_png`: the
     summary's map already drawn (PNG bytes; None: no map), or a function giving it when the summary is written
     (EarlyMap.png); by default it is drawn here. `side` (planner.side): the embedded plan's payload is made there
-    while the sheets are written here."""
+    while the sheets are written here. `early`: sheets already written (EarlyWorkbook), kept when they are this
+    plan's; the summary and the other sheets are added and every sheet put in its place."""
     payload_job = side.submit(plan_payload, embedded) if side is not None and embedded is not None else None
-    writer = _PlanWriter(lang, dataset, plan.provenance.get("province") or dataset.province,
-                         plan.provenance.get("scenario_name", ""), plan.status,
-                         Anonymizer.build(dataset, plan.tables) if anonymize else None)
     tables = meeting_tables(plan.tables)
+    writer, done = early.take(plan, tables, lang, anonymize, comparison) if early is not None else (None, ())
+    if writer is None:
+        writer = _PlanWriter(lang, dataset, plan.provenance.get("province") or dataset.province,
+                             plan.provenance.get("scenario_name", ""), plan.status,
+                             Anonymizer.build(dataset, plan.tables) if anonymize else None)
     norms = norms_line(tables["norms_used"], lang) if tables.get("norms_used") is not None else None
     if callable(map_png):
         map_png = map_png()
     write_summary(writer, plan, tables, shortage_map(plan, dataset, lang) if map_png is DRAW else map_png, norms)
+    _write_tables(writer, {name: df for name, df in tables.items() if name not in done}, lang)
+    comparison = ordered(comparison or {}, COMPARISON_ORDER)
+    for name, df in comparison.items():
+        writer.table(name, df)
+    writer.technical(plan, tables)
+    if done:  # the early sheets came first: the summary, the tables, the comparison and the technical sheet in order
+        writer.put_in_order(["summary", *tables, *comparison, "technical"])
+    if embedded is not None:
+        embed_plan(writer.wb, embedded, outcome(payload_job, plan_payload, embedded))
+    return writer.save(Path(path), protected=[dataset.source])
+
+
+def _write_tables(writer: "_PlanWriter", tables: dict[str, pd.DataFrame], lang: str) -> None:
+    """The plan's tables on their sheets, as the layout says (the grid and surplus overview with their own headers)."""
     views = layout()
     for name, df in tables.items():
         if name in ("staffing_grid", "surplus_summary"):
@@ -80,12 +97,43 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
                          note=W.text("grid_note", lang) if name == "staffing_grid" else "")
         else:
             writer.table(name, df, views.get(name))
-    for name, df in ordered(comparison or {}, COMPARISON_ORDER).items():
-        writer.table(name, df)
-    writer.technical(plan, tables)
-    if embedded is not None:
-        embed_plan(writer.wb, embedded, outcome(payload_job, plan_payload, embedded))
-    return writer.save(Path(path), protected=[dataset.source])
+
+
+class EarlyWorkbook:
+    """The result workbook's sheets of the stages already planned, written while the side process (planner.side)
+    finishes its stage: `planner solve` passes `prepare` to run_plan as while_waiting, and this object to
+    write_plan_workbook as `early`. On Lào Cai the main process would otherwise wait about 0.7 s for the equipment
+    plan and then write every sheet.
+
+    What it writes is what write_plan_workbook would write for the same tables: `take` hands the sheets over only
+    when the plan is written in the same language and status, without anonymizing or comparison sheets, and every
+    early table is the very object the plan holds (and each view, e.g. the staffing grid, comes from such a table);
+    otherwise the workbook is written from the start as usual."""
+
+    def __init__(self, dataset: Dataset, scenario_name: str, lang: str, status: str):
+        self.dataset, self.scenario_name, self.lang, self.status = dataset, scenario_name, lang, status
+        self.writer: _PlanWriter | None = None
+        self.sources: dict[str, pd.DataFrame] = {}  # plan table -> the object its early sheets were written from
+        self.done: tuple[str, ...] = ()  # meeting tables written early
+
+    def prepare(self, results: dict) -> None:
+        """Write the sheets of these stage results' tables (run_plan's while_waiting)."""
+        self.sources = {name: df for result in results.values() for name, df in result.tables.items()}
+        tables = meeting_tables(self.sources)
+        self.done = tuple(name for name in tables if name in self.sources or VIEW_SOURCES.get(name) in self.sources)
+        self.writer = _PlanWriter(self.lang, self.dataset, self.dataset.province, self.scenario_name, self.status, None)
+        _write_tables(self.writer, {name: tables[name] for name in self.done}, self.lang)
+
+    def take(self, plan: Plan, tables: dict[str, pd.DataFrame], lang: str, anonymize: bool,
+             comparison) -> tuple["_PlanWriter | None", tuple[str, ...]]:
+        """(the writer with the early sheets, the tables written) when they are this plan's, else (None, ())."""
+        writer, self.writer = self.writer, None  # handed over once
+        same = (writer is not None and lang == self.lang and not anonymize and not comparison
+                and plan.status == self.status and writer.scenario == str(plan.provenance.get("scenario_name", ""))
+                and writer.province == str(plan.provenance.get("province") or self.dataset.province)
+                and all(plan.tables.get(name) is df for name, df in self.sources.items())
+                and all(name in tables for name in self.done))
+        return (writer, self.done) if same else (None, ())
 
 
 def shortage_map(plan: Plan, dataset: Dataset, lang: str) -> bytes | None:
@@ -134,6 +182,10 @@ def shortage_map_png_or_none(staffing: pd.DataFrame, communes: pd.DataFrame, lan
         return shortage_map_png(staffing, communes, lang, old_units)
     except ValueError:  # no commune has coordinates
         return None
+
+
+VIEW_SOURCES = {"staffing_grid": "staffing_by_commune", "surplus_summary": "surplus_officials",
+                "surplus_buildings": "building_uses", "surplus_equipment": "equipment_balance"}  # meeting_tables' views
 
 
 def meeting_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -210,7 +262,22 @@ def budget_rows(plan: Plan, lang: str) -> pd.DataFrame:
 
 
 class _PlanWriter(SheetWriter):
-    """The technical sheet: provenance, the dual-value note, every KPI, solver runs, scenario parameters, notes."""
+    """The technical sheet: provenance, the dual-value note, every KPI, solver runs, scenario parameters, notes;
+    each sheet remembered by its table, so the sheets can be put in order when some were written early."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sheets: dict[str, object] = {}  # table -> its worksheet
+
+    def new_sheet(self, table: str):
+        ws = self.sheets[table] = super().new_sheet(table)
+        return ws
+
+    def put_in_order(self, names: list[str]) -> None:
+        """The sheets of these tables first, in this order (the workbook opens on the first), then any other."""
+        first = [self.sheets[name] for name in names if name in self.sheets]
+        self.wb._sheets = first + [ws for ws in self.wb._sheets if ws not in first]
+        self.wb.active = 0
 
     def technical(self, plan: Plan, tables: dict[str, pd.DataFrame]) -> None:
         lang = self.lang

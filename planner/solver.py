@@ -499,6 +499,13 @@ class ArrayModel:
         return len(self.row_lower), len(self.cost)
 
 
+def _positions(count: int, selector):
+    """The positions (int32, as HiGHS takes them) that an index, a list, a mask or a slice selects of `count`."""
+    import numpy as np
+
+    return np.atleast_1d(np.arange(count, dtype=np.int32)[selector])
+
+
 class ArraySession:
     """An ArrayModel kept loaded in HiGHS across solves (warm starts), with the duals of the last LP solve and
     `fix_optimal_face`, which restricts the model to the optimal solutions of the last objective by bounds alone
@@ -561,19 +568,15 @@ class ArraySession:
             self._set_bounds()
 
     def set_column_bounds(self, columns, lower, upper) -> None:
-        import numpy as np
-
         self.lower[columns], self.upper[columns] = lower, upper
         if self.highs is not None:  # only these columns: passing all of them costs 16 ms a call on Hà Nội's staffing LP
-            changed = np.atleast_1d(np.arange(self.model.shape[1], dtype=np.int32)[columns])
+            changed = _positions(self.model.shape[1], columns)
             self.highs.changeColsBounds(len(changed), changed, self.lower[changed], self.upper[changed])
 
     def set_row_bounds(self, rows, lower, upper) -> None:
-        import numpy as np
-
         self.row_lower[rows], self.row_upper[rows] = lower, upper
         if self.highs is not None:
-            changed = np.atleast_1d(np.arange(self.model.shape[0], dtype=np.int32)[rows])
+            changed = _positions(self.model.shape[0], rows)
             self.highs.changeRowsBounds(len(changed), changed, self.row_lower[changed], self.row_upper[changed])
 
     def _set_bounds(self) -> None:

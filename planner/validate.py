@@ -332,12 +332,13 @@ class _Elsewhere:
             return None
         here = sum(size for n, size in sizes.items() if not shareable(names[n]))
         theirs: dict[str, str] = {}
+        there = 0
         for n in sorted((n for n in names if shareable(names[n])), key=lambda n: -sizes[n]):
-            if sum(sizes[m] for m in theirs) + sizes[n] <= here:
-                theirs[n] = names[n]
+            if there + sizes[n] <= here:
+                theirs[n], there = names[n], there + sizes[n]
             else:
                 here += sizes[n]
-        if sum(sizes[n] for n in theirs) < SHARE_ABOVE_BYTES:
+        if there < SHARE_ABOVE_BYTES:
             return None
         first_names = {n: t for n, t in names.items() if t in FIRST_TABLES}
         first = _check_tables(_read_sheets(book, first_names, codes, str(path), problems), problems, {})

@@ -126,6 +126,20 @@ def _cmd_solve(args) -> int:
     """Solve and write the outputs. Every output path is checked before the solve (exit 2, nothing written); the
     CSV tables are staged in a temporary folder, the workbook is written only once they are, then the folder is
     moved into place; a failure or Ctrl-C (exit 130, one line) removes whatever this run had made."""
+    from .side import start_side_process  # the standard library only: nothing of the planner's weight yet
+
+    # a second process that reads the input's largest sheets, then plans the equipment and draws the summary's map;
+    # started first, so that it imports the planner on the other core while this process does
+    side = start_side_process() if args.stages is None or {"staffing", "equipment"} & set(args.stages) else None
+    try:
+        return _solve(args, side)
+    finally:
+        if side is not None:
+            side.close()
+
+
+def _solve(args, side) -> int:
+    """`planner solve` with its side process (None: everything here); see _cmd_solve."""
     from contextlib import nullcontext
 
     from .validate import load_dataset
@@ -136,7 +150,6 @@ def _cmd_solve(args) -> int:
     from .report import print_summary, write_infeasibility, write_plan_workbook
     from .report.anonymize import Anonymizer
     from .report.plan_workbook import EarlyMap, EarlyWorkbook
-    from .side import start_side_process
     from .labels import error_text, text
     from .scenario import Scenario
 
@@ -173,8 +186,6 @@ def _cmd_solve(args) -> int:
         except RegisterError as err:
             return refuse_text(err.text(args.lang))
     made = NewOutputs()
-    # a second process that reads the input's largest sheets, then plans the equipment and draws the summary's map
-    side = start_side_process() if args.stages is None or {"staffing", "equipment"} & set(args.stages) else None
     try:
         try:
             scenario = Scenario.from_yaml(args.scenario) if args.scenario else Scenario()
@@ -240,9 +251,6 @@ def _cmd_solve(args) -> int:
         made.remove()
         print(f"solve: {text('interrupted', args.lang)}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    finally:
-        if side is not None:
-            side.close()
     print_summary(plan, path, csv_dir=args.csv_dir, lang=args.lang)
     if register is not None:
         from .errors import RegisterError

@@ -304,9 +304,9 @@ class _Elsewhere:
     """Tables read and checked in the side process (planner.side) while this process reads the others.
 
     Which: the largest sheets, as long as their bytes stay below this process's, among the tables whose rows nobody
-    names and that name rows only of FIRST_TABLES (NAMED). Those are read and checked here first and sent along, so
-    every table is checked with the lookups it has in one process: the same functions on the same cells, the same
-    result. Problems keep their order within a table, and are sorted by table afterwards."""
+    names and that name rows only of FIRST_TABLES (NAMED). Those are read and checked in both processes (they are
+    small), so every table is checked with the lookups it has in one process: the same functions on the same cells,
+    the same result. Problems keep their order within a table, and are sorted by table afterwards."""
 
     names: set[str]  # sheets read outside the main reading: the side's and FIRST_TABLES'
     first: dict[str, "_Checked"]  # FIRST_TABLES, checked here
@@ -341,9 +341,10 @@ class _Elsewhere:
         if there < SHARE_ABOVE_BYTES:
             return None
         first_names = {n: t for n, t in names.items() if t in FIRST_TABLES}
+        args = (str(path), theirs, first_names, {key: value for key, value in codes.items() if key[0] in {**theirs, **first_names}})
+        job = side.submit(_read_and_check, *args)  # handed over first: the side process starts reading at once
         first = _check_tables(_read_sheets(book, first_names, codes, str(path), problems), problems, {})
-        args = (str(path), theirs, {key: value for key, value in codes.items() if key[0] in theirs}, first)
-        return _Elsewhere(set(theirs) | set(first_names), first, side.submit(_read_and_check, *args), args)
+        return _Elsewhere(set(theirs) | set(first_names), first, job, args)
 
     def collect(self, problems: list[Problem]) -> dict[str, "_Checked"]:
         """FIRST_TABLES and the side's tables, checked; the side's problems join `problems`."""
@@ -354,11 +355,16 @@ class _Elsewhere:
         return {**self.first, **checked}
 
 
-def _read_and_check(path: str, names: dict[str, str], codes: dict, lookups: dict) -> tuple[dict, list[Problem]]:
-    """The side process's share of the reading (_Elsewhere): these sheets read and checked, with their problems."""
+def _read_and_check(path: str, names: dict[str, str], first_names: dict[str, str], codes: dict) -> tuple[dict, list[Problem]]:
+    """The side process's share of the reading (_Elsewhere): these sheets read and checked, with their problems.
+    FIRST_TABLES (first_names) are read and checked here too, as the lookups of those checks, as the main process
+    does for its own: the same functions on the same cells give the same lookups; their problems are the main
+    process's to report, so they are dropped here."""
     problems: list[Problem] = []
     book = _open_book(Path(path))
     try:
+        reported_there: list[Problem] = []
+        lookups = _check_tables(_read_sheets(book, first_names, codes, path, reported_there), reported_there, {})
         raw = _read_sheets(book, names, codes, path, problems)
     finally:
         book.close()

@@ -166,6 +166,33 @@ def test_changing_a_deferred_cell_is_refused_not_lost(tmp_path):
         save_workbook(wb, tmp_path / "x.xlsx", {ws: rows})
 
 
+def test_sheets_rendered_before_saving_are_the_same_file_and_made_again_when_changed(tmp_path):
+    """SheetWriter.render (the early sheets of planner solve): the saved parts are the same bytes as a plain save,
+    sheets written after the render included; a sheet given a cell or a merge after it is rendered again, and reads
+    as that sheet saved without the render."""
+    from planner.report.sheets import SheetWriter
+
+    frame = ODD.drop(columns=["maybe", "mixed"])
+
+    def book(name: str, render: bool, change=None):
+        writer = SheetWriter("vi", None, "Tỉnh thử", "cơ sở", "draft", None)
+        writer.table("assignments", frame)
+        writer.table("surplus", frame.head(3))
+        if render:
+            writer.render()
+        writer.table("recruitment_needs", frame.tail(4))  # written after the render
+        if change is not None:
+            change(writer.wb.worksheets[0])
+        save_workbook(writer.wb, tmp_path / name, writer.bulk, writer.rendered)
+        return tmp_path / name
+
+    assert parts(book("rendered.xlsx", True)) == parts(book("plain.xlsx", False))
+    for k, change in enumerate((lambda ws: ws.cell(1, 30, "thêm sau"), lambda ws: ws.merge_cells("AD1:AE1"))):
+        changed = book(f"changed_{k}.xlsx", True, change)
+        assert facts(changed) == facts(book(f"changed_plain_{k}.xlsx", False, change))
+        assert facts(changed) != facts(tmp_path / "rendered.xlsx")
+
+
 @pytest.mark.slow
 def test_lao_cai_plan_written_both_ways_is_the_same(tmp_path, monkeypatch):
     """The bundled province solved (all stages): 26 sheets, about 230,000 cells."""

@@ -8,6 +8,7 @@ prefix where it looks like a formula), then either adds them to the sheet as cel
 header, widths, panes, filters, formats and print setup, and the rows' XML goes into that sheet's <sheetData>, every
 cell as openpyxl writes it (inline text, numbers as '%.16g', the same style indexes, registered in the order of
 first use), the sheet's <dimension> widened to the rows. Row heights set on the sheet for those rows are kept.
+A sheet finished early can be rendered to XML before the save (Rendered; planner solve's early sheets).
 """
 
 from __future__ import annotations
@@ -235,63 +236,90 @@ def python_scalar(value):
 
 
 # ----- the file
-def save_workbook(wb, filename, rows: dict) -> None:
-    """openpyxl's save (Workbook.save) with the data rows of the sheets in `rows` {worksheet: Rows} written as XML."""
+def save_workbook(wb, filename, rows: dict, rendered: dict | None = None) -> None:
+    """openpyxl's save (Workbook.save) with the data rows of the sheets in `rows` {worksheet: Rows} written as XML;
+    `rendered` {worksheet: Rendered}: sheets rendered before, written as they were unless changed since."""
     wb.properties.modified = datetime.datetime.now(tz=datetime.timezone.utc).replace(tzinfo=None)
     with ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        _Writer(wb, archive, rows).write_data()
+        _Writer(wb, archive, rows, rendered or {}).write_data()
+
+
+class Rendered:
+    """A sheet's XML and relationships made before its workbook is saved (e.g. while the plan's last stage runs),
+    with what it looked like then: a sheet given cells, pictures, charts, merges or rows since is rendered again."""
+
+    def __init__(self, ws, rows: Rows | None):
+        self.seen = _looks(ws, rows)
+        self.xml, self.rels = render_sheet(ws, rows)
+
+
+def _looks(ws, rows: Rows | None) -> tuple:
+    return (len(ws._cells), len(ws._images), len(ws._charts), len(ws.merged_cells.ranges), id(rows),
+            rows.count if rows is not None else 0)
+
+
+def render_sheet(ws, rows: Rows | None) -> tuple[bytes, object]:
+    """The sheet's XML as the saved file holds it, and its relationships: openpyxl's writer, and the data rows
+    (when given) written into its <sheetData>."""
+    ws._drawing = SpreadsheetDrawing()
+    ws._drawing.charts = ws._charts
+    ws._drawing.images = ws._images
+    if rows is None or not rows.count:
+        writer = WorksheetWriter(ws, out=BytesIO())
+        writer.write()
+        return writer.out.getvalue(), writer._rels
+    span = range(rows.first_row, rows.last_row + 1)
+    # cells read (not written) in the rows' range, e.g. by ws.cell(), are set aside; any other is an error
+    aside = {key: cell for key, cell in ws._cells.items() if key[0] in span}
+    touched = [cell.coordinate for cell in aside.values() if not _pristine(cell)]
+    if touched:
+        raise RuntimeError(f"{ws.title}: cells {', '.join(touched[:5])} were changed after their rows were "
+                           "prepared for bulk writing")
+    dims = {r: ws.row_dimensions[r] for r in list(ws.row_dimensions.keys()) if r in span}
+    for key in aside:
+        del ws._cells[key]
+    for r in dims:
+        del ws.row_dimensions[r]
+    try:
+        writer = WorksheetWriter(ws, out=BytesIO())
+        writer.write()
+        xml = writer.out.getvalue()
+        keys = [*ws._cells, *aside, (rows.first_row, 1), (rows.last_row, max(len(rows.columns), 1))]
+        ref = (f"{get_column_letter(min(c for _, c in keys))}{min(r for r, _ in keys)}:"
+               f"{get_column_letter(max(c for _, c in keys))}{max(r for r, _ in keys)}")
+    finally:
+        ws._cells.update(aside)
+        for r, dim in dims.items():
+            ws.row_dimensions[r] = dim
+    body = b"".join(rows.xml(ws.parent, {r: dict(dim) for r, dim in dims.items()}))
+    start = xml.index(b"<sheetData")
+    head, found = _DIMENSION.subn(f'<dimension ref="{ref}" />'.encode(), xml[:start], count=1)
+    tail = xml[start:]
+    if not found:
+        raise RuntimeError(f"{ws.title}: no <dimension> in the sheet written by openpyxl")
+    if tail.startswith(b"<sheetData />"):
+        tail = b"<sheetData>" + body + b"</sheetData>" + tail[len(b"<sheetData />"):]
+    else:
+        end = tail.index(b"</sheetData>")
+        tail = tail[:end] + body + tail[end:]
+    return head + tail, writer._rels
 
 
 class _Writer(ExcelWriter):
-    """openpyxl's package writer; a sheet with Rows is written by openpyxl without them, then they go in its XML."""
+    """openpyxl's package writer; each sheet's XML from render_sheet, or from before (`rendered`) when unchanged."""
 
-    def __init__(self, wb, archive, rows: dict):
+    def __init__(self, wb, archive, rows: dict, rendered: dict):
         super().__init__(wb, archive)
-        self.rows = rows
+        self.rows, self.rendered = rows, rendered
 
     def write_worksheet(self, ws):
         rows = self.rows.get(ws)
-        if rows is None or not rows.count:
-            return super().write_worksheet(ws)
-        span = range(rows.first_row, rows.last_row + 1)
-        # cells read (not written) in the rows' range, e.g. by ws.cell(), are set aside; any other is an error
-        aside = {key: cell for key, cell in ws._cells.items() if key[0] in span}
-        touched = [cell.coordinate for cell in aside.values() if not _pristine(cell)]
-        if touched:
-            raise RuntimeError(f"{ws.title}: cells {', '.join(touched[:5])} were changed after their rows were "
-                               "prepared for bulk writing")
-        dims = {r: ws.row_dimensions[r] for r in list(ws.row_dimensions.keys()) if r in span}
-        for key in aside:
-            del ws._cells[key]
-        for r in dims:
-            del ws.row_dimensions[r]
-        try:
-            ws._drawing = SpreadsheetDrawing()
-            ws._drawing.charts = ws._charts
-            ws._drawing.images = ws._images
-            writer = WorksheetWriter(ws, out=BytesIO())
-            writer.write()
-            ws._rels = writer._rels
-            xml = writer.out.getvalue()
-            keys = [*ws._cells, *aside, (rows.first_row, 1), (rows.last_row, max(len(rows.columns), 1))]
-            ref = (f"{get_column_letter(min(c for _, c in keys))}{min(r for r, _ in keys)}:"
-                   f"{get_column_letter(max(c for _, c in keys))}{max(r for r, _ in keys)}")
-        finally:
-            ws._cells.update(aside)
-            for r, dim in dims.items():
-                ws.row_dimensions[r] = dim
-        body = b"".join(rows.xml(ws.parent, {r: dict(dim) for r, dim in dims.items()}))
-        start = xml.index(b"<sheetData")
-        head, found = _DIMENSION.subn(f'<dimension ref="{ref}" />'.encode(), xml[:start], count=1)
-        tail = xml[start:]
-        if not found:
-            raise RuntimeError(f"{ws.title}: no <dimension> in the sheet written by openpyxl")
-        if tail.startswith(b"<sheetData />"):
-            tail = b"<sheetData>" + body + b"</sheetData>" + tail[len(b"<sheetData />"):]
+        before = self.rendered.pop(ws, None)
+        if before is not None and before.seen == _looks(ws, rows):
+            xml, ws._rels = before.xml, before.rels
         else:
-            end = tail.index(b"</sheetData>")
-            tail = tail[:end] + body + tail[end:]
-        self._archive.writestr(ws.path[1:], head + tail)
+            xml, ws._rels = render_sheet(ws, rows)
+        self._archive.writestr(ws.path[1:], xml)
         self.manifest.append(ws)
 
 

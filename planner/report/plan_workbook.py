@@ -72,16 +72,16 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
                              plan.provenance.get("scenario_name", ""), plan.status,
                              Anonymizer.build(dataset, plan.tables) if anonymize else None)
     norms = norms_line(tables["norms_used"], lang) if tables.get("norms_used") is not None else None
-    if callable(map_png):
-        map_png = map_png()
-    write_summary(writer, plan, tables, shortage_map(plan, dataset, lang) if map_png is DRAW else map_png, norms)
     _write_tables(writer, {name: df for name, df in tables.items() if name not in done}, lang)
     comparison = ordered(comparison or {}, COMPARISON_ORDER)
     for name, df in comparison.items():
         writer.table(name, df)
     writer.technical(plan, tables)
-    if done:  # the early sheets came first: the summary, the tables, the comparison and the technical sheet in order
-        writer.put_in_order(["summary", *tables, *comparison, "technical"])
+    # the summary last, so that a map still being drawn in the side process is waited for as late as possible
+    if callable(map_png):
+        map_png = map_png()
+    write_summary(writer, plan, tables, shortage_map(plan, dataset, lang) if map_png is DRAW else map_png, norms)
+    writer.put_in_order(["summary", *tables, *comparison, "technical"])
     if embedded is not None:
         embed_plan(writer.wb, embedded, outcome(payload_job, plan_payload, embedded))
     return writer.save(Path(path), protected=[dataset.source])
@@ -102,8 +102,8 @@ def _write_tables(writer: "_PlanWriter", tables: dict[str, pd.DataFrame], lang: 
 class EarlyWorkbook:
     """The result workbook's sheets of the stages already planned, written while the side process (planner.side)
     finishes its stage: `planner solve` passes `prepare` to run_plan as while_waiting, and this object to
-    write_plan_workbook as `early`. On Lào Cai the main process would otherwise wait about 0.7 s for the equipment
-    plan and then write every sheet.
+    write_plan_workbook as `early`. Their XML is made then too (SheetWriter.render), so saving only writes it. On
+    Lào Cai the main process would otherwise wait about 0.5 s for the equipment plan and then write every sheet.
 
     What it writes is what write_plan_workbook would write for the same tables: `take` hands the sheets over only
     when the plan is written in the same language and status, without anonymizing or comparison sheets, and every
@@ -123,6 +123,7 @@ class EarlyWorkbook:
         self.done = tuple(name for name in tables if name in self.sources or VIEW_SOURCES.get(name) in self.sources)
         self.writer = _PlanWriter(self.lang, self.dataset, self.dataset.province, self.scenario_name, self.status, None)
         _write_tables(self.writer, {name: tables[name] for name in self.done}, self.lang)
+        self.writer.render()  # their XML too: saving then only writes it
 
     def take(self, plan: Plan, tables: dict[str, pd.DataFrame], lang: str, anonymize: bool,
              comparison) -> tuple["_PlanWriter | None", tuple[str, ...]]:

@@ -30,7 +30,7 @@ from ..kpis import kpi_labels
 from ..messages import in_language
 from . import words as W
 from .anonymize import Anonymizer
-from .bulk import save_workbook
+from .bulk import Rendered, save_workbook
 from .style import (AMBER_FILL, DEFINED_NAME_PREFIX, GREEN_FILL, HEADER_ALIGNMENT, HEADER_BORDER, HEADER_FILL,
                     HEADER_FONT, HEADER_ROW, LOOKUP_FILL, RED_FILL, ROW_RED_FILL, SUBTITLE_FONT, TITLE_FONT, absolute,
                     formats_by_unit, header_escape, number_format, put, sheet_title, widths, write_rows)
@@ -129,6 +129,7 @@ class SheetWriter:
         self.wb.properties.title = f"{L.text('title', lang)} - {self.province}"
         self.lookups = self._lookups(dataset)
         self.bulk: dict = {}  # worksheet -> its data rows, written as XML when saving (planner.report.bulk)
+        self.rendered: dict = {}  # worksheet -> its XML made before saving (render)
 
     # ----- helpers
     @staticmethod
@@ -372,9 +373,16 @@ class SheetWriter:
                                                                color="5B9BD5"))
 
     # ----- the file
+    def render(self) -> None:
+        """Make the XML of the sheets written so far now, e.g. while waiting for the plan's last stage; saving then
+        only writes it (a sheet changed since is made again)."""
+        for ws in self.wb.worksheets:
+            self.rendered[ws] = Rendered(ws, self.bulk.get(ws))
+
     def save(self, path: Path, protected: list[str | None]) -> Path:
         """Save as `path` (.xlsx) through a temporary file in the same folder, never over an input in `protected`."""
         path = Path(path)
         if path.suffix.lower() != ".xlsx":
             raise OutputError(f"the output must be an .xlsx file, not {path.name}")
-        return save_atomic(path, lambda tmp: save_workbook(self.wb, tmp, self.bulk), refuse_overwrite_of=protected)
+        return save_atomic(path, lambda tmp: save_workbook(self.wb, tmp, self.bulk, self.rendered),
+                           refuse_overwrite_of=protected)

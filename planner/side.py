@@ -57,6 +57,7 @@ class SideProcess:
     def __init__(self, first: tuple[str, ...] = READ_MODULES):
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_warm, initargs=(first,))
+        self._jobs: list[Future] = []  # handed over and not yet seen finished (idle)
         # start it now, so it imports the planner while the caller does; with Ctrl-C ignored meanwhile, so
         # that the process starts ignoring it (Python then installs no KeyboardInterrupt handler): Ctrl-C reaches the
         # whole process group, and only the main process answers it, in one line, and closes this one
@@ -75,9 +76,16 @@ class SideProcess:
     def submit(self, fn: Callable, *args) -> Future | None:
         """Run fn(*args) in the side process (fn a module-level function, args picklable); None if it cannot."""
         try:
-            return self._pool.submit(_run, fn, args)
+            job = self._pool.submit(_run, fn, args)
         except Exception:  # noqa: BLE001 - a broken or closed pool: the caller does the work itself
             return None
+        self._jobs = [j for j in self._jobs if not j.done()] + [job]
+        return job
+
+    def idle(self) -> bool:
+        """True when every job handed over has finished: a new one would start at once."""
+        self._jobs = [j for j in self._jobs if not j.done()]
+        return not self._jobs
 
     def close(self, wait: bool = False) -> None:
         """Stop the process: by default at once, ending a job nobody will read (after an error or Ctrl-C); wait=True

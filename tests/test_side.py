@@ -129,6 +129,16 @@ def test_the_embedded_plan_made_beside_is_the_same(side, tmp_path, tiny_ds):
     assert plan_payload(back[0]) == plan_payload(back[1]) == plan_payload(plan)
 
 
+def test_idle_says_whether_a_job_would_start_at_once(side):
+    """The writer hands the embedded plan to the side process only when it is idle (else it is made here)."""
+    import time
+
+    job = side.submit(time.sleep, 0.5)
+    assert job is not None and not side.idle()
+    job.result()
+    assert side.idle()
+
+
 def test_ctrl_c_stops_both_processes_in_one_line(tmp_path):
     """Ctrl-C reaches the whole process group: the main process answers in one line (exit 130, nothing written) and
     ends the side process; the side process prints nothing (it ignores Ctrl-C from its start)."""

@@ -64,7 +64,9 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
     (EarlyMap.png); by default it is drawn here. `side` (planner.side): the embedded plan's payload is made there
     while the sheets are written here. `early`: sheets already written (EarlyWorkbook), kept when they are this
     plan's; the summary and the other sheets are added and every sheet put in its place."""
-    payload_job = side.submit(plan_payload, embedded) if side is not None and embedded is not None else None
+    # the embedded plan's payload is made in the side process when it is free (it then runs while the sheets are
+    # written here); while it still draws the map, here, before the summary waits for the map
+    payload_job = side.submit(plan_payload, embedded) if side is not None and embedded is not None and side.idle() else None
     tables = meeting_tables(plan.tables)
     writer, done = early.take(plan, tables, lang, anonymize, comparison) if early is not None else (None, ())
     if writer is None:
@@ -77,13 +79,13 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
     for name, df in comparison.items():
         writer.table(name, df)
     writer.technical(plan, tables)
+    if embedded is not None:
+        embed_plan(writer.wb, embedded, outcome(payload_job, plan_payload, embedded))
     # the summary last, so that a map still being drawn in the side process is waited for as late as possible
     if callable(map_png):
         map_png = map_png()
     write_summary(writer, plan, tables, shortage_map(plan, dataset, lang) if map_png is DRAW else map_png, norms)
     writer.put_in_order(["summary", *tables, *comparison, "technical"])
-    if embedded is not None:
-        embed_plan(writer.wb, embedded, outcome(payload_job, plan_payload, embedded))
     return writer.save(Path(path), protected=[dataset.source])
 
 

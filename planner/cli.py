@@ -8,6 +8,7 @@ nation and sweep: 4 when some provinces or combinations have no plan (the nation
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -131,15 +132,19 @@ def _cmd_solve(args) -> int:
     # a second process that reads the input's largest sheets, then plans the equipment and draws the summary's map;
     # started first, so that it imports the planner on the other core while this process does
     side = start_side_process() if args.stages is None or {"staffing", "equipment"} & set(args.stages) else None
+    ours = gc.get_freeze_count() == 0  # objects a caller froze itself are left as they are
     try:
-        return _solve(args, side)
+        return _solve(args, side, freeze=ours)
     finally:
+        if ours:
+            gc.unfreeze()  # _solve's freeze undone, for a caller that goes on
         if side is not None:
             side.close()
 
 
-def _solve(args, side) -> int:
-    """`planner solve` with its side process (None: everything here); see _cmd_solve."""
+def _solve(args, side, freeze: bool) -> int:
+    """`planner solve` with its side process (None: everything here); see _cmd_solve. freeze: gc.freeze() once the
+    planner is imported."""
     from contextlib import nullcontext
 
     from .validate import load_dataset
@@ -152,6 +157,9 @@ def _solve(args, side) -> int:
     from .report.plan_workbook import EarlyMap, EarlyWorkbook
     from .labels import error_text, text
     from .scenario import Scenario
+
+    if freeze:  # the imported modules' objects outlive the solve: the garbage collector's full passes skip them
+        gc.freeze()  # (3 passes of 0.03 s each on Lào Cai)
 
     def refuse(key: str, **params) -> int:
         return refuse_text(text(key, args.lang).format(**params))
@@ -772,5 +780,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def run() -> None:
+    """The `planner` command: main(), then the process ends. What is left in memory is frozen first (gc.freeze), so
+    that the interpreter's last garbage collections skip a solved plan's many objects (Lào Cai: 0.17 s -> 0.04 s);
+    main() itself stays fit for calling in a process that goes on (tests, notebooks)."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

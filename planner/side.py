@@ -20,6 +20,7 @@ worker: the national run already keeps every core busy with provinces), or PLANN
 
 from __future__ import annotations
 
+import gc
 import importlib
 import multiprocessing
 import os
@@ -41,6 +42,7 @@ def _warm(modules: tuple[str, ...]) -> None:
         imported = importlib.import_module(module)
         if function:
             getattr(imported, function)()
+    gc.freeze()  # the modules live as long as this process: the garbage collector's full passes skip them
 
 
 def _run(fn: Callable, args: tuple):

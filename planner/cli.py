@@ -17,12 +17,23 @@ EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 def _cmd_validate(args) -> int:
+    from .side import start_side_process  # the standard library only, as in _cmd_solve
+
+    side = start_side_process()  # reads a big workbook's largest sheets meanwhile (planner.validate._Elsewhere)
+    try:
+        return _validate(args, side)
+    finally:
+        if side is not None:
+            side.close()
+
+
+def _validate(args, side) -> int:
     from .validate import load_dataset
     from .errors import InputError
     from .messages import translated
 
     try:
-        ds = load_dataset(args.file, stages=args.stages)
+        ds = load_dataset(args.file, stages=args.stages, side=side)
     except InputError as err:
         print(err.report(lang=args.lang), file=sys.stderr)
         return EXIT_INVALID

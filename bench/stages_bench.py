@@ -22,7 +22,7 @@ total is how long this process waited for the side process's plan, its build/sol
                            the same arcs, supplies and demands with unmet demand at a high price
 End to end = reading and validating the workbook + all stages + writing the result workbook with the plan embedded
 (as `planner solve` does), in one process after the imports; `planner solve` = the command itself, timed from the
-outside (its Python start and imports included), run once per province after the in-process figures.
+outside (its Python start and imports included), once after each in-process run (the median is shown).
 Targets (issue 13, a 2-core machine): Lào Cai <= 5 s, Hà Nội and Hồ Chí Minh City <= 10 s, peak <= 1 GB,
 Hà Nội <= 3 x Lạng Sơn. Times on a shared, loaded machine vary run to run: read ratios from one run.
 """
@@ -217,8 +217,11 @@ def _print_summary(results: dict) -> None:
                   f"peak {r['peak_mb'] + r['side_mb']:.0f} MB, main + side process "
                   f"({'met' if r['peak_mb'] + r['side_mb'] <= 1024 else 'NOT met'} <= 1 GB)")
     if "ha_noi" in results and "lang_son" in results:
-        ratio = results["ha_noi"]["end_to_end"] / results["lang_son"]["end_to_end"]
-        print(f"  Hà Nội / Lạng Sơn end to end: {ratio:.2f} x (target <= 3 x: {'met' if ratio <= 3 else 'NOT met'})")
+        # both measures: `planner solve` (a fresh process, as the issue measured) and end to end in this process
+        # (no interpreter start or imports, which weigh more on the smaller province)
+        for measure, key in (("`planner solve`", "cli"), ("end to end", "end_to_end")):
+            ratio = results["ha_noi"][key] / results["lang_son"][key]
+            print(f"  Hà Nội / Lạng Sơn {measure}: {ratio:.2f} x (target <= 3 x: {'met' if ratio <= 3 else 'NOT met'})")
 
 
 if __name__ == "__main__":

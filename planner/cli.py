@@ -17,14 +17,13 @@ EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as a shell reports it
 
 
 def _cmd_validate(args) -> int:
+    from contextlib import nullcontext
+
     from .side import start_side_process  # the standard library only, as in _cmd_solve
 
-    side = start_side_process()  # reads a big workbook's largest sheets meanwhile (planner.validate._Elsewhere)
-    try:
+    # reads a big workbook's largest sheets meanwhile (planner.validate._Elsewhere); closed on leaving
+    with start_side_process() or nullcontext() as side:
         return _validate(args, side)
-    finally:
-        if side is not None:
-            side.close()
 
 
 def _validate(args, side) -> int:
@@ -138,19 +137,20 @@ def _cmd_solve(args) -> int:
     """Solve and write the outputs. Every output path is checked before the solve (exit 2, nothing written); the
     CSV tables are staged in a temporary folder, the workbook is written only once they are, then the folder is
     moved into place; a failure or Ctrl-C (exit 130, one line) removes whatever this run had made."""
+    from contextlib import nullcontext
+
     from .side import start_side_process  # the standard library only: nothing of the planner's weight yet
 
     # a second process that reads the input's largest sheets, then plans the equipment and draws the summary's map;
-    # started first, so that it imports the planner on the other core while this process does
-    side = start_side_process() if args.stages is None or {"staffing", "equipment"} & set(args.stages) else None
+    # started first, so that it imports the planner on the other core while this process does; closed on leaving
+    wanted = args.stages is None or {"staffing", "equipment"} & set(args.stages)
     ours = gc.get_freeze_count() == 0  # objects a caller froze itself are left as they are
-    try:
-        return _solve(args, side, freeze=ours)
-    finally:
-        if ours:
-            gc.unfreeze()  # _solve's freeze undone, for a caller that goes on
-        if side is not None:
-            side.close()
+    with (start_side_process() if wanted else None) or nullcontext() as side:
+        try:
+            return _solve(args, side, freeze=ours)
+        finally:
+            if ours:
+                gc.unfreeze()  # _solve's freeze undone, for a caller that goes on
 
 
 def _solve(args, side, freeze: bool) -> int:

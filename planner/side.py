@@ -5,7 +5,7 @@ A big input workbook's largest sheets are read and checked there while the first
 (planner.validate, _Elsewhere). Once the headquarters and the staffing plan are final, the equipment plan needs
 nothing more, nor does the summary's shortage map, so both can run in a second process while the first plans the
 service points and the building uses (planner.pipeline.run_plan, `planner solve`); the plan embedded in the result
-workbook is encoded there while the first writes the sheets (planner.report.write_plan_workbook).
+workbook is encoded there, when it is idle, while the first writes the sheets (planner.report.write_plan_workbook).
 
 The process is *spawned* (a fresh interpreter), never forked: a fork would copy HiGHS's solver threads and locks
 half-way, which can hang or crash. It is started when the solve starts, so it imports the planner on the spare

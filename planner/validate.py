@@ -341,7 +341,8 @@ class _Elsewhere:
         if there < SHARE_ABOVE_BYTES:
             return None
         first_names = {n: t for n, t in names.items() if t in FIRST_TABLES}
-        args = (str(path), theirs, first_names, {key: value for key, value in codes.items() if key[0] in {**theirs, **first_names}})
+        sent = {**theirs, **first_names}
+        args = (str(path), theirs, first_names, {key: value for key, value in codes.items() if key[0] in sent})
         job = side.submit(_read_and_check, *args)  # handed over first: the side process starts reading at once
         first = _check_tables(_read_sheets(book, first_names, codes, str(path), problems), problems, {})
         return _Elsewhere(set(theirs) | set(first_names), first, job, args)

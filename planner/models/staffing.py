@@ -541,8 +541,8 @@ def _fair_solve(model: StaffingModel, session: ArraySession, cost: np.ndarray, s
     must add up to E officials more). It first probes the lowest ratio not ruled out, so the first achievable one
     found is z*; the least excess there says how many more officials the bounds must allow in all, which usually
     lands the next probe on z* or just below it (measured, probes and their seconds: Hà Nội sample 2 instead of 6,
-    0.75 s instead of 1.7 s; Lào Cai 2 instead of 4; Hồ Chí Minh sample 1 instead of 7). After LOWEST_FIRST_PROBES failed probes it bisects, so a run of small excesses costs at most
-    that many probes more than a binary search. Every LP warm-starts from the previous one (an LP lower bound
+    0.75 s instead of 1.7 s; Lào Cai 2 instead of 4; Hồ Chí Minh sample 1 instead of 7). After LOWEST_FIRST_PROBES
+    failed probes it bisects, so a run of small excesses costs at most that many probes more than a binary search. Every LP warm-starts from the previous one (an LP lower bound
     on z*, min z with every commune's shortage <= z x required, was tried: on the Hà Nội sample it cost more than
     the 8 searches it was meant to save, its floor-free ratio being far below z*). `known_best` is z* from an
     earlier solve of the same model with other arc costs: achievability does not depend on costs, so the search

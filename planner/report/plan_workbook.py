@@ -62,11 +62,12 @@ def write_plan_workbook(plan: Plan, dataset: Dataset, path: Path, lang: str = "v
     register read back (planner.payload.embed_plan): one save, not a second pass over the file. `map_png`: the
     summary's map already drawn (PNG bytes; None: no map), or a function giving it when the summary is written
     (EarlyMap.png); by default it is drawn here. `side` (planner.side): the embedded plan's payload is made there
-    while the sheets are written here, when it is idle. `early`: sheets already written (EarlyWorkbook), kept when they are this
-    plan's; the summary and the other sheets are added and every sheet put in its place."""
+    while the sheets are written here, when it is idle. `early`: sheets already written (EarlyWorkbook), kept when
+    they are this plan's; the summary and the other sheets are added and every sheet put in its place."""
     # the embedded plan's payload is made in the side process when it is free (it then runs while the sheets are
     # written here); while it still draws the map, here, before the summary waits for the map
-    payload_job = side.submit(plan_payload, embedded) if side is not None and embedded is not None and side.idle() else None
+    beside = side is not None and embedded is not None and side.idle()
+    payload_job = side.submit(plan_payload, embedded) if beside else None
     tables = meeting_tables(plan.tables)
     writer, done = early.take(plan, tables, lang, anonymize, comparison) if early is not None else (None, ())
     if writer is None:
